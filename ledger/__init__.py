@@ -1,0 +1,1 @@
+"""The log: Merkle tree and proofs, storage, sequencing, checkpoints, admission."""

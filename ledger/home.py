@@ -1,0 +1,157 @@
+"""The data directory (``--home`` or ``CARBONLEDGER_HOME``): typed settings, validated once.
+
+Layout::
+
+    config.json     origin, database URL, scheme allow-list, clock-skew limit
+    log-key.pem     the log's Ed25519 checkpoint key (PKCS#8; encrypted when
+                    CARBONLEDGER_LOG_KEY_PASSPHRASE is set)
+    ledger.db       the SQLite store, unless config.json names another database
+    chains.json     next seq/prev of each key this home signs with (issuer side)
+
+``CARBONLEDGER_DATABASE_URL`` overrides the configured database for one run.
+Nothing here is created at import: :func:`init_home` writes, :func:`load_settings` reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mapping.errors import ConfigError
+from verifier.keys import SigningKey
+
+from .state import Policy
+
+CONFIG_FILE = "config.json"
+LOG_KEY_FILE = "log-key.pem"
+CHAINS_FILE = "chains.json"
+DEFAULT_ORIGIN = "carbonledger.local/log"
+DEFAULT_HOME = Path.home() / ".carbonledger"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    origin: str
+    database_url: str
+    policy: Policy = field(default_factory=Policy)
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.home / LOG_KEY_FILE
+
+
+def resolve_home(home: str | Path | None) -> Path:
+    if home is not None:
+        return Path(home).expanduser()
+    env = os.environ.get("CARBONLEDGER_HOME")
+    return Path(env).expanduser() if env else DEFAULT_HOME
+
+
+def default_database_url(home: Path) -> str:
+    return f"sqlite:///{(home / 'ledger.db').resolve()}"
+
+
+def init_home(home: Path, *, origin: str = DEFAULT_ORIGIN, allowed_schemes: list[str] | None = None,
+              allow_any_scheme: bool = False, database_url: str | None = None,
+              max_clock_skew_s: int = 300) -> Settings:
+    """Create ``home`` with a config and a fresh log key; an existing home is left as it is and loaded."""
+    home.mkdir(parents=True, exist_ok=True)
+    config_path = home / CONFIG_FILE
+    if not config_path.exists():
+        write_json_atomic(config_path, {
+            "origin": origin,
+            "database_url": database_url,
+            "allowed_schemes": sorted(set(allowed_schemes or [])),
+            "allow_any_scheme": allow_any_scheme,
+            "max_clock_skew_s": max_clock_skew_s,
+        })
+    key_path = home / LOG_KEY_FILE
+    if not key_path.exists():
+        write_private_file(key_path, SigningKey.generate().to_pem(_passphrase("CARBONLEDGER_LOG_KEY_PASSPHRASE")))
+    return load_settings(home)
+
+
+def load_settings(home: Path) -> Settings:
+    config_path = home / CONFIG_FILE
+    if not config_path.exists():
+        raise ConfigError(f"{home} is not a carbonledger home (no {CONFIG_FILE}); run `carbonledger init` first",
+                          code="config.no_home")
+    try:
+        raw: dict[str, Any] = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot read {config_path}: {e}", code="config.unreadable") from e
+    allowed = raw.get("allowed_schemes", [])
+    skew = raw.get("max_clock_skew_s", 300)
+    if not isinstance(allowed, list) or not all(isinstance(s, str) for s in allowed):
+        raise ConfigError("allowed_schemes must be a list of scheme ids", code="config.invalid", field="allowed_schemes")
+    if not isinstance(skew, int) or not 0 < skew <= 86400:
+        raise ConfigError("max_clock_skew_s must be an integer from 1 to 86400", code="config.invalid",
+                          field="max_clock_skew_s")
+    origin = raw.get("origin", DEFAULT_ORIGIN)
+    if not isinstance(origin, str) or not origin:
+        raise ConfigError("origin must be a non-empty string", code="config.invalid", field="origin")
+    url = os.environ.get("CARBONLEDGER_DATABASE_URL") or raw.get("database_url") or default_database_url(home)
+    policy = Policy(frozenset(allowed), bool(raw.get("allow_any_scheme", False)), skew)
+    return Settings(home=home, origin=origin, database_url=url, policy=policy)
+
+
+def update_config(home: Path, **changes: Any) -> None:
+    path = home / CONFIG_FILE
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw.update(changes)
+    write_json_atomic(path, raw)
+
+
+def load_log_key(settings: Settings) -> SigningKey:
+    return read_key_file(settings.log_key_path, "CARBONLEDGER_LOG_KEY_PASSPHRASE")
+
+
+def read_key_file(path: Path, passphrase_env: str = "CARBONLEDGER_KEY_PASSPHRASE") -> SigningKey:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"cannot read key file {path}: {e.strerror}", code="key.unreadable") from e
+    return SigningKey.from_pem(data, _passphrase(passphrase_env))
+
+
+def write_key_file(path: Path, key: SigningKey, passphrase_env: str = "CARBONLEDGER_KEY_PASSPHRASE") -> None:
+    if path.exists():
+        raise ConfigError(f"{path} exists; refusing to overwrite a key file", code="key.exists")
+    write_private_file(path, key.to_pem(_passphrase(passphrase_env)))
+
+
+def _passphrase(env: str) -> bytes | None:
+    value = os.environ.get(env)
+    return value.encode("utf-8") if value else None
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write JSON to a temporary file, fsync it, then rename over ``path``: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(value, f, indent=2, ensure_ascii=False, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

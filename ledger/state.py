@@ -1,0 +1,146 @@
+"""What admission needs to know about the log so far, as plain records.
+
+The log keeps these in memory (keys and schemes are few) and asks the store for
+labels and entries by id. Admission reads them through :class:`AuthorityView`
+and never writes; the log applies each admitted entry's :class:`Change` list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from verifier.keys import VerifyingKey
+
+ROOT = "root"
+DELEGATE = "delegate"
+
+# What a scheme's current root key may sign for its own scheme.
+ROOT_KINDS = frozenset(
+    {
+        "scheme.rotate",
+        "key.authorize",
+        "key.revoke",
+        "label.revoke",
+        "label.supersede",
+        "profile.publish",
+        "agreement.propose",
+        "agreement.accept",
+        "agreement.withdraw",
+    }
+)
+
+
+@dataclass(slots=True)
+class KeyRecord:
+    key_id: str
+    verifying_key: VerifyingKey
+    scheme: str
+    role: str  # ROOT or DELEGATE
+    kinds: frozenset[str]
+    authorized_index: int
+    not_after: datetime | None = None
+    revoked_index: int | None = None  # index of the key.revoke / scheme.rotate that ended it
+    revoked_from_index: int | None = None  # entries at or after this index stop counting
+    head_seq: int = -1  # seq of the key's last entry in the log; -1 when none yet
+    head_id: str = "0" * 64
+
+
+@dataclass(slots=True)
+class SchemeRecord:
+    scheme_id: str
+    root_key_id: str
+    role: str  # "scheme" or "data-publisher"
+    name: str
+    registered_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRecord:
+    scheme: str
+    label_id: str
+    entry_id: str
+    index: int
+    signer: str
+    status: str = "active"  # active, revoked, superseded
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    index: int
+    entry_id: str
+    kind: str
+    signer: str
+
+
+class AuthorityView(Protocol):
+    """Read-only view of the log's authority state, as of the entry being admitted."""
+
+    def key(self, key_id: str) -> KeyRecord | None: ...
+
+    def scheme(self, scheme_id: str) -> SchemeRecord | None: ...
+
+    def label(self, scheme_id: str, label_id: str) -> LabelRecord | None: ...
+
+    def label_by_entry(self, entry_id: str) -> LabelRecord | None: ...
+
+    def entry_at_seq(self, signer: str, seq: int) -> EntryRef | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Operator settings that admission obeys."""
+
+    allowed_schemes: frozenset[str] = frozenset()
+    allow_any_scheme: bool = False
+    max_clock_skew_s: int = 300
+
+
+# Changes an admitted entry makes to the authority state (applied in log order).
+@dataclass(frozen=True, slots=True)
+class AddScheme:
+    record: SchemeRecord
+
+
+@dataclass(frozen=True, slots=True)
+class AddKey:
+    record: KeyRecord
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeKey:
+    key_id: str
+    revoked_index: int
+    revoked_from_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class RotateRoot:
+    scheme_id: str
+    new_root_key_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddLabel:
+    record: LabelRecord
+
+
+@dataclass(frozen=True, slots=True)
+class SetLabelStatus:
+    scheme: str
+    label_id: str
+    status: str
+    index: int
+    by_entry: str
+    replacement_entry: str | None = None
+
+
+Change = AddScheme | AddKey | RevokeKey | RotateRoot | AddLabel | SetLabelStatus
+
+
+@dataclass(slots=True)
+class Decision:
+    """The outcome of admitting one entry: the changes it makes, in order."""
+
+    changes: list[Change] = field(default_factory=list)

@@ -1,0 +1,73 @@
+"""Test helpers: build and sign entries the way an issuer would."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ledger.issuer import build_and_sign
+from verifier.envelope import ZERO_ENTRY_ID
+from verifier.keys import SigningKey
+
+NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+DATA = Path(__file__).parent / "data"
+
+
+def midea_label() -> dict[str, Any]:
+    return json.loads((DATA / "label_gd_midea.json").read_text(encoding="utf-8"))
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+class Signer:
+    """A key that keeps its own hash chain, like a careful issuer."""
+
+    def __init__(self, key: SigningKey | None = None) -> None:
+        self.key = key or SigningKey.generate()
+        self.seq = 0
+        self.prev = ZERO_ENTRY_ID
+
+    @property
+    def key_id(self) -> str:
+        return self.key.key_id
+
+    @property
+    def public_b64(self) -> str:
+        return b64(self.key.public_key)
+
+    def sign(self, kind: str, fields: dict[str, Any], *, now: datetime = NOW, seq: int | None = None,
+             prev: str | None = None, advance: bool = True) -> bytes:
+        s = self.seq if seq is None else seq
+        p = self.prev if prev is None else prev
+        envelope, eid = build_and_sign(kind, fields, self.key, s, p, now)
+        if advance:
+            self.seq, self.prev = s + 1, eid
+        return envelope
+
+    def register(self, scheme_id: str, **kw: Any) -> bytes:
+        return self.sign("scheme.register", {
+            "scheme": {"id": scheme_id, "name": scheme_id.replace("-", " ").title(), "role": "scheme"},
+            "public_key": self.public_b64}, **kw)
+
+    def authorize(self, scheme_id: str, other: Signer, kinds: list[str] | None = None, **kw: Any) -> bytes:
+        fields: dict[str, Any] = {"scheme": scheme_id, "public_key": other.public_b64,
+                                  "kinds": kinds or ["label.issue"],
+                                  "holder": {"name": "CQC Guangzhou", "role": "certification-body"}}
+        fields.update(kw.pop("extra", {}))
+        return self.sign("key.authorize", fields, **kw)
+
+    def issue(self, label: dict[str, Any], **kw: Any) -> bytes:
+        return self.sign("label.issue", {"label": copy.deepcopy(label)}, **kw)
+
+
+def label_for(scheme_id: str, label_id: str) -> dict[str, Any]:
+    label = midea_label()
+    label["scheme"] = scheme_id
+    label["label_id"] = label_id
+    return label

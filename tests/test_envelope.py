@@ -1,0 +1,151 @@
+"""DSSE envelopes: exactly one valid form per entry; everything else refused with a precise code."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from mapping.errors import CarbonLedgerError, InputError, SchemaError, SignatureError
+from verifier.canonical import canonicalize
+from verifier.envelope import ENTRY_PAYLOAD_TYPE, MAX_ENTRY_BYTES, entry_id, pae, parse_entry, sign_entry
+from verifier.keys import SigningKey
+
+from .helpers import NOW, Signer, midea_label
+
+
+@pytest.fixture
+def signer() -> Signer:
+    return Signer()
+
+
+def _envelope_dict(env: bytes) -> dict:
+    return json.loads(env)
+
+
+def _rebuild(doc: dict) -> bytes:
+    return canonicalize(doc)
+
+
+def test_round_trip_keeps_bytes_and_verifies(signer: Signer) -> None:
+    env = signer.issue(midea_label())
+    entry = parse_entry(env)
+    assert entry.envelope == env
+    assert entry.kind == "label.issue"
+    assert entry.signer == signer.key_id
+    assert entry.entry_id == entry_id(entry.payload)
+    entry.verify_signature(signer.key.verifying_key)
+    assert canonicalize(entry.body) == entry.payload  # payload is canonical JCS
+
+
+def test_pae_matches_dsse_definition() -> None:
+    assert pae("t", b"hello") == b"DSSEv1 1 t 5 hello"
+    assert pae(ENTRY_PAYLOAD_TYPE, b"") == b"DSSEv1 %d %s 0 " % (len(ENTRY_PAYLOAD_TYPE), ENTRY_PAYLOAD_TYPE.encode())
+
+
+def test_tampered_payload_byte_fails_signature(signer: Signer) -> None:
+    env = signer.issue(midea_label())
+    doc = _envelope_dict(env)
+    body = json.loads(base64.b64decode(doc["payload"]))
+    body["label"]["footprint"]["pcf"]["value"] = "1.00"
+    doc["payload"] = base64.b64encode(canonicalize(body)).decode()
+    entry = parse_entry(_rebuild(doc))
+    with pytest.raises(SignatureError):
+        entry.verify_signature(signer.key.verifying_key)
+
+
+def test_signature_by_another_key_fails(signer: Signer) -> None:
+    entry = parse_entry(signer.issue(midea_label()))
+    with pytest.raises(CarbonLedgerError):
+        entry.verify_signature(SigningKey.generate().verifying_key)
+
+
+def _mutations(env: bytes) -> list[tuple[str, bytes, str]]:
+    doc = _envelope_dict(env)
+    out = []
+    d = json.loads(env)
+    d["payloadType"] = "application/json"
+    out.append(("payload type", _rebuild(d), "envelope.payload_type"))
+    d = json.loads(env)
+    d["signatures"] = d["signatures"] * 2
+    out.append(("two signatures", _rebuild(d), "envelope.signatures"))
+    d = json.loads(env)
+    d["signatures"] = []
+    out.append(("no signature", _rebuild(d), "envelope.signatures"))
+    d = json.loads(env)
+    d["signatures"][0]["keyid"] = "ab" * 32
+    out.append(("keyid differs from signer", _rebuild(d), "envelope.keyid_mismatch"))
+    d = json.loads(env)
+    d["signatures"][0]["extra"] = 1
+    out.append(("extra signature member", _rebuild(d), "envelope.signatures"))
+    d = json.loads(env)
+    d["extra"] = 1
+    out.append(("extra envelope member", _rebuild(d), "envelope.malformed"))
+    d = json.loads(env)
+    d["payload"] = d["payload"].rstrip("=")
+    out.append(("unpadded base64", _rebuild(d), "envelope.base64"))
+    d = json.loads(env)
+    d["payload"] = base64.urlsafe_b64encode(base64.b64decode(doc["payload"])).decode().replace("=", "") + "-_"
+    out.append(("url-safe base64", _rebuild(d), "envelope.base64"))
+    d = json.loads(env)
+    d["signatures"][0]["sig"] = base64.b64encode(b"\x00" * 63).decode()
+    out.append(("short signature", _rebuild(d), "envelope.malformed"))
+    out.append(("not canonical (spaces)", json.dumps(doc).encode(), "json.non_canonical"))
+    out.append(("not canonical (order)", json.dumps(dict(reversed(list(doc.items()))), separators=(",", ":"))
+                .encode(), "json.non_canonical"))
+    body = json.loads(base64.b64decode(doc["payload"]))
+    d = json.loads(env)
+    d["payload"] = base64.b64encode(json.dumps(body).encode()).decode()
+    out.append(("non-canonical payload", _rebuild(d), "json.non_canonical"))
+    d = json.loads(env)
+    body2 = dict(body, kind="label.unknown")
+    d["payload"] = base64.b64encode(canonicalize(body2)).decode()
+    out.append(("unknown kind", _rebuild(d), "entry.unknown_kind"))
+    return out
+
+
+def test_every_malformed_envelope_is_refused_with_its_code(signer: Signer) -> None:
+    env = signer.issue(midea_label())
+    for name, bad, code in _mutations(env):
+        with pytest.raises(CarbonLedgerError) as e:
+            parse_entry(bad)
+        assert e.value.code == code, name
+
+
+def test_float_in_payload_is_refused(signer: Signer) -> None:
+    env = signer.issue(midea_label())
+    doc = json.loads(env)
+    payload = base64.b64decode(doc["payload"]).replace(b'"productMassPerDeclaredUnit":"36.5"',
+                                                       b'"productMassPerDeclaredUnit":36.5')
+    doc["payload"] = base64.b64encode(payload).decode()
+    with pytest.raises(InputError) as e:
+        parse_entry(canonicalize(doc))
+    assert e.value.code == "json.float"
+
+
+def test_schema_violation_names_the_field(signer: Signer) -> None:
+    label = midea_label()
+    label["footprint"]["boundary"] = "cradle-to-moon"
+    with pytest.raises(SchemaError) as e:
+        parse_entry(signer.issue(label))
+    assert e.value.field == "/label/footprint/boundary"
+
+
+def test_oversized_entry_is_refused_before_parsing(signer: Signer) -> None:
+    label = midea_label()
+    label["product"]["description"] = "x" * 4000
+    label["product"]["ids"] = [{"system": "sku", "value": "y" * 500} for _ in range(20)]
+    label["methodology"]["standards"] = ["z" * 500] * 10
+    label["cites"] = [{"dataset": "cn-mee-grid", "version": 1, "entry": "0" * 64, "key": "k" * 500}] * 50
+    env = sign_entry({"kind": "label.issue", "signer": signer.key_id, "seq": 0, "prev": "0" * 64,
+                      "signed_at": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "label": label}, signer.key)
+    assert len(env) > MAX_ENTRY_BYTES
+    with pytest.raises(InputError) as e:
+        parse_entry(env)
+    assert e.value.code == "input.oversized"
+
+
+def test_sign_entry_refuses_a_body_for_another_signer(signer: Signer) -> None:
+    with pytest.raises(InputError):
+        sign_entry({"kind": "label.issue", "signer": "ab" * 32}, signer.key)

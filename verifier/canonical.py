@@ -1,0 +1,197 @@
+"""Canonical JSON (RFC 8785, JCS) and a strict parser.
+
+Signed payloads are canonical bytes: "keep the bytes as received and verify over
+them, never over a re-serialization" (DESIGN §3). So this module does two jobs:
+
+- :func:`canonicalize` serializes with the ``rfc8785`` package (the reference);
+- :func:`require_canonical` checks that received bytes already *are* the
+  canonical form and returns the parsed value. Its fast path parses with the C
+  ``json`` decoder (hooks reject floats, NaN and unsafe integers) and
+  re-serializes with ``orjson`` (sorted keys, compact), which produces RFC 8785
+  bytes for the documents it admits (no floats; integers within ±(2**53 - 1);
+  no characters outside the Basic Multilingual Plane, so UTF-8 byte order,
+  code-point order and RFC 8785 §3.2.3's "UTF-16 code units" order agree). Anything else, and every mismatch, goes
+  to the slow path, which parses strictly and names the exact fault. The tests
+  prove the fast path agrees with ``rfc8785`` byte for byte.
+
+Strictness (for every document carbonledger reads): valid UTF-8; no duplicate
+member names (RFC 8785 §3.1 requires I-JSON, RFC 7493 §2.3); no NaN or
+Infinity; no lone surrogates (RFC 7493 §2.1); no binary floats anywhere —
+quantities are decimal strings ("12.345"); integers within the I-JSON range.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+import rfc8785
+
+from mapping.errors import InputError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+_SUPPLEMENTARY_UTF8 = re.compile(rb"[\xf0-\xf4]")
+
+
+class _Rejected(Exception):
+    """Internal: the fast path saw something only the slow path can explain."""
+
+
+def _reject_float(text: str) -> Any:
+    raise _Rejected(text)
+
+
+def _reject_constant(text: str) -> Any:
+    raise _Rejected(text)
+
+
+def _checked_int(text: str) -> int:
+    value = int(text)
+    if len(text) > 15 and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise _Rejected(text)
+    return value
+
+
+def canonicalize(value: Any) -> bytes:
+    """RFC 8785 bytes of ``value`` (dicts, lists, str, int, bool, None only)."""
+    _check_value(value, "")
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as e:  # pragma: no cover - _check_value catches these first
+        raise InputError(f"cannot canonicalize: {e}", code="json.non_canonical") from e
+
+
+def require_canonical(data: bytes, *, max_bytes: int | None = None, what: str = "document") -> Any:
+    """Parse ``data`` and return its value, requiring that ``data`` is exactly its RFC 8785 form.
+
+    Raises :class:`InputError` naming the fault: ``input.oversized``, ``json.malformed``,
+    ``json.duplicate_key``, ``json.float``, ``json.nan``, ``json.surrogate``,
+    ``json.integer_range`` or ``json.non_canonical``.
+    """
+    check_size(data, max_bytes, what)
+    if data.isascii() or not _SUPPLEMENTARY_UTF8.search(data):
+        try:
+            value = json.loads(
+                data, parse_float=_reject_float, parse_constant=_reject_constant, parse_int=_checked_int
+            )
+            if orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == data:
+                return value
+        except (_Rejected, ValueError, UnicodeError, RecursionError, TypeError, orjson.JSONEncodeError):
+            pass
+    value = loads_strict(data, what=what)
+    canonical = rfc8785.dumps(value)
+    if canonical != data:
+        at = next((i for i, (a, b) in enumerate(zip(canonical, data, strict=False)) if a != b), None)
+        if at is None:
+            at = min(len(canonical), len(data))
+        raise InputError(
+            f"{what} is not in RFC 8785 canonical form (first difference at byte {at}; "
+            f"{len(data)} bytes received, canonical form has {len(canonical)})",
+            code="json.non_canonical",
+        )
+    return value
+
+
+def check_size(data: bytes, max_bytes: int | None, what: str = "document") -> None:
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(
+            f"{what} is {len(data)} bytes; the limit is {max_bytes}", code="input.oversized", field=what
+        )
+
+
+def loads_strict(data: bytes | str, *, what: str = "document", max_bytes: int | None = None) -> Any:
+    """Parse JSON that need not be canonical, with every strictness rule above."""
+    if isinstance(data, bytes):
+        check_size(data, max_bytes, what)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(f"{what} is not valid UTF-8 at byte {e.start}", code="json.malformed") from e
+    else:
+        text = data
+        check_size(text.encode("utf-8", "surrogatepass"), max_bytes, what)
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_float_error,
+            parse_constant=_nan_error,
+        )
+    except InputError:
+        raise
+    except RecursionError as e:
+        raise InputError(f"{what} nests too deeply", code="json.malformed") from e
+    except ValueError as e:
+        raise InputError(f"{what} is not valid JSON: {e}", code="json.malformed") from e
+    _check_value(value, "")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise InputError(f"duplicate member name {key!r}", code="json.duplicate_key", field=key)
+        out[key] = value
+    return out
+
+
+def _float_error(text: str) -> Any:
+    raise InputError(
+        f"binary float {text} is not allowed; write quantities as decimal strings (\"{text}\")",
+        code="json.float",
+    )
+
+
+def _nan_error(text: str) -> Any:
+    raise InputError(f"{text} is not allowed in JSON", code="json.nan")
+
+
+def _check_value(value: Any, pointer: str) -> None:
+    """Walk ``value``: reject floats, unsafe integers, lone surrogates and non-JSON types."""
+    if isinstance(value, str):
+        _check_string(value, pointer)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise InputError(
+                f"integer {value} at {pointer or '/'} is outside ±(2**53 - 1)",
+                code="json.integer_range",
+                field=pointer or "/",
+            )
+    elif isinstance(value, float):
+        raise InputError(
+            f"binary float at {pointer or '/'}; write quantities as decimal strings",
+            code="json.float",
+            field=pointer or "/",
+        )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputError(f"member name {key!r} is not a string", code="json.malformed", field=pointer)
+            _check_string(key, pointer)
+            _check_value(item, f"{pointer}/{_escape(key)}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_value(item, f"{pointer}/{i}")
+    else:
+        raise InputError(f"{type(value).__name__} at {pointer or '/'} is not a JSON value", code="json.malformed")
+
+
+def _check_string(text: str, pointer: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InputError(
+            f"lone surrogate U+{ord(text[e.start]):04X} in a string at {pointer or '/'}",
+            code="json.surrogate",
+            field=pointer or "/",
+        ) from e
+
+
+def _escape(key: str) -> str:
+    """JSON Pointer escaping (RFC 6901 §3)."""
+    return key.replace("~", "~0").replace("/", "~1")
