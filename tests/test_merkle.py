@@ -1,0 +1,291 @@
+"""verifier/merkle.py: known answers, edge cases, and a cross-check against a naive RFC 9162 §2.1 reference.
+
+The reference functions below (``ref_*``) are written straight from the RFC's recursive
+definitions, with no cleverness, and are shared with test_tree.py, test_proof_plan.py and
+test_merkle_probes.py. They are used only to check the fast code, never by it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mapping.errors import ProofError
+from verifier.merkle import (
+    EMPTY_ROOT,
+    LEAF_PREFIX,
+    NODE_PREFIX,
+    consistency_proof_length,
+    inclusion_proof_length,
+    leaf_hash,
+    node_hash,
+    root_from_consistency_proof,
+    root_from_inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
+)
+
+VECTORS = json.loads((Path(__file__).parent / "vectors" / "rfc6962_8_leaves.json").read_text())
+KAT_LEAVES = [bytes.fromhex(h) for h in VECTORS["leaves_hex"]]
+KAT_ROOTS = {int(n): bytes.fromhex(h) for n, h in VECTORS["roots_by_size"].items()}
+
+
+# ---- the naive reference: RFC 9162 §2.1 as written ------------------------------------------
+def _sha(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def _k(n: int) -> int:
+    """The largest power of two smaller than n (n > 1), found by counting up."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def ref_leaves(n: int) -> tuple[bytes, ...]:
+    """A deterministic leaf list: the 8 KAT leaves, then b"leaf-<i>"."""
+    return tuple(KAT_LEAVES[i] if i < len(KAT_LEAVES) else b"leaf-%d" % i for i in range(n))
+
+
+@cache
+def ref_mth(leaves: tuple[bytes, ...]) -> bytes:
+    """§2.1.1 MTH(D[n])."""
+    n = len(leaves)
+    if n == 0:
+        return _sha(b"")
+    if n == 1:
+        return _sha(b"\x00" + leaves[0])
+    k = _k(n)
+    return _sha(b"\x01" + ref_mth(leaves[:k]) + ref_mth(leaves[k:]))
+
+
+def ref_path(m: int, leaves: tuple[bytes, ...]) -> list[bytes]:
+    """§2.1.3.1 PATH(m, D[n])."""
+    n = len(leaves)
+    if n == 1:
+        return []
+    k = _k(n)
+    if m < k:
+        return [*ref_path(m, leaves[:k]), ref_mth(leaves[k:])]
+    return [*ref_path(m - k, leaves[k:]), ref_mth(leaves[:k])]
+
+
+def ref_subproof(m: int, leaves: tuple[bytes, ...], b: bool) -> list[bytes]:
+    """§2.1.4.1 SUBPROOF(m, D[n], b)."""
+    n = len(leaves)
+    if m == n:
+        return [] if b else [ref_mth(leaves)]
+    k = _k(n)
+    if m <= k:
+        return [*ref_subproof(m, leaves[:k], b), ref_mth(leaves[k:])]
+    return [*ref_subproof(m - k, leaves[k:], False), ref_mth(leaves[:k])]
+
+
+def ref_proof(m: int, leaves: tuple[bytes, ...]) -> list[bytes]:
+    """§2.1.4.1 PROOF(m, D[n]) = SUBPROOF(m, D[n], true) for 0 < m < n; empty otherwise (our convention)."""
+    if m == 0 or m == len(leaves):
+        return []
+    return ref_subproof(m, leaves, True)
+
+
+# ---- the reference itself reproduces the published vectors ----------------------------------
+def test_reference_reproduces_the_published_roots() -> None:
+    assert ref_mth(()) == EMPTY_ROOT == bytes.fromhex(VECTORS["empty_root"])
+    for size, root in KAT_ROOTS.items():
+        assert ref_mth(ref_leaves(size)) == root
+
+
+@pytest.mark.parametrize("v", VECTORS["inclusion"], ids=lambda v: f"{v['index']}-of-{v['size']}")
+def test_reference_reproduces_published_inclusion_proofs(v: dict[str, Any]) -> None:
+    assert ref_path(v["index"], ref_leaves(v["size"])) == [bytes.fromhex(h) for h in v["proof"]]
+
+
+@pytest.mark.parametrize("v", VECTORS["consistency"], ids=lambda v: f"{v['size1']}-to-{v['size2']}")
+def test_reference_reproduces_published_consistency_proofs(v: dict[str, Any]) -> None:
+    assert ref_proof(v["size1"], ref_leaves(v["size2"])) == [bytes.fromhex(h) for h in v["proof"]]
+
+
+# ---- hashing ---------------------------------------------------------------------------------
+def test_domain_separation_prefixes_and_empty_root() -> None:
+    assert (LEAF_PREFIX, NODE_PREFIX) == (b"\x00", b"\x01")
+    assert EMPTY_ROOT.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert leaf_hash(b"") == KAT_ROOTS[1]
+    assert node_hash(leaf_hash(b""), leaf_hash(b"\x00")) == KAT_ROOTS[2]
+    assert leaf_hash(b"ab") != node_hash(b"a" * 32, b"b" * 32)
+
+
+@pytest.mark.parametrize("bad", [b"", b"\x00" * 31, b"\x00" * 33])
+def test_node_hash_refuses_wrong_length_children(bad: bytes) -> None:
+    with pytest.raises(ProofError) as e:
+        node_hash(bad, EMPTY_ROOT)
+    assert e.value.code == "proof.bad_hash_length" and f"got {len(bad)} bytes" in e.value.message
+    with pytest.raises(ProofError):
+        node_hash(EMPTY_ROOT, bad)
+
+
+# ---- known answers ---------------------------------------------------------------------------
+@pytest.mark.parametrize("v", VECTORS["inclusion"], ids=lambda v: f"{v['index']}-of-{v['size']}")
+def test_published_inclusion_proofs_verify(v: dict[str, Any]) -> None:
+    proof = [bytes.fromhex(h) for h in v["proof"]]
+    leaf = leaf_hash(KAT_LEAVES[v["index"]])
+    root = KAT_ROOTS[v["size"]]
+    assert root_from_inclusion_proof(leaf, v["index"], v["size"], proof) == root
+    verify_inclusion(leaf, v["index"], v["size"], proof, root)
+
+
+@pytest.mark.parametrize("v", VECTORS["consistency"], ids=lambda v: f"{v['size1']}-to-{v['size2']}")
+def test_published_consistency_proofs_verify(v: dict[str, Any]) -> None:
+    proof = [bytes.fromhex(h) for h in v["proof"]]
+    root1, root2 = KAT_ROOTS[v["size1"]], KAT_ROOTS[v["size2"]]
+    verify_consistency(v["size1"], v["size2"], proof, root1, root2)
+    if v["size1"] != v["size2"]:
+        assert root_from_consistency_proof(v["size1"], v["size2"], proof, root1) == root2
+
+
+# ---- edge cases the brief fixes ----------------------------------------------------------------
+def test_index_at_or_past_size_raises_naming_both_values() -> None:
+    with pytest.raises(ProofError) as e:
+        verify_inclusion(leaf_hash(b""), 5, 5, [], EMPTY_ROOT)
+    assert e.value.code == "proof.index_out_of_range" and e.value.message == "index 5 >= size 5"
+    for index, size in [(0, 0), (1, 0), (2, 1), (8, 8)]:
+        with pytest.raises(ProofError, match=r"^proof\.index_out_of_range:"):
+            verify_inclusion(leaf_hash(b""), index, size, [], EMPTY_ROOT)
+
+
+@pytest.mark.parametrize(("index", "size"), [(-1, 4), (0, -1), (True, 4)])
+def test_negative_or_non_integer_positions_raise(index: int, size: int) -> None:
+    with pytest.raises(ProofError) as e:
+        verify_inclusion(leaf_hash(b""), index, size, [], EMPTY_ROOT)
+    assert e.value.code == "proof.bad_sizes"
+
+
+def test_single_leaf_tree() -> None:
+    h = leaf_hash(b"data")
+    verify_inclusion(h, 0, 1, [], h)
+    with pytest.raises(ProofError, match=r"^proof\.root_mismatch:"):
+        verify_inclusion(h, 0, 1, [], leaf_hash(b"other"))
+    with pytest.raises(ProofError, match=r"^proof\.wrong_length:"):
+        verify_inclusion(h, 0, 1, [h], h)
+    for leaf, root in [(b"", h), (h, b""), (b"", b"")]:  # empty hashes, as transparency-dev probes
+        with pytest.raises(ProofError, match=r"^proof\.bad_hash_length:"):
+            verify_inclusion(leaf, 0, 1, [], root)
+
+
+def test_size1_greater_than_size2_raises() -> None:
+    with pytest.raises(ProofError) as e:
+        verify_consistency(2, 1, [], KAT_ROOTS[2], KAT_ROOTS[1])
+    assert e.value.code == "proof.bad_sizes" and e.value.message == "size1 2 > size2 1"
+    with pytest.raises(ProofError, match=r"^proof\.bad_sizes:"):
+        verify_consistency(1, 0, [], KAT_ROOTS[1], EMPTY_ROOT)
+
+
+def test_equal_sizes_need_an_empty_proof_and_equal_roots() -> None:
+    verify_consistency(3, 3, [], KAT_ROOTS[3], KAT_ROOTS[3])
+    verify_consistency(0, 0, [], EMPTY_ROOT, EMPTY_ROOT)
+    with pytest.raises(ProofError, match=r"^proof\.root_mismatch:"):
+        verify_consistency(3, 3, [], KAT_ROOTS[3], KAT_ROOTS[4])
+    with pytest.raises(ProofError, match=r"^proof\.wrong_length:"):
+        verify_consistency(3, 3, [KAT_ROOTS[3]], KAT_ROOTS[3], KAT_ROOTS[3])
+    with pytest.raises(ProofError, match=r"^proof\.wrong_length:"):
+        verify_consistency(1, 1, [EMPTY_ROOT], EMPTY_ROOT, EMPTY_ROOT)
+
+
+def test_size1_zero_needs_an_empty_proof_and_the_empty_root() -> None:
+    verify_consistency(0, 5, [], EMPTY_ROOT, KAT_ROOTS[5])
+    with pytest.raises(ProofError) as e:
+        verify_consistency(0, 5, [], KAT_ROOTS[1], KAT_ROOTS[5])
+    assert e.value.code == "proof.root_mismatch" and EMPTY_ROOT.hex() in e.value.message
+    with pytest.raises(ProofError, match=r"^proof\.wrong_length:"):
+        verify_consistency(0, 5, [EMPTY_ROOT], EMPTY_ROOT, KAT_ROOTS[5])
+    with pytest.raises(ProofError, match=r"^proof\.root_mismatch:"):
+        verify_consistency(0, 0, [], KAT_ROOTS[1], KAT_ROOTS[1])
+
+
+def test_a_proof_is_needed_between_different_nonzero_sizes() -> None:
+    with pytest.raises(ProofError) as e:
+        verify_consistency(1, 2, [], KAT_ROOTS[1], KAT_ROOTS[2])
+    assert e.value.code == "proof.wrong_length" and "has 0 hashes, expected 1" in e.value.message
+
+
+@pytest.mark.parametrize("length", [0, 31, 33])
+def test_every_hash_must_be_32_bytes(length: int) -> None:
+    bad = b"\x01" * length
+    v = VECTORS["inclusion"][2]
+    proof = [bytes.fromhex(h) for h in v["proof"]]
+    leaf, root = leaf_hash(KAT_LEAVES[v["index"]]), KAT_ROOTS[v["size"]]
+    cases = [(bad, proof, root), (leaf, proof, bad), (leaf, [bad, *proof[1:]], root), (leaf, [*proof[:2], bad], root)]
+    for lf, pr, rt in cases:
+        with pytest.raises(ProofError, match=r"^proof\.bad_hash_length:"):
+            verify_inclusion(lf, v["index"], v["size"], pr, rt)
+    c = VECTORS["consistency"][2]
+    cproof = [bytes.fromhex(h) for h in c["proof"]]
+    r1, r2 = KAT_ROOTS[c["size1"]], KAT_ROOTS[c["size2"]]
+    for a, b, pr in [(bad, r2, cproof), (r1, bad, cproof), (r1, r2, [*cproof[:1], bad, *cproof[2:]])]:
+        with pytest.raises(ProofError, match=r"^proof\.bad_hash_length:"):
+            verify_consistency(c["size1"], c["size2"], pr, a, b)
+
+
+def test_error_messages_name_the_values() -> None:
+    v = VECTORS["inclusion"][1]
+    proof = [bytes.fromhex(h) for h in v["proof"]]
+    with pytest.raises(ProofError) as e:
+        verify_inclusion(leaf_hash(KAT_LEAVES[0]), 0, 8, proof[:2], KAT_ROOTS[8])
+    assert e.value.message == "inclusion proof for index 0 in tree size 8 has 2 hashes, expected 3"
+    with pytest.raises(ProofError) as e:
+        verify_inclusion(leaf_hash(KAT_LEAVES[1]), 0, 8, proof, KAT_ROOTS[8])
+    assert "index 0 in tree size 8" in e.value.message and KAT_ROOTS[8].hex() in e.value.message
+
+
+# ---- cross-check against the reference on every small tree -----------------------------------
+SMALL = 70
+
+
+def test_every_inclusion_proof_up_to_70_leaves_verifies() -> None:
+    for size in range(1, SMALL + 1):
+        leaves = ref_leaves(size)
+        root = ref_mth(leaves)
+        for index in range(size):
+            proof = ref_path(index, leaves)
+            assert inclusion_proof_length(index, size) == len(proof)
+            verify_inclusion(leaf_hash(leaves[index]), index, size, proof, root)
+
+
+def test_every_consistency_proof_up_to_70_leaves_verifies() -> None:
+    leaves = ref_leaves(SMALL)
+    for size2 in range(0, SMALL + 1):
+        root2 = ref_mth(leaves[:size2])
+        for size1 in range(0, size2 + 1):
+            proof = ref_proof(size1, leaves[:size2])
+            assert consistency_proof_length(size1, size2) == len(proof), (size1, size2)
+            verify_consistency(size1, size2, proof, ref_mth(leaves[:size1]), root2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_random_larger_trees_agree_with_the_reference(data: st.DataObject) -> None:
+    size2 = data.draw(st.integers(min_value=1, max_value=3000), label="size2")
+    size1 = data.draw(st.integers(min_value=1, max_value=size2), label="size1")
+    index = data.draw(st.integers(min_value=0, max_value=size2 - 1), label="index")
+    leaves = ref_leaves(size2)
+    root2 = ref_mth(leaves)
+    verify_inclusion(leaf_hash(leaves[index]), index, size2, ref_path(index, leaves), root2)
+    verify_consistency(size1, size2, ref_proof(size1, leaves), ref_mth(leaves[:size1]), root2)
+    if index + 1 < size2:  # the neighbour's leaf never verifies with this proof
+        with pytest.raises(ProofError):
+            verify_inclusion(leaf_hash(leaves[index + 1]), index, size2, ref_path(index, leaves), root2)
+
+
+@given(st.integers(min_value=1, max_value=2**62), st.data())
+def test_proof_lengths_are_logarithmic(size: int, data: st.DataObject) -> None:
+    index = data.draw(st.integers(min_value=0, max_value=size - 1))
+    size1 = data.draw(st.integers(min_value=0, max_value=size))
+    assert inclusion_proof_length(index, size) <= (size - 1).bit_length()
+    assert consistency_proof_length(size1, size) <= 2 * (size - 1).bit_length() + 1
