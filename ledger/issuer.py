@@ -12,8 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from verifier.envelope import ZERO_ENTRY_ID, entry_id, sign_entry
-from verifier.canonical import canonicalize
+from verifier.envelope import ZERO_ENTRY_ID, sign_entry_with_id
 from verifier.keys import SigningKey
 
 from .home import CHAINS_FILE, write_json_atomic
@@ -49,9 +48,9 @@ class ChainBook:
         write_json_atomic(self.path, book)
 
 
-def build_and_sign(kind: str, fields: dict[str, Any], key: SigningKey, seq: int, prev: str,
-                   now: datetime) -> tuple[bytes, str]:
+def build_and_sign(
+    kind: str, fields: dict[str, Any], key: SigningKey, seq: int, prev: str, now: datetime
+) -> tuple[bytes, str]:
     """Sign ``fields`` as an entry of ``kind`` at chain position (seq, prev); return (envelope, entry id)."""
     body = {"kind": kind, "signer": key.key_id, "seq": seq, "prev": prev, "signed_at": timestamp(now), **fields}
-    envelope = sign_entry(body, key)
-    return envelope, entry_id(canonicalize(body))
+    return sign_entry_with_id(body, key)

@@ -29,18 +29,24 @@ def test_rfc8785_sorting_example_orders_by_utf16_code_units() -> None:
 
 
 def test_rfc8785_string_escapes() -> None:
-    value = {"string": "\u20ac$\u000f\nA'B\"\\\\\"/", "literals": [None, True, False]}
+    value = {"string": '\u20ac$\u000f\nA\'B"\\\\"/', "literals": [None, True, False]}
     out = canonicalize(value)
     assert out == b'{"literals":[null,true,false],"string":"\xe2\x82\xac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}'
     assert require_canonical(out) == value
 
 
-json_scalars = st.none() | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER) | st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
+    | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=5)
-    | st.dictionaries(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8), inner, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -71,8 +77,14 @@ def test_fast_check_agrees_with_rfc8785(value: object) -> None:
         (b'{"a":1} ', "json.non_canonical"),
         (b'{"a":"\\u0041"}', "json.non_canonical"),
         (b'{"a":9007199254740992}', "json.integer_range"),
+        (b'{"a":1152921504606846976}', "json.integer_range"),
+        (b'{"a":1.0}', "json.float"),
+        (b'{"a":[1,2.0]}', "json.float"),
+        (b'{"a":-0.0}', "json.float"),
+        (b"1.5", "json.float"),
+        (b'{"a":"x","a":"x"}', "json.duplicate_key"),
         (b'{"a":', "json.malformed"),
-        (b'\xff{}', "json.malformed"),
+        (b"\xff{}", "json.malformed"),
     ],
 )
 def test_strict_rejections_name_the_fault(data: bytes, code: str) -> None:

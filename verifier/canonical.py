@@ -5,12 +5,13 @@ them, never over a re-serialization" (DESIGN §3). So this module does two jobs:
 
 - :func:`canonicalize` serializes with the ``rfc8785`` package (the reference);
 - :func:`require_canonical` checks that received bytes already *are* the
-  canonical form and returns the parsed value. Its fast path parses with the C
-  ``json`` decoder (hooks reject floats, NaN and unsafe integers) and
-  re-serializes with ``orjson`` (sorted keys, compact), which produces RFC 8785
-  bytes for the documents it admits (no floats; integers within ±(2**53 - 1);
-  no characters outside the Basic Multilingual Plane, so UTF-8 byte order,
-  code-point order and RFC 8785 §3.2.3's "UTF-16 code units" order agree). Anything else, and every mismatch, goes
+  canonical form and returns the parsed value. Its fast path parses and
+  re-serializes with ``orjson`` (sorted keys, compact) and accepts only a
+  byte-identical result, for documents a byte scan shows to hold no float-like
+  or 16-digit number and no character outside the Basic Multilingual Plane
+  (where UTF-8 byte order, code-point order and RFC 8785 §3.2.3's "UTF-16 code
+  units" order agree). orjson rejects NaN, Infinity and lone surrogates itself;
+  duplicate keys collapse and so fail the byte comparison. Anything else, and every mismatch, goes
   to the slow path, which parses strictly and names the exact fault. The tests
   prove the fast path agrees with ``rfc8785`` byte for byte.
 
@@ -32,26 +33,20 @@ import rfc8785
 from mapping.errors import InputError
 
 MAX_SAFE_INTEGER = 2**53 - 1
+# The fast path hands to the slow one anything it cannot vouch for: characters outside
+# the BMP (4-byte UTF-8), and any token after ':', ',' or '[' that looks like a number
+# with a fraction or exponent, or with 16+ digits. In canonical JSON every number
+# value follows one of those three bytes. The test may also fire inside a string:
+# then the slow path merely does the exact work.
+_FLOAT_OR_LONG_NUMBER = re.compile(rb"[:,\[]-?[0-9]+(?:[.eE]|[0-9]{15})")
 _SUPPLEMENTARY_UTF8 = re.compile(rb"[\xf0-\xf4]")
+_NUMBER_START = frozenset(b"-0123456789")
 
 
-class _Rejected(Exception):
-    """Internal: the fast path saw something only the slow path can explain."""
-
-
-def _reject_float(text: str) -> Any:
-    raise _Rejected(text)
-
-
-def _reject_constant(text: str) -> Any:
-    raise _Rejected(text)
-
-
-def _checked_int(text: str) -> int:
-    value = int(text)
-    if len(text) > 15 and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-        raise _Rejected(text)
-    return value
+def _fast_path_may_vouch(data: bytes) -> bool:
+    if not data or data[0] in _NUMBER_START or _FLOAT_OR_LONG_NUMBER.search(data):
+        return False
+    return data.isascii() or not _SUPPLEMENTARY_UTF8.search(data)
 
 
 def canonicalize(value: Any) -> bytes:
@@ -71,14 +66,12 @@ def require_canonical(data: bytes, *, max_bytes: int | None = None, what: str = 
     ``json.integer_range`` or ``json.non_canonical``.
     """
     check_size(data, max_bytes, what)
-    if data.isascii() or not _SUPPLEMENTARY_UTF8.search(data):
+    if _fast_path_may_vouch(data):
         try:
-            value = json.loads(
-                data, parse_float=_reject_float, parse_constant=_reject_constant, parse_int=_checked_int
-            )
+            value = orjson.loads(data)
             if orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == data:
                 return value
-        except (_Rejected, ValueError, UnicodeError, RecursionError, TypeError, orjson.JSONEncodeError):
+        except (ValueError, TypeError, orjson.JSONEncodeError, RecursionError):
             pass
     value = loads_strict(data, what=what)
     canonical = rfc8785.dumps(value)
@@ -96,9 +89,7 @@ def require_canonical(data: bytes, *, max_bytes: int | None = None, what: str = 
 
 def check_size(data: bytes, max_bytes: int | None, what: str = "document") -> None:
     if max_bytes is not None and len(data) > max_bytes:
-        raise InputError(
-            f"{what} is {len(data)} bytes; the limit is {max_bytes}", code="input.oversized", field=what
-        )
+        raise InputError(f"{what} is {len(data)} bytes; the limit is {max_bytes}", code="input.oversized", field=what)
 
 
 def loads_strict(data: bytes | str, *, what: str = "document", max_bytes: int | None = None) -> Any:
@@ -140,7 +131,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _float_error(text: str) -> Any:
     raise InputError(
-        f"binary float {text} is not allowed; write quantities as decimal strings (\"{text}\")",
+        f'binary float {text} is not allowed; write quantities as decimal strings ("{text}")',
         code="json.float",
     )
 

@@ -69,6 +69,7 @@ class Entry:
     payload: bytes
     body: dict[str, Any]
     signature: bytes
+    entry_id: str  # hex SHA-256 of the payload, computed once
 
     @property
     def kind(self) -> str:
@@ -90,19 +91,13 @@ class Entry:
     def signed_at(self) -> str:
         return self.body["signed_at"]
 
-    @property
-    def entry_id(self) -> str:
-        return entry_id(self.payload)
-
     def signed_message(self) -> bytes:
         return pae(ENTRY_PAYLOAD_TYPE, self.payload)
 
     def verify_signature(self, key: VerifyingKey) -> None:
         """Raise ``SignatureError`` unless ``key`` (whose id must be ``signer``) signed this entry."""
         if key.key_id != self.signer:
-            raise InputError(
-                f"key {key.key_id} is not the entry's signer {self.signer}", code="signature.wrong_key"
-            )
+            raise InputError(f"key {key.key_id} is not the entry's signer {self.signer}", code="signature.wrong_key")
         key.verify(self.signed_message(), self.signature)
 
 
@@ -152,12 +147,14 @@ def parse_entry(envelope: bytes) -> Entry:
     sigs = doc["signatures"]
     if not isinstance(sigs, list) or len(sigs) != 1:
         n = len(sigs) if isinstance(sigs, list) else "not a list"
-        raise InputError(f"an envelope carries exactly one signature, got {n}", code="envelope.signatures",
-                         field="/signatures")
+        raise InputError(
+            f"an envelope carries exactly one signature, got {n}", code="envelope.signatures", field="/signatures"
+        )
     sig = sigs[0]
     if not isinstance(sig, dict) or set(sig) != _SIGNATURE_MEMBERS:
-        raise InputError("a signature has exactly the members keyid and sig", code="envelope.signatures",
-                         field="/signatures/0")
+        raise InputError(
+            "a signature has exactly the members keyid and sig", code="envelope.signatures", field="/signatures/0"
+        )
     signature = _b64decode_exact(sig["sig"], "/signatures/0/sig", 64)
     payload = _b64decode_exact(doc["payload"], "/payload")
     body = require_canonical(payload, what="entry payload")
@@ -173,22 +170,28 @@ def parse_entry(envelope: bytes) -> Entry:
             code="envelope.keyid_mismatch",
             field="/signatures/0/keyid",
         )
-    return Entry(envelope=envelope, payload=payload, body=body, signature=signature)
+    return Entry(envelope=envelope, payload=payload, body=body, signature=signature, entry_id=entry_id(payload))
 
 
 def sign_entry(body: dict[str, Any], key: SigningKey) -> bytes:
     """The envelope bytes of ``body`` signed by ``key`` (``body['signer']`` must be its key id)."""
+    return sign_entry_with_id(body, key)[0]
+
+
+def sign_entry_with_id(body: dict[str, Any], key: SigningKey) -> tuple[bytes, str]:
+    """The envelope bytes of ``body`` signed by ``key``, and the entry id."""
     if body.get("signer") != key.key_id:
         raise InputError(f"body's signer must be the signing key's id {key.key_id}", code="envelope.keyid_mismatch")
     payload = canonicalize(body)
     sig = key.sign(pae(ENTRY_PAYLOAD_TYPE, payload))
-    return canonicalize(
+    envelope = canonicalize(
         {
             "payload": base64.b64encode(payload).decode("ascii"),
             "payloadType": ENTRY_PAYLOAD_TYPE,
             "signatures": [{"keyid": key.key_id, "sig": base64.b64encode(sig).decode("ascii")}],
         }
     )
+    return envelope, entry_id(payload)
 
 
 def public_key_from_b64(text: str, field: str) -> VerifyingKey:

@@ -1,0 +1,363 @@
+"""Admission: the rules an entry must pass before the log appends it (DESIGN §3).
+
+Pure: the clock (``now``), the log's authority state (``view``) and the operator's
+policy are passed in; the result is the list of changes the entry makes. A
+refusal raises :class:`AdmissionError` (or the verifier's own error for bad
+bytes or signatures) with a stable code, and changes nothing.
+
+Checks, in order:
+1. ``signed_at`` is within ``policy.max_clock_skew_s`` of the log's clock;
+2. the signer resolves to a key: a ``scheme.register`` brings its own root key
+   (whose id must be the signer); every other entry's signer must be a key an
+   earlier entry registered or authorized;
+3. the signature verifies under that key;
+4. ``seq``/``prev`` continue that key's hash chain (no gap, fork or replay);
+5. the key is not revoked or expired and may sign this kind — "authority by
+   log order, not by claimed dates";
+6. the kind's own rules (scheme binding, label ownership, supersession).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mapping.errors import AdmissionError
+from verifier.envelope import ZERO_ENTRY_ID, Entry, public_key_from_b64
+from verifier.keys import VerifyingKey
+
+from .state import (
+    DELEGATE,
+    ROOT,
+    ROOT_KINDS,
+    AddKey,
+    AddLabel,
+    AddScheme,
+    AuthorityView,
+    Change,
+    KeyRecord,
+    LabelRecord,
+    Policy,
+    RevokeKey,
+    RotateRoot,
+    SchemeRecord,
+    SetLabelStatus,
+)
+
+
+def parse_time(text: str) -> datetime:
+    """RFC 3339 UTC timestamp ``YYYY-MM-DDTHH:MM:SSZ`` (schema-checked shape) as an aware datetime."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as e:
+        raise AdmissionError(
+            f"signed_at {text!r} is not a valid time", code="schema.invalid", field="/signed_at"
+        ) from e
+
+
+def admit(entry: Entry, index: int, view: AuthorityView, now: datetime, policy: Policy) -> list[Change]:
+    """Decide whether ``entry`` may be appended at ``index``; return its changes or raise."""
+    body = entry.body
+    _check_clock(entry, now, policy)
+    key = _resolve_signer(entry, view)
+    entry.verify_signature(key.verifying_key)
+    _check_chain(entry, key, view)
+    kind = entry.kind
+    if kind != "scheme.register":
+        _check_key_may_sign(key, kind, index, now, check_kind=kind not in _LABEL_STATUS_KINDS)
+    rule = _RULES.get(kind)
+    if rule is None:
+        raise AdmissionError(
+            f"entry kind {kind!r} is not admitted by this log yet", code="entry.kind_not_admitted", field="/kind"
+        )
+    changes = rule(entry, body, key, index, view, policy)
+    return changes
+
+
+def _check_clock(entry: Entry, now: datetime, policy: Policy) -> None:
+    signed_at = parse_time(entry.signed_at)
+    skew = abs((signed_at - now).total_seconds())
+    if skew > policy.max_clock_skew_s:
+        raise AdmissionError(
+            f"signed_at {entry.signed_at} is {int(skew)} s from the log's clock {now.strftime('%Y-%m-%dT%H:%M:%SZ')}; "
+            f"at most {policy.max_clock_skew_s} s allowed",
+            code="clock.skew",
+            field="/signed_at",
+        )
+
+
+def _resolve_signer(entry: Entry, view: AuthorityView) -> KeyRecord:
+    if entry.kind == "scheme.register":
+        vk = public_key_from_b64(entry.body["public_key"], "/public_key")
+        if vk.key_id != entry.signer:
+            raise AdmissionError(
+                f"scheme.register must be signed by the key it registers ({vk.key_id}), not {entry.signer}",
+                code="scheme.not_self_signed",
+                field="/signer",
+            )
+        existing = view.key(vk.key_id)
+        if existing is not None:
+            _refuse_if_duplicate(entry, view)
+            raise AdmissionError(
+                f"key {vk.key_id} is already bound to scheme {existing.scheme!r}",
+                code="key.already_bound",
+                field="/public_key",
+            )
+        return KeyRecord(vk.key_id, vk, entry.body["scheme"]["id"], ROOT, ROOT_KINDS, authorized_index=-1)
+    key = view.key(entry.signer)
+    if key is None:
+        raise AdmissionError(
+            f"unknown signer {entry.signer}: no earlier entry registered or authorized it",
+            code="entry.unknown_signer",
+            field="/signer",
+        )
+    return key
+
+
+def _check_chain(entry: Entry, key: KeyRecord, view: AuthorityView) -> None:
+    """Per-key hash chain: seq = previous seq + 1 and prev = previous entry id (64 zeros at seq 0)."""
+    seq, expected = entry.seq, key.head_seq + 1
+    if seq < expected:
+        _refuse_if_duplicate(entry, view)
+        raise AdmissionError(
+            f"key {entry.signer} already has an entry with seq {seq} (its chain is at seq {key.head_seq}): "
+            f"a fork or replay",
+            code="chain.fork",
+            field="/seq",
+        )
+    if seq > expected:
+        raise AdmissionError(
+            f"seq {seq} skips ahead: key {entry.signer} expects seq {expected}", code="chain.gap", field="/seq"
+        )
+    expected_prev = key.head_id if key.head_seq >= 0 else ZERO_ENTRY_ID
+    if entry.prev != expected_prev:
+        raise AdmissionError(
+            f"prev {entry.prev} is not the key's previous entry id {expected_prev}", code="chain.fork", field="/prev"
+        )
+
+
+_LABEL_STATUS_KINDS = frozenset({"label.revoke", "label.supersede"})
+
+
+def _refuse_if_duplicate(entry: Entry, view: AuthorityView) -> None:
+    """Duplicates are refused by entry id: the same bytes at the same (signer, seq)."""
+    stored = view.entry_at_seq(entry.signer, entry.seq)
+    if stored is not None and stored.entry_id == entry.entry_id:
+        raise AdmissionError(
+            f"entry {entry.entry_id} is already in the log at index {stored.index}", code="entry.duplicate"
+        )
+
+
+def _check_key_may_sign(key: KeyRecord, kind: str, index: int, now: datetime, *, check_kind: bool) -> None:
+    if key.revoked_index is not None:
+        raise AdmissionError(
+            f"key {key.key_id} was revoked (or rotated out) at index {key.revoked_index}",
+            code="authority.key_revoked",
+            field="/signer",
+        )
+    if key.not_after is not None and now > key.not_after:
+        raise AdmissionError(
+            f"key {key.key_id} expired at {key.not_after.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            code="authority.key_expired",
+            field="/signer",
+        )
+    if check_kind and kind not in key.kinds:
+        raise AdmissionError(
+            f"key {key.key_id} ({key.role} of {key.scheme!r}) is not authorized for {kind}",
+            code="authority.unauthorized_kind",
+            field="/kind",
+        )
+
+
+def _require_own_scheme(key: KeyRecord, scheme_id: str, field: str) -> None:
+    if key.scheme != scheme_id:
+        raise AdmissionError(
+            f"key {key.key_id} belongs to scheme {key.scheme!r}, not {scheme_id!r}",
+            code="authority.wrong_scheme",
+            field=field,
+        )
+
+
+def _scheme_register(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    info = body["scheme"]
+    scheme_id = info["id"]
+    if view.scheme(scheme_id) is not None:
+        raise AdmissionError(
+            f"scheme id {scheme_id!r} is already bound to its first root key; only a "
+            f"scheme.rotate signed by the current root can change it",
+            code="scheme.already_bound",
+            field="/scheme/id",
+        )
+    if not policy.allow_any_scheme and scheme_id not in policy.allowed_schemes:
+        raise AdmissionError(
+            f"scheme id {scheme_id!r} is not on the operator's allow-list",
+            code="scheme.not_allowed",
+            field="/scheme/id",
+        )
+    record = KeyRecord(key.key_id, key.verifying_key, scheme_id, ROOT, ROOT_KINDS, authorized_index=index)
+    return [AddScheme(SchemeRecord(scheme_id, key.key_id, info["role"], info["name"], index)), AddKey(record)]
+
+
+def _current_root(key: KeyRecord, scheme_id: str, view: AuthorityView, field: str) -> None:
+    scheme = view.scheme(scheme_id)
+    if scheme is None:
+        raise AdmissionError(f"unknown scheme {scheme_id!r}", code="scheme.unknown", field=field)
+    if scheme.root_key_id != key.key_id:
+        raise AdmissionError(
+            f"only the current root key of {scheme_id!r} may sign this entry",
+            code="authority.not_root",
+            field="/signer",
+        )
+
+
+def _new_key(text: str, field: str, view: AuthorityView) -> VerifyingKey:
+    vk = public_key_from_b64(text, field)
+    existing = view.key(vk.key_id)
+    if existing is not None:
+        raise AdmissionError(
+            f"key {vk.key_id} is already bound to scheme {existing.scheme!r}", code="key.already_bound", field=field
+        )
+    return vk
+
+
+def _scheme_rotate(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    scheme_id = body["scheme"]
+    _current_root(key, scheme_id, view, "/scheme")
+    vk = _new_key(body["new_public_key"], "/new_public_key", view)
+    new_root = KeyRecord(vk.key_id, vk, scheme_id, ROOT, ROOT_KINDS, authorized_index=index)
+    return [AddKey(new_root), RevokeKey(key.key_id, index, index + 1), RotateRoot(scheme_id, vk.key_id)]
+
+
+def _key_authorize(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    scheme_id = body["scheme"]
+    _current_root(key, scheme_id, view, "/scheme")
+    vk = _new_key(body["public_key"], "/public_key", view)
+    not_after = parse_time(body["not_after"]) if "not_after" in body else None
+    record = KeyRecord(
+        vk.key_id, vk, scheme_id, DELEGATE, frozenset(body["kinds"]), authorized_index=index, not_after=not_after
+    )
+    return [AddKey(record)]
+
+
+def _key_revoke(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    scheme_id, target_id = body["scheme"], body["key_id"]
+    target = view.key(target_id)
+    if target is None or target.scheme != scheme_id:
+        raise AdmissionError(
+            f"key {target_id} is not a key of scheme {scheme_id!r}", code="key.unknown", field="/key_id"
+        )
+    if target_id != key.key_id:  # a key may always revoke itself; otherwise only the current root
+        _current_root(key, scheme_id, view, "/scheme")
+    if target.role == ROOT and target_id == key.key_id:
+        raise AdmissionError(
+            "a root key cannot revoke itself; rotate it with scheme.rotate",
+            code="key.root_self_revoke",
+            field="/key_id",
+        )
+    if target.revoked_index is not None:
+        raise AdmissionError(
+            f"key {target_id} is already revoked at index {target.revoked_index}",
+            code="key.already_revoked",
+            field="/key_id",
+        )
+    effective = body.get("effective_from_index", index)
+    if effective > index:
+        raise AdmissionError(
+            f"effective_from_index {effective} is after this revocation's index {index}",
+            code="key.bad_effective_index",
+            field="/effective_from_index",
+        )
+    return [RevokeKey(target_id, index, effective)]
+
+
+def _label_issue(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    label = body["label"]
+    _require_own_scheme(key, label["scheme"], "/label/scheme")
+    existing = view.label(label["scheme"], label["label_id"])
+    if existing is not None:
+        raise AdmissionError(
+            f"label {label['label_id']!r} of {label['scheme']!r} is already in the log at index "
+            f"{existing.index}; publish a new label and supersede the old one",
+            code="label.duplicate_id",
+            field="/label/label_id",
+        )
+    if label["valid_until"] < label["issued_at"]:
+        raise AdmissionError(
+            f"valid_until {label['valid_until']} is before issued_at {label['issued_at']}",
+            code="label.bad_validity",
+            field="/label/valid_until",
+        )
+    record = LabelRecord(label["scheme"], label["label_id"], entry.entry_id, index, entry.signer)
+    return [AddLabel(record)]
+
+
+def _target_label(kind: str, body: dict, key: KeyRecord, view: AuthorityView) -> LabelRecord:
+    scheme_id, label_id = body["scheme"], body["label_id"]
+    label = view.label(scheme_id, label_id)
+    if label is None or label.entry_id != body["label_entry"]:
+        raise AdmissionError(
+            f"no label {label_id!r} of {scheme_id!r} with entry id {body['label_entry']} in the log",
+            code="label.unknown",
+            field="/label_entry",
+        )
+    # "A label is revoked or superseded only by its own signing key or by a key
+    # its scheme authorized for that kind" (DESIGN §3); the root may always.
+    if key.key_id != label.signer:
+        if key.scheme != scheme_id or kind not in key.kinds:
+            raise AdmissionError(
+                f"key {key.key_id} may not {kind.split('.')[1]} label {label_id!r}: only the label's own key, "
+                f"or a key {scheme_id!r} authorized for {kind}, may",
+                code="authority.not_label_authority",
+                field="/signer",
+            )
+    if label.status != "active":
+        raise AdmissionError(
+            f"label {label_id!r} is already {label.status}", code="label.not_active", field="/label_id"
+        )
+    return label
+
+
+def _label_revoke(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    label = _target_label(entry.kind, body, key, view)
+    return [SetLabelStatus(label.scheme, label.label_id, "revoked", index, entry.entry_id)]
+
+
+def _label_supersede(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    label = _target_label(entry.kind, body, key, view)
+    replacement = body["replacement_entry"]
+    ref = view.label_by_entry(replacement)
+    if ref is None or ref.scheme != label.scheme:
+        raise AdmissionError(
+            f"replacement {replacement} is not a label of {label.scheme!r} already in the log",
+            code="label.replacement_unknown",
+            field="/replacement_entry",
+        )
+    if ref.entry_id == label.entry_id:
+        raise AdmissionError(
+            "a label cannot supersede itself", code="label.replacement_unknown", field="/replacement_entry"
+        )
+    return [SetLabelStatus(label.scheme, label.label_id, "superseded", index, entry.entry_id, replacement)]
+
+
+_RULES = {
+    "scheme.register": _scheme_register,
+    "scheme.rotate": _scheme_rotate,
+    "key.authorize": _key_authorize,
+    "key.revoke": _key_revoke,
+    "label.issue": _label_issue,
+    "label.revoke": _label_revoke,
+    "label.supersede": _label_supersede,
+}

@@ -1,0 +1,520 @@
+"""The log: admits entries, appends them in batches, signs checkpoints, serves proofs.
+
+:meth:`Log.submit_many` is the one write path. It parses every envelope outside
+the lock, then — holding the sequencer lock, inside one store transaction —
+admits each entry against the authority state as it stands after the entries
+before it, appends the admitted ones to the Merkle tree, and signs a checkpoint
+of the new size. Receipts are built only after the commit. A refused entry gets
+its error in its slot and changes nothing; the others go on.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mapping.errors import CarbonLedgerError, ConfigError, NotFoundError, ProofError
+from verifier.envelope import Entry, parse_entry
+from verifier.keys import SigningKey, VerifyingKey
+from verifier.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from verifier.note import encode_vkey, format_checkpoint, sign_note
+
+from . import proof_plan
+from .admission import admit
+from .batch_proofs import inclusion_ranges, perfect_parts, range_hash
+from .state import (
+    AddKey,
+    AddLabel,
+    AddScheme,
+    Change,
+    EntryRef,
+    KeyRecord,
+    LabelRecord,
+    Policy,
+    RevokeKey,
+    RotateRoot,
+    SchemeRecord,
+    SetLabelStatus,
+)
+from .store import Store, node_id
+from .tables import CheckpointRow, EntryRow, LabelRow, NodeRow, SchemeRow
+
+ED25519_NOTE_KEY_TYPE = 0x01
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What an issuer gets once its entry is durable: index, inclusion proof and the checkpoint it leads to."""
+
+    index: int
+    entry_id: str
+    tree_size: int
+    inclusion_proof: list[bytes]
+    checkpoint: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "entry_id": self.entry_id,
+            "tree_size": self.tree_size,
+            "inclusion_proof": [h.hex() for h in self.inclusion_proof],
+            "checkpoint": self.checkpoint,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What receipts need from a committed batch: its tree size, checkpoint, and the nodes it made."""
+
+    size: int
+    checkpoint: str
+    nodes: dict[tuple[int, int], bytes]
+
+
+@dataclass(slots=True)
+class _Node:
+    level: int
+    index: int
+    hash: bytes
+
+
+class _BatchView:
+    """The authority state as seen by the next entry of a batch: committed state plus the batch so far."""
+
+    def __init__(self, log: Log, conn: Any) -> None:
+        self._log = log
+        self._conn = conn
+        self.keys: dict[str, KeyRecord] = {}
+        self.schemes: dict[str, SchemeRecord] = {}
+        self.labels: dict[tuple[str, str], LabelRecord] = {}
+        self._fetched_label_ids: set[str] = set()
+        self.labels_by_entry: dict[str, LabelRecord] = {}
+        self.new_labels: list[tuple[LabelRecord, dict[str, Any]]] = []
+        self.label_updates: list[SetLabelStatus] = []
+        self.rotations: list[RotateRoot] = []
+        self.new_schemes: list[SchemeRecord] = []
+        self.positions: dict[tuple[str, int], EntryRef] = {}  # (signer, seq) of the batch's own entries
+
+    # AuthorityView
+    def key(self, key_id: str) -> KeyRecord | None:
+        return self.keys.get(key_id) or self._log._keys.get(key_id)
+
+    def scheme(self, scheme_id: str) -> SchemeRecord | None:
+        return self.schemes.get(scheme_id) or self._log._schemes.get(scheme_id)
+
+    def label(self, scheme_id: str, label_id: str) -> LabelRecord | None:
+        if label_id not in self._fetched_label_ids:
+            self.prefetch_labels([label_id])
+        return self.labels.get((scheme_id, label_id))
+
+    def label_by_entry(self, entry_id: str) -> LabelRecord | None:
+        if entry_id in self.labels_by_entry:
+            return self.labels_by_entry[entry_id]
+        row = self._log.store.label_by_entry(entry_id, self._conn)
+        return None if row is None else self._remember(row)
+
+    def entry_at_seq(self, signer: str, seq: int) -> EntryRef | None:
+        if (signer, seq) in self.positions:
+            return self.positions[(signer, seq)]
+        row = self._log.store.entry_at_seq(signer, seq, self._conn)
+        return None if row is None else EntryRef(row.idx, row.entry_id, row.kind, row.signer)
+
+    # batch bookkeeping
+    def prefetch_labels(self, label_ids: Sequence[str]) -> None:
+        wanted = [i for i in label_ids if i not in self._fetched_label_ids]
+        for row in self._log.store.labels_by_ids(wanted, self._conn):
+            if (row.scheme, row.label_id) not in self.labels:  # the batch's own changes win
+                self._remember(row)
+        self._fetched_label_ids.update(wanted)
+
+    def _remember(self, row: LabelRow) -> LabelRecord:
+        rec = LabelRecord(row.scheme, row.label_id, row.entry_id, row.idx, row.signer, row.status)
+        self.labels[(row.scheme, row.label_id)] = rec
+        self.labels_by_entry[row.entry_id] = rec
+        return rec
+
+    def apply(self, entry: Entry, index: int, changes: list[Change]) -> None:
+        for ch in changes:
+            if isinstance(ch, AddScheme):
+                self.schemes[ch.record.scheme_id] = ch.record
+                self.new_schemes.append(ch.record)
+            elif isinstance(ch, AddKey):
+                self.keys[ch.record.key_id] = ch.record
+            elif isinstance(ch, RevokeKey):
+                old = self.key(ch.key_id)
+                assert old is not None
+                self.keys[ch.key_id] = dataclasses.replace(
+                    old, revoked_index=ch.revoked_index, revoked_from_index=ch.revoked_from_index
+                )
+            elif isinstance(ch, RotateRoot):
+                old_scheme = self.scheme(ch.scheme_id)
+                assert old_scheme is not None
+                self.schemes[ch.scheme_id] = dataclasses.replace(old_scheme, root_key_id=ch.new_root_key_id)
+                self.rotations.append(ch)
+            elif isinstance(ch, AddLabel):
+                self.labels[(ch.record.scheme, ch.record.label_id)] = ch.record
+                self.labels_by_entry[ch.record.entry_id] = ch.record
+                self.new_labels.append((ch.record, entry.body["label"]))
+            elif isinstance(ch, SetLabelStatus):
+                old_label = self.labels[(ch.scheme, ch.label_id)]
+                new = dataclasses.replace(old_label, status=ch.status)
+                self.labels[(ch.scheme, ch.label_id)] = new
+                self.labels_by_entry[new.entry_id] = new
+                self.label_updates.append(ch)
+        self.positions[(entry.signer, entry.seq)] = EntryRef(index, entry.entry_id, entry.kind, entry.signer)
+        signer = self.keys.get(entry.signer)
+        if signer is None:  # first entry of this key in the batch: work on a copy, publish on commit
+            committed = self._log._keys[entry.signer]
+            signer = self.keys[entry.signer] = dataclasses.replace(committed)
+        signer.head_seq, signer.head_id = entry.seq, entry.entry_id
+
+
+class Log:
+    """One transparency log over a :class:`Store`, signing checkpoints with ``log_key`` under ``origin``."""
+
+    def __init__(
+        self, store: Store, log_key: SigningKey, origin: str, policy: Policy, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        if not origin or any(c.isspace() for c in origin) or "+" in origin:
+            raise ConfigError(f"log origin {origin!r} must be non-empty with no spaces or '+'", code="config.origin")
+        self.store = store
+        self.log_key = log_key
+        self.origin = origin
+        self.policy = policy
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._keys: dict[str, KeyRecord] = {}
+        self._schemes: dict[str, SchemeRecord] = {}
+        self._edge: list[_Node] = []
+        self.size = 0
+        self._load()
+
+    @property
+    def vkey(self) -> str:
+        """The log's C2SP verifier key string."""
+        return encode_vkey(self.origin, self.log_key.public_key, ED25519_NOTE_KEY_TYPE)
+
+    # ---- loading and recovery ---------------------------------------------
+    def _load(self, conn: Any = None) -> None:
+        size = self.store.tree_size(conn)
+        keys = {}
+        for r in self.store.keys(conn):
+            keys[r.key_id] = KeyRecord(
+                r.key_id,
+                VerifyingKey(bytes(r.public_key)),
+                r.scheme,
+                r.role,
+                frozenset(r.kinds.split()),
+                r.authorized_index,
+                datetime.fromisoformat(r.not_after) if r.not_after else None,
+                r.revoked_index,
+                r.revoked_from_index,
+                r.head_seq,
+                r.head_id,
+            )
+        schemes = {
+            r.scheme_id: SchemeRecord(r.scheme_id, r.root_key_id, r.role, r.name, r.registered_index)
+            for r in self.store.schemes(conn)
+        }
+        ranges = _edge_ranges(size)
+        stored = self.store.nodes([node_id(lv, ix) for lv, ix in ranges], conn)
+        try:
+            edge = [_Node(lv, ix, stored[node_id(lv, ix)]) for lv, ix in ranges]
+        except KeyError as e:
+            raise ConfigError(f"store is missing Merkle node {e} for tree size {size}", code="store.corrupt") from e
+        cp = self.store.latest_checkpoint(conn)
+        root = _fold(edge)
+        if size and (cp is None or cp.size != size or bytes(cp.root) != root):
+            raise ConfigError(
+                f"store is inconsistent: tree size {size} with root {root.hex()} but newest checkpoint "
+                f"{'none' if cp is None else f'{cp.size} {bytes(cp.root).hex()}'}",
+                code="store.corrupt",
+            )
+        self._keys, self._schemes, self._edge, self.size = keys, schemes, edge, size
+
+    # ---- the write path ----------------------------------------------------
+    def submit(self, envelope: bytes) -> Receipt:
+        """Admit one entry and return its receipt, or raise the reason it was refused."""
+        result = self.submit_many([envelope])[0]
+        if isinstance(result, CarbonLedgerError):
+            raise result
+        return result
+
+    def submit_many(self, envelopes: Sequence[bytes], *, with_proofs: bool = True) -> list[Receipt | CarbonLedgerError]:
+        results: list[Receipt | CarbonLedgerError | None] = [None] * len(envelopes)
+        parsed: list[tuple[int, Entry]] = []
+        for i, env in enumerate(envelopes):
+            try:
+                parsed.append((i, parse_entry(env)))
+            except CarbonLedgerError as e:
+                results[i] = e
+        if parsed:
+            with self._lock:
+                accepted, batch = self._append(parsed, results)
+            if accepted and batch is not None:
+                self._receipts(accepted, batch, results, with_proofs)
+        return results  # type: ignore[return-value]
+
+    def _append(
+        self, parsed: list[tuple[int, Entry]], results: list[Receipt | CarbonLedgerError | None]
+    ) -> tuple[list[tuple[int, int, Entry]], _Batch | None]:
+        with self.store.write() as conn:
+            if self.store.tree_size(conn) != self.size:  # another process appended: catch up first
+                self._load(conn)
+            view = _BatchView(self, conn)
+            view.prefetch_labels([e.body["label"]["label_id"] for _, e in parsed if e.kind == "label.issue"])
+            now = self.clock()
+            accepted: list[tuple[int, int, Entry]] = []
+            for slot, entry in parsed:
+                index = self.size + len(accepted)
+                try:
+                    changes = admit(entry, index, view, now, self.policy)
+                except CarbonLedgerError as e:
+                    results[slot] = e
+                    continue
+                view.apply(entry, index, changes)
+                accepted.append((slot, index, entry))
+            if not accepted:
+                return [], None
+            edge = [dataclasses.replace(n) for n in self._edge]
+            now_ms = int(time.time() * 1000)
+            entry_rows, node_rows = [], []
+            new_nodes: dict[tuple[int, int], bytes] = {}
+            for _, index, entry in accepted:
+                entry_rows.append(_entry_row(entry, index, now_ms))
+                for n in _append_leaf(edge, index, leaf_hash(entry.envelope)):
+                    node_rows.append((node_id(n.level, n.index), n.hash))
+                    new_nodes[(n.level, n.index)] = n.hash
+            new_size = self.size + len(accepted)
+            root = _fold(edge)
+            note = self._sign_checkpoint(new_size, root)
+            self.store.insert_tuples(conn, EntryRow, ENTRY_COLUMNS, entry_rows)
+            self.store.insert_tuples(conn, NodeRow, ("id", "hash"), node_rows)
+            self.store.insert_rows(conn, SchemeRow, [dataclasses.asdict(s) for s in view.new_schemes])
+            for rot in view.rotations:
+                self.store.update_scheme_root(conn, rot.scheme_id, rot.new_root_key_id)
+            self.store.replace_keys(conn, [_key_row(k) for k in view.keys.values()])
+            self.store.insert_tuples(
+                conn, LabelRow, LABEL_COLUMNS, [_label_row(rec, label) for rec, label in view.new_labels]
+            )
+            for ch in view.label_updates:
+                self.store.update_label_status(
+                    conn,
+                    ch.scheme,
+                    ch.label_id,
+                    {
+                        "status": ch.status,
+                        "status_index": ch.index,
+                        "status_entry": ch.by_entry,
+                        "replacement_entry": ch.replacement_entry,
+                    },
+                )
+            self.store.insert_rows(
+                conn, CheckpointRow, [{"size": new_size, "root": root, "note": note, "timestamp_ms": now_ms}]
+            )
+        # committed: publish the new state to readers
+        self._keys.update(view.keys)
+        self._schemes.update(view.schemes)
+        self._edge = edge
+        self.size = new_size
+        return accepted, _Batch(new_size, note, new_nodes)
+
+    def _receipts(
+        self,
+        accepted: list[tuple[int, int, Entry]],
+        batch: _Batch,
+        results: list[Receipt | CarbonLedgerError | None],
+        with_proofs: bool,
+    ) -> None:
+        """Receipts for a committed batch, all at the batch's checkpoint. Most proof nodes were made by the
+        batch itself; the older ones (left of it) are fetched in one query, and each range hashed once."""
+        size = batch.size
+        plans = {index: inclusion_ranges(index, size) for _, index, _ in accepted} if with_proofs else {}
+        ranges = {rng for plan in plans.values() for rng in plan}
+        nodes = dict(batch.nodes)
+        missing = {p for b, e in ranges for p in perfect_parts(b, e)} - nodes.keys()
+        if missing:
+            stored = self.store.nodes(node_id(lv, ix) for lv, ix in missing)
+            for lv, ix in missing:
+                nodes[(lv, ix)] = stored[node_id(lv, ix)]
+        hashes = {(b, e): range_hash(b, e, lambda lv, ix: nodes[(lv, ix)]) for b, e in ranges}
+        for slot, index, entry in accepted:
+            results[slot] = Receipt(
+                index, entry.entry_id, size, [hashes[r] for r in plans.get(index, ())], batch.checkpoint
+            )
+
+    def _sign_checkpoint(self, size: int, root: bytes) -> str:
+        return sign_note(format_checkpoint(self.origin, size, root), self.origin, self.log_key)
+
+    # ---- reads ---------------------------------------------------------------
+    def checkpoint(self) -> str:
+        """The newest signed checkpoint note; an empty log signs one for size 0 on demand."""
+        cp = self.store.latest_checkpoint()
+        if cp is None:
+            return self._sign_checkpoint(0, EMPTY_ROOT)
+        return cp.note
+
+    def root(self, size: int | None = None) -> bytes:
+        size = self.size if size is None else size
+        self._check_size(size)
+        if size == 0:
+            return EMPTY_ROOT
+        return self._range_hash_from_store(0, size)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """Requires 0 <= index < size <= the log's size."""
+        size = self.store.tree_size() if size is None else size
+        self._check_size(size)
+        if not 0 <= index < size:
+            raise ProofError(f"index {index} is outside a tree of size {size}", code="proof.index_out_of_range")
+        return self._hashes_for(proof_plan.inclusion_plan(index, size))
+
+    def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
+        """Requires 0 <= size1 <= size2 <= the log's size."""
+        size2 = self.store.tree_size() if size2 is None else size2
+        self._check_size(size2)
+        if not 0 <= size1 <= size2:
+            raise ProofError(f"size1 {size1} must be between 0 and size2 {size2}", code="proof.bad_sizes")
+        return self._hashes_for(proof_plan.consistency_plan(size1, size2))
+
+    def _check_size(self, size: int) -> None:
+        current = self.store.tree_size()
+        if not 0 <= size <= current:
+            raise NotFoundError(f"tree size {size} is not in this log (its size is {current})", code="log.no_such_size")
+
+    def _hashes_for(self, ranges: list[tuple[int, int]]) -> list[bytes]:
+        nodes = self.store.nodes(node_id(lv, ix) for lv, ix in proof_plan.nodes_for_ranges(ranges))
+        return [proof_plan.range_hash(b, e, lambda lv, ix: nodes[node_id(lv, ix)]) for b, e in ranges]
+
+    def _range_hash_from_store(self, begin: int, end: int) -> bytes:
+        return self._hashes_for([(begin, end)])[0]
+
+    def entry(self, index: int) -> EntryRow:
+        row = self.store.entry(index)
+        if row is None:
+            raise NotFoundError(
+                f"no entry at index {index} (log size {self.store.tree_size()})", code="log.no_such_entry"
+            )
+        return row
+
+
+# ---- Merkle right edge ("compact range") -----------------------------------------
+def _edge_ranges(size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees (level, index) that make up [0, size), left to right."""
+    out, offset = [], 0
+    for level in reversed(range(size.bit_length())):
+        if size >> level & 1:
+            out.append((level, offset >> level))
+            offset += 1 << level
+    return out
+
+
+def _append_leaf(edge: list[_Node], index: int, h: bytes) -> list[_Node]:
+    """Append leaf ``index`` to the right edge; return every perfect node it completes, the leaf first."""
+    new = [_Node(0, index, h)]
+    edge.append(new[0])
+    while len(edge) >= 2 and edge[-1].level == edge[-2].level:
+        right = edge.pop()
+        left = edge.pop()
+        merged = _Node(left.level + 1, left.index >> 1, node_hash(left.hash, right.hash))
+        edge.append(merged)
+        new.append(merged)
+    return new
+
+
+def _fold(edge: list[_Node]) -> bytes:
+    """RFC 9162 MTH of the whole tree from its right edge (folded right to left)."""
+    if not edge:
+        return EMPTY_ROOT
+    h = edge[-1].hash
+    for n in reversed(edge[:-1]):
+        h = node_hash(n.hash, h)
+    return h
+
+
+ENTRY_COLUMNS = ("idx", "entry_id", "kind", "signer", "seq", "scheme", "subject", "integrated_ms", "envelope")
+
+
+def _entry_row(entry: Entry, index: int, now_ms: int) -> tuple[Any, ...]:
+    body = entry.body
+    kind = entry.kind
+    scheme: str | None
+    subject: str | None = None
+    if kind == "label.issue":
+        scheme, subject = body["label"]["scheme"], body["label"]["label_id"]
+    elif kind == "scheme.register":
+        scheme = body["scheme"]["id"]
+    elif kind == "key.authorize":
+        scheme, subject = body["scheme"], _key_id_of(body["public_key"])
+    elif kind == "scheme.rotate":
+        scheme, subject = body["scheme"], _key_id_of(body["new_public_key"])
+    else:
+        scheme = body.get("scheme")
+        subject = body.get("label_id") or body.get("key_id")
+    return (index, entry.entry_id, kind, entry.signer, entry.seq, scheme, subject, now_ms, entry.envelope)
+
+
+def _key_id_of(public_key_b64: str) -> str:
+    return hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()
+
+
+def _key_row(k: KeyRecord) -> dict[str, Any]:
+    return {
+        "key_id": k.key_id,
+        "public_key": k.verifying_key.public_key,
+        "scheme": k.scheme,
+        "role": k.role,
+        "kinds": " ".join(sorted(k.kinds)),
+        "authorized_index": k.authorized_index,
+        "not_after": k.not_after.isoformat() if k.not_after else None,
+        "revoked_index": k.revoked_index,
+        "revoked_from_index": k.revoked_from_index,
+        "head_seq": k.head_seq,
+        "head_id": k.head_id,
+    }
+
+
+LABEL_COLUMNS = (
+    "scheme",
+    "label_id",
+    "entry_id",
+    "idx",
+    "signer",
+    "status",
+    "product_name",
+    "model",
+    "gtin",
+    "manufacturer",
+)
+
+
+def _label_row(rec: LabelRecord, label: dict[str, Any]) -> tuple[Any, ...]:
+    product = label["product"]
+    gtin = None
+    for ident in product.get("ids", ()):
+        if ident["system"] == "gtin":
+            gtin = ident["value"]
+            break
+    return (
+        rec.scheme,
+        rec.label_id,
+        rec.entry_id,
+        rec.index,
+        rec.signer,
+        rec.status,
+        product["name"],
+        product.get("model"),
+        gtin,
+        product["manufacturer"]["name"],
+    )

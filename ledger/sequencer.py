@@ -1,0 +1,96 @@
+"""Pooling concurrent submissions into batches, with explicit back-pressure.
+
+Many callers (HTTP requests) call :meth:`Sequencer.submit` at once. One worker
+thread drains the queue — up to ``max_batch`` envelopes, waiting at most
+``max_wait_ms`` for more once the first arrives — and hands the batch to
+:meth:`Log.submit_many`, which admits, appends and signs one checkpoint per
+batch. Each caller wakes with its own receipt (or its own refusal) once the
+batch is durable. When more than ``max_pending`` envelopes wait, ``submit``
+raises :class:`BackPressureError` at once (HTTP 503 with Retry-After): the log
+never queues without bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from mapping.errors import BackPressureError, CarbonLedgerError
+
+from .log import Log, Receipt
+
+log = logging.getLogger("carbonledger.sequencer")
+
+
+@dataclass(frozen=True)
+class SequencerLimits:
+    max_batch: int = 1000
+    max_wait_ms: int = 20
+    max_pending: int = 10000
+    receipt_timeout_s: float = 30.0
+
+
+class Sequencer:
+    def __init__(self, log: Log, limits: SequencerLimits | None = None) -> None:
+        self.log = log
+        self.limits = limits or SequencerLimits()
+        self._queue: queue.Queue[tuple[bytes, Future[Receipt]] | None] = queue.Queue()
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="carbonledger-sequencer", daemon=True)
+        self._thread.start()
+
+    def submit(self, envelope: bytes) -> Receipt:
+        with self._pending_lock:
+            if self._pending >= self.limits.max_pending:
+                raise BackPressureError(f"{self._pending} submissions are waiting; retry shortly", retry_after_s=1)
+            self._pending += 1
+        fut: Future[Receipt] = Future()
+        self._queue.put((envelope, fut))
+        return fut.result(timeout=self.limits.receipt_timeout_s)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _take_batch(self) -> list[tuple[bytes, Future[Receipt]]] | None:
+        first = self._queue.get()
+        if first is None:
+            return None
+        batch = [first]
+        deadline = self.limits.max_wait_ms / 1000
+        while len(batch) < self.limits.max_batch:
+            try:
+                item = self._queue.get(timeout=deadline) if deadline > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self._queue.put(None)
+                break
+            batch.append(item)
+            deadline = 0  # after the wait, take only what is already queued
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            batch = self._take_batch()
+            if batch is None:
+                return
+            try:
+                results = self.log.submit_many([env for env, _ in batch])
+            except Exception as e:
+                log.exception("append batch of %d failed", len(batch))
+                for _, fut in batch:
+                    fut.set_exception(e)
+            else:
+                for (_, fut), result in zip(batch, results, strict=True):
+                    if isinstance(result, CarbonLedgerError):
+                        fut.set_exception(result)
+                    else:
+                        fut.set_result(result)
+            finally:
+                with self._pending_lock:
+                    self._pending -= len(batch)

@@ -1,0 +1,222 @@
+"""The persistent log store, and its storage contract.
+
+Storage contract
+----------------
+- Everything one append batch writes — its entries, the Merkle nodes that became
+  complete, the authority changes (schemes, keys and their chain heads, labels)
+  and the log-signed checkpoint of the new tree size — is written in ONE
+  transaction. A receipt is handed out only after that transaction commits, so
+  an acknowledged entry is durable and covered by a stored checkpoint.
+- A crash before the commit leaves no trace of the batch; a crash after it loses
+  nothing. On opening, the log reloads its authority state and the right edge of
+  the tree from the store and checks that the newest checkpoint's size and root
+  agree with the stored tree (:meth:`ledger.log.Log.open`).
+- One sequencer at a time: SQLite takes its write lock at ``BEGIN IMMEDIATE``;
+  PostgreSQL takes a transaction-scoped advisory lock. Inside the lock the log
+  compares the stored tree size with its own and reloads when another process
+  appended meanwhile.
+- Merkle nodes are stored once each, as hashes of perfect subtrees, so any proof
+  or historic root needs O(log n) nodes, fetched in one query.
+- SQLite runs in WAL mode with ``synchronous=FULL``: a committed batch survives
+  power loss, not only a process crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from mapping.errors import ConfigError
+
+from .tables import NODE_LEVEL_SHIFT, CheckpointRow, EntryRow, KeyRow, LabelRow, NodeRow, SchemeRow
+
+SEQUENCER_LOCK_ID = 0x6361726C  # "carl": the PostgreSQL advisory lock of the one sequencer
+_FETCH_CHUNK = 500
+
+
+def node_id(level: int, index: int) -> int:
+    return (level << NODE_LEVEL_SHIFT) | index
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` URLs and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Store:
+    """SQL storage of one log. Reads need no lock; :meth:`write` is the one write path."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalize_url(url)
+        try:
+            self.engine: Engine = create_engine(self.url, echo=echo, pool_pre_ping=True)
+        except Exception as e:
+            raise ConfigError(f"cannot use database URL {url!r}: {e}", code="config.database_url") from e
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            SQLModel.metadata.create_all(self.engine)
+        except Exception as e:
+            raise ConfigError(f"cannot open database {self.url!r}: {e}", code="config.database_unreachable") from e
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One serialized write transaction: commits on normal exit, rolls back on any exception."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.exec_driver_sql("ROLLBACK")
+                    raise
+                conn.exec_driver_sql("COMMIT")
+            else:
+                with conn.begin():
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK_ID})")
+                    yield conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    # ---- reads -------------------------------------------------------------
+    def tree_size(self, conn: Connection | None = None) -> int:
+        with _maybe(self, conn) as c:
+            top = c.execute(select(func.max(EntryRow.idx))).scalar_one()  # O(log n) on the primary key
+        return 0 if top is None else top + 1
+
+    def nodes(self, ids: Iterable[int], conn: Connection | None = None) -> dict[int, bytes]:
+        wanted = sorted(set(ids))
+        out: dict[int, bytes] = {}
+        with _maybe(self, conn) as c:
+            for start in range(0, len(wanted), _FETCH_CHUNK):
+                chunk = wanted[start : start + _FETCH_CHUNK]
+                for nid, h in c.execute(select(NodeRow.id, NodeRow.hash).where(NodeRow.id.in_(chunk))):
+                    out[nid] = bytes(h)
+        return out
+
+    def entry(self, index: int) -> EntryRow | None:
+        with self.read() as c:
+            row = c.execute(select(EntryRow).where(EntryRow.idx == index)).first()
+        return None if row is None else EntryRow.model_validate(row._mapping)
+
+    def entry_by_id(self, entry_id: str) -> EntryRow | None:
+        with self.read() as c:
+            row = c.execute(select(EntryRow).where(EntryRow.entry_id == entry_id)).first()
+        return None if row is None else EntryRow.model_validate(row._mapping)
+
+    def entries(self, start: int, end: int) -> list[EntryRow]:
+        with self.read() as c:
+            rows = c.execute(select(EntryRow).where(EntryRow.idx >= start, EntryRow.idx < end).order_by(EntryRow.idx))
+            return [EntryRow.model_validate(r._mapping) for r in rows]
+
+    def find_entries(self, kinds: Iterable[str], scheme: str, subject: str | None = None) -> list[EntryRow]:
+        q = select(EntryRow).where(EntryRow.scheme == scheme, EntryRow.kind.in_(list(kinds)))
+        if subject is not None:
+            q = q.where(EntryRow.subject == subject)
+        with self.read() as c:
+            return [EntryRow.model_validate(r._mapping) for r in c.execute(q.order_by(EntryRow.idx))]
+
+    def entry_at_seq(self, signer: str, seq: int, conn: Connection | None = None) -> EntryRow | None:
+        with _maybe(self, conn) as c:
+            row = c.execute(select(EntryRow).where(EntryRow.signer == signer, EntryRow.seq == seq)).first()
+        return None if row is None else EntryRow.model_validate(row._mapping)
+
+    def labels_by_ids(self, label_ids: Iterable[str], conn: Connection | None = None) -> list[LabelRow]:
+        wanted = sorted(set(label_ids))
+        out: list[LabelRow] = []
+        with _maybe(self, conn) as c:
+            for start in range(0, len(wanted), _FETCH_CHUNK):
+                chunk = wanted[start : start + _FETCH_CHUNK]
+                out.extend(
+                    LabelRow.model_validate(r._mapping)
+                    for r in c.execute(select(LabelRow).where(LabelRow.label_id.in_(chunk)))
+                )
+        return out
+
+    def label_by_entry(self, entry_id: str, conn: Connection | None = None) -> LabelRow | None:
+        with _maybe(self, conn) as c:
+            row = c.execute(select(LabelRow).where(LabelRow.entry_id == entry_id)).first()
+        return None if row is None else LabelRow.model_validate(row._mapping)
+
+    def labels(self, scheme: str | None = None, limit: int = 1000) -> list[LabelRow]:
+        q = select(LabelRow).order_by(LabelRow.idx).limit(limit)
+        if scheme is not None:
+            q = q.where(LabelRow.scheme == scheme)
+        with self.read() as c:
+            return [LabelRow.model_validate(r._mapping) for r in c.execute(q)]
+
+    def keys(self, conn: Connection | None = None) -> list[KeyRow]:
+        with _maybe(self, conn) as c:
+            return [KeyRow.model_validate(r._mapping) for r in c.execute(select(KeyRow))]
+
+    def schemes(self, conn: Connection | None = None) -> list[SchemeRow]:
+        with _maybe(self, conn) as c:
+            return [SchemeRow.model_validate(r._mapping) for r in c.execute(select(SchemeRow))]
+
+    def latest_checkpoint(self, conn: Connection | None = None) -> CheckpointRow | None:
+        with _maybe(self, conn) as c:
+            row = c.execute(select(CheckpointRow).order_by(CheckpointRow.size.desc()).limit(1)).first()
+        return None if row is None else CheckpointRow.model_validate(row._mapping)
+
+    # ---- writes (inside write()) -------------------------------------------
+    @staticmethod
+    def insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(insert(table), rows)
+
+    def insert_tuples(
+        self, conn: Connection, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Bulk insert on the hot path: one driver-level executemany, no per-row ORM work."""
+        if not rows:
+            return
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO {table.__tablename__} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+        conn.exec_driver_sql(sql, rows)
+
+    @staticmethod
+    def replace_keys(conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(delete(KeyRow).where(KeyRow.key_id.in_([r["key_id"] for r in rows])))
+            conn.execute(insert(KeyRow), rows)
+
+    @staticmethod
+    def update_scheme_root(conn: Connection, scheme_id: str, root_key_id: str) -> None:
+        conn.execute(update(SchemeRow).where(SchemeRow.scheme_id == scheme_id).values(root_key_id=root_key_id))
+
+    @staticmethod
+    def update_label_status(conn: Connection, scheme: str, label_id: str, values: dict[str, Any]) -> None:
+        conn.execute(update(LabelRow).where(LabelRow.scheme == scheme, LabelRow.label_id == label_id).values(**values))
+
+
+@contextlib.contextmanager
+def _maybe(store: Store, conn: Connection | None) -> Iterator[Connection]:
+    if conn is not None:
+        yield conn
+    else:
+        with store.read() as c:
+            yield c
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

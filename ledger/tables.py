@@ -1,0 +1,95 @@
+"""SQLModel tables of the persistent log (SQLite by default, PostgreSQL by URL).
+
+Wire models live elsewhere; these are storage only. Hashes and envelopes are
+stored as raw bytes; ids as lower-case hex.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+NODE_LEVEL_SHIFT = 48  # node id = level << 48 | index: one integer key per perfect subtree
+
+
+class EntryRow(SQLModel, table=True):
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint("signer", "seq", name="uq_entries_signer_seq"),
+        Index("ix_entries_scheme_kind_subject", "scheme", "kind", "subject"),
+    )
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    entry_id: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=32)
+    signer: str = Field(max_length=64)
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    scheme: str | None = Field(default=None, max_length=64)
+    subject: str | None = Field(
+        default=None, max_length=128, description="label id (label kinds), the key id a key entry is about, dataset id"
+    )
+    integrated_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class NodeRow(SQLModel, table=True):
+    """Hash of the perfect subtree (level, index) covering leaves [index*2**level, (index+1)*2**level)."""
+
+    __tablename__ = "nodes"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class CheckpointRow(SQLModel, table=True):
+    __tablename__ = "checkpoints"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: str
+    timestamp_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class SchemeRow(SQLModel, table=True):
+    __tablename__ = "schemes"
+
+    scheme_id: str = Field(primary_key=True, max_length=64)
+    root_key_id: str = Field(max_length=64)
+    role: str = Field(max_length=32)
+    name: str
+    registered_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class KeyRow(SQLModel, table=True):
+    __tablename__ = "keys"
+
+    key_id: str = Field(primary_key=True, max_length=64)
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    scheme: str = Field(max_length=64, index=True)
+    role: str = Field(max_length=16)
+    kinds: str = Field(description="space-separated entry kinds this key may sign")
+    authorized_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    not_after: str | None = None
+    revoked_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    revoked_from_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    head_seq: int = Field(default=-1, sa_column=Column(BigInteger, nullable=False))
+    head_id: str = Field(default="0" * 64, max_length=64)
+
+
+class LabelRow(SQLModel, table=True):
+    __tablename__ = "labels"
+    __table_args__ = (Index("ix_labels_model", "model"), Index("ix_labels_gtin", "gtin"))
+
+    scheme: str = Field(primary_key=True, max_length=64)
+    label_id: str = Field(primary_key=True, max_length=128)
+    entry_id: str = Field(max_length=64, unique=True)
+    idx: int = Field(sa_column=Column(BigInteger, nullable=False))
+    signer: str = Field(max_length=64)
+    status: str = Field(default="active", max_length=16)
+    status_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    status_entry: str | None = Field(default=None, max_length=64)
+    replacement_entry: str | None = Field(default=None, max_length=64)
+    product_name: str | None = None
+    model: str | None = None
+    gtin: str | None = Field(default=None, max_length=32)
+    manufacturer: str | None = None
