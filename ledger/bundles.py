@@ -1,0 +1,79 @@
+"""Producing what a buyer verifies offline: bundles and trust files (DESIGN §3, issue: the buyer's verifier)."""
+
+from __future__ import annotations
+
+from mapping.errors import NotFoundError
+from verifier.bundle import encode_bundle
+from verifier.trust import Trust
+
+from .log import Log
+from .state import ROOT
+from .tables import EntryRow, LabelRow
+
+LABEL_STATUS_KINDS = ("label.revoke", "label.supersede")
+
+
+def find_label(log: Log, label_id: str, scheme: str | None = None) -> LabelRow:
+    rows = [r for r in log.store.labels_by_ids([label_id]) if scheme is None or r.scheme == scheme]
+    if not rows:
+        raise NotFoundError(
+            f"no label {label_id!r}" + (f" of scheme {scheme!r}" if scheme else "") + " in this log",
+            code="label.unknown",
+        )
+    if len(rows) > 1:
+        raise NotFoundError(
+            f"label id {label_id!r} exists in schemes {sorted(r.scheme for r in rows)}; name one",
+            code="label.ambiguous",
+        )
+    return rows[0]
+
+
+def bundle_entries(log: Log, label: LabelRow) -> list[EntryRow]:
+    """The label and every logged entry bearing on its authenticity and status."""
+    store, scheme = log.store, label.scheme
+    rows = {label.idx: store.entry(label.idx)}
+    wanted = [
+        store.find_entries(["scheme.register", "scheme.rotate"], scheme),
+        store.find_entries(["key.authorize", "key.revoke"], scheme, label.signer),
+        store.find_entries(LABEL_STATUS_KINDS, scheme, label.label_id),
+    ]
+    for group in wanted:
+        for row in group:
+            rows[row.idx] = row
+    # Delegates that revoked or superseded the label need their own authorization in the bundle.
+    for row in wanted[2]:
+        if row.signer != label.signer:
+            for auth in store.find_entries(["key.authorize", "key.revoke"], scheme, row.signer):
+                rows[auth.idx] = auth
+    return [r for _, r in sorted(rows.items()) if r is not None]
+
+
+def build_bundle(log: Log, label_id: str, scheme: str | None = None, target_scheme: str | None = None) -> bytes:
+    label = find_label(log, label_id, scheme)
+    cp = log.store.latest_checkpoint()
+    assert cp is not None  # a log holding a label has a checkpoint
+    entries = [
+        (row.idx, bytes(row.envelope), log.inclusion_proof(row.idx, cp.size))
+        for row in bundle_entries(log, label)
+        if row.idx < cp.size
+    ]
+    return encode_bundle(log.origin, cp.note, label.entry_id, entries, target_scheme)
+
+
+def export_trust(
+    log: Log, buyer_scheme: str | None = None, witness_vkeys: tuple[str, ...] = (), threshold: int = 0
+) -> Trust:
+    """A trust file naming this log's key and every scheme's current root key (a buyer prunes it)."""
+    roots: dict[str, frozenset[bytes]] = {}
+    for rec in log._keys.values():
+        scheme = log._schemes.get(rec.scheme)
+        if rec.role == ROOT and scheme is not None and scheme.root_key_id == rec.key_id:
+            roots[rec.scheme] = frozenset({rec.verifying_key.public_key})
+    return Trust(
+        origin=log.origin,
+        log_vkey=log.vkey,
+        witness_vkeys=witness_vkeys,
+        threshold=threshold,
+        scheme_roots=roots,
+        buyer_scheme=buyer_scheme,
+    )

@@ -1,0 +1,108 @@
+"""Verification reports: every numbered step of DESIGN §6 with its status and a readable detail.
+
+The report never raises; :func:`verifier.verify.verify_bundle_or_raise` is the
+raising wrapper. Exit codes (stable, used by ``carbonledger verify``):
+
+    0 authentic, valid and (when asked) equivalent
+    3 not authentic (steps 2-6)
+    4 authentic but not equivalent, or no agreement (step 10)
+    5 unusable input (step 1, or the trust file)
+    6 not valid on the date: revoked, superseded or expired (steps 8-9)
+    7 checkpoint inconsistent with the one kept (step 7)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not_applicable"
+
+STEP_NAMES = {
+    1: "parse and schema-validate the bundle and the trust file",
+    2: "the label's signature verifies under its signer key",
+    3: "the signer key was authorized for issuing by an earlier entry and not revoked",
+    4: "the scheme's registration (and rotations) lead to a root key the trust file names",
+    5: "every envelope is included in the checkpoint's tree, in a possible order",
+    6: "the checkpoint is signed by the log and cosigned by enough witnesses",
+    7: "the checkpoint is consistent with the last one kept",
+    8: "no revocation or supersession of the label is proven",
+    9: "the label is valid on the date asked",
+    10: "the label is equivalent under the target scheme",
+}
+
+EXIT_OK, EXIT_NOT_AUTHENTIC, EXIT_NOT_EQUIVALENT, EXIT_UNUSABLE, EXIT_NOT_VALID, EXIT_INCONSISTENT = 0, 3, 4, 5, 6, 7
+
+
+@dataclass
+class StepResult:
+    step: int
+    status: str
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "name": STEP_NAMES[self.step], "status": self.status, "detail": self.detail}
+
+
+@dataclass
+class Report:
+    steps: dict[int, StepResult] = field(default_factory=dict)
+    label: dict[str, Any] | None = None
+    label_index: int | None = None
+    tree_size: int | None = None
+    equivalence: dict[str, Any] | None = None
+    keep_checkpoint: dict[str, Any] | None = None  # the state the caller should keep (step 7)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+
+    def set(self, step: int, status: str, detail: str) -> None:
+        self.steps[step] = StepResult(step, status, detail)
+
+    def failed(self, *steps: int) -> list[StepResult]:
+        return [self.steps[s] for s in steps if s in self.steps and self.steps[s].status == FAILED]
+
+    @property
+    def authentic(self) -> bool:
+        return not self.failed(1, 2, 3, 4, 5, 6) and all(s in self.steps for s in (1, 2, 3, 4, 5, 6))
+
+    @property
+    def valid(self) -> bool:
+        return self.authentic and not self.failed(8, 9)
+
+    def exit_code(self) -> int:
+        if self.failed(1) or 1 not in self.steps:
+            return EXIT_UNUSABLE
+        if not self.authentic:
+            return EXIT_NOT_AUTHENTIC
+        if self.failed(7):
+            return EXIT_INCONSISTENT
+        if self.failed(8, 9):
+            return EXIT_NOT_VALID
+        if self.failed(10):
+            return EXIT_NOT_EQUIVALENT
+        return EXIT_OK
+
+    def verdict(self) -> str:
+        return {
+            EXIT_OK: "authentic_and_valid",
+            EXIT_NOT_AUTHENTIC: "not_authentic",
+            EXIT_NOT_EQUIVALENT: "not_equivalent",
+            EXIT_UNUSABLE: "unusable_input",
+            EXIT_NOT_VALID: "not_valid",
+            EXIT_INCONSISTENT: "inconsistent_checkpoint",
+        }[self.exit_code()]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict(),
+            "exit_code": self.exit_code(),
+            "authentic": self.authentic,
+            "valid": self.valid,
+            "label_id": None if self.label is None else self.label.get("label_id"),
+            "scheme": None if self.label is None else self.label.get("scheme"),
+            "label_index": self.label_index,
+            "tree_size": self.tree_size,
+            "equivalence": self.equivalence,
+            "citations": self.citations,
+            "steps": [self.steps[k].to_dict() for k in sorted(self.steps)],
+            "keep_checkpoint": self.keep_checkpoint,
+        }

@@ -1,0 +1,79 @@
+"""The buyer's trust file: the log key, witness keys and threshold, trusted scheme roots (obtained out of band)."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from mapping.errors import CarbonLedgerError, InputError
+from verifier import schemas
+from verifier.canonical import loads_strict
+
+TRUST_VERSION = "carbonledger.trust/v1"
+MAX_TRUST_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Trust:
+    origin: str
+    log_vkey: str
+    witness_vkeys: tuple[str, ...]
+    threshold: int
+    scheme_roots: dict[str, frozenset[bytes]]
+    buyer_scheme: str | None = None
+    max_checkpoint_age_s: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "version": TRUST_VERSION,
+            "log": {"origin": self.origin, "vkey": self.log_vkey},
+            "witnesses": {"threshold": self.threshold, "vkeys": list(self.witness_vkeys)},
+            "schemes": [
+                {"id": s, "root_keys": sorted(base64.b64encode(k).decode() for k in keys)}
+                for s, keys in sorted(self.scheme_roots.items())
+            ],
+        }
+        if self.buyer_scheme:
+            out["buyer_scheme"] = self.buyer_scheme
+        if self.max_checkpoint_age_s:
+            out["max_checkpoint_age_s"] = self.max_checkpoint_age_s
+        return out
+
+
+def parse_trust(data: bytes) -> Trust:
+    """Parse a trust file strictly; raise :class:`InputError` (``trust.*``) naming what is wrong."""
+    try:
+        doc = loads_strict(data, what="trust file", max_bytes=MAX_TRUST_BYTES)
+        if isinstance(doc, dict) and doc.get("version") != TRUST_VERSION:
+            raise InputError(
+                f"unknown trust file version {doc.get('version')!r}; this verifier reads {TRUST_VERSION}",
+                code="trust.version",
+                field="/version",
+            )
+        schemas.validate("trust", doc)
+    except InputError:
+        raise
+    except CarbonLedgerError as e:
+        raise InputError(f"trust file: {e.message}", code="trust.invalid", field=e.field) from e
+    if doc["witnesses"]["threshold"] > len(doc["witnesses"]["vkeys"]):
+        raise InputError(
+            f"witness threshold {doc['witnesses']['threshold']} exceeds the "
+            f"{len(doc['witnesses']['vkeys'])} witness keys given",
+            code="trust.invalid",
+            field="/witnesses/threshold",
+        )
+    roots: dict[str, frozenset[bytes]] = {}
+    for i, s in enumerate(doc["schemes"]):
+        if s["id"] in roots:
+            raise InputError(f"scheme {s['id']!r} is listed twice", code="trust.invalid", field=f"/schemes/{i}/id")
+        roots[s["id"]] = frozenset(base64.b64decode(k) for k in s["root_keys"])
+    return Trust(
+        origin=doc["log"]["origin"],
+        log_vkey=doc["log"]["vkey"],
+        witness_vkeys=tuple(doc["witnesses"]["vkeys"]),
+        threshold=doc["witnesses"]["threshold"],
+        scheme_roots=roots,
+        buyer_scheme=doc.get("buyer_scheme"),
+        max_checkpoint_age_s=doc.get("max_checkpoint_age_s"),
+    )

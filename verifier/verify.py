@@ -1,0 +1,459 @@
+"""The buyer's verification: the ten numbered steps of DESIGN §6, pure (clock and kept state passed in).
+
+:func:`verify_bundle` never raises on bad input: it returns a :class:`Report`
+whose steps say passed / failed / not applicable with a detail a person can
+read. :func:`verify_bundle_or_raise` is the raising wrapper.
+
+Every proof is checked against the verified checkpoint's own size and root —
+never against a root stated elsewhere in the bundle. A log proves inclusion,
+never absence: step 8 reports "none seen as of tree size N", never "not revoked".
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from mapping.errors import CarbonLedgerError, InputError
+from verifier.bundle import Bundle, BundleEntry, parse_bundle
+from verifier.envelope import Entry
+from verifier.keys import VerifyingKey
+from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
+from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
+from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
+from verifier.trust import Trust, parse_trust
+
+
+@dataclass(frozen=True)
+class KeptCheckpoint:
+    """The newest checkpoint this buyer verified for a log (step 7 state)."""
+
+    origin: str
+    size: int
+    root: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"origin": self.origin, "size": self.size, "root": self.root.hex()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> KeptCheckpoint:
+        try:
+            root = bytes.fromhex(d["root"])
+            if len(root) != 32 or not isinstance(d["size"], int) or d["size"] < 0:
+                raise ValueError("bad size or root")
+            return cls(str(d["origin"]), d["size"], root)
+        except (KeyError, ValueError, TypeError) as e:
+            raise InputError(f"kept checkpoint state is unusable: {e}", code="state.invalid") from e
+
+
+@dataclass
+class VerifierCache:
+    """Results shared by many bundles against one checkpoint, keyed by content hash (bench: a shipment)."""
+
+    checkpoints: dict[bytes, tuple[Checkpoint, list[str], int | None]] = field(default_factory=dict)
+    signatures: set[bytes] = field(default_factory=set)
+    inclusions: set[tuple[bytes, int, int, bytes]] = field(default_factory=set)
+
+
+def _h(*parts: bytes) -> bytes:
+    return hashlib.sha256(b"\x00".join(parts)).digest()
+
+
+def verify_bundle(
+    bundle_bytes: bytes,
+    trust: Trust | bytes,
+    *,
+    at: date,
+    now: datetime,
+    kept: KeptCheckpoint | None = None,
+    consistency_proof: list[bytes] | None = None,
+    target_scheme: str | None = None,
+    cache: VerifierCache | None = None,
+) -> Report:
+    report = Report()
+    cache = cache or VerifierCache()
+    # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
+    try:
+        t = trust if isinstance(trust, Trust) else parse_trust(trust)
+        b = parse_bundle(bundle_bytes)
+        body_origin = split_note(b.checkpoint)[0].split("\n", 1)[0]
+        if not (b.origin == t.origin == body_origin):
+            raise InputError(
+                f"mixed origins: bundle {b.origin!r}, checkpoint {body_origin!r}, trust file {t.origin!r}",
+                code="bundle.origin_mismatch",
+                field="/origin",
+            )
+    except CarbonLedgerError as e:
+        report.set(1, FAILED, f"unusable input [{e.code}]: {e.message}")
+        return report
+    label = b.label
+    report.label, report.label_index = label.entry.body["label"], label.index
+    report.set(1, PASSED, f"bundle of {len(b.entries)} entries and trust file parsed; all canonical")
+    cp = _step6_checkpoint(report, b, t, now, cache)
+    _step5_inclusion(report, b, cp, cache)
+    roots = _step4_scheme(report, b, t, cache)
+    signer_key = _step3_authority(report, b, roots, cache)
+    _step2_signature(report, label, signer_key, cache)
+    _step7_consistency(report, cp, kept, consistency_proof)
+    _step8_status(report, b, roots, signer_key, cache)
+    _step9_validity(report, at, now, t, cp)
+    _step10_equivalence(report, b, target_scheme or b.target_scheme)
+    return report
+
+
+def verify_bundle_or_raise(bundle_bytes: bytes, trust: Trust | bytes, **kw: Any) -> Report:
+    report = verify_bundle(bundle_bytes, trust, **kw)
+    if report.exit_code() != 0:
+        bad = next(s for s in report.steps.values() if s.status == FAILED)
+        raise InputError(f"verification failed at step {bad.step}: {bad.detail}", code=f"verify.{report.verdict()}")
+    return report
+
+
+# ---- step 6 -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _VerifiedCheckpoint:
+    cp: Checkpoint
+    witnesses: list[str]
+    newest_cosignature_s: int | None
+
+
+def _step6_checkpoint(
+    report: Report, b: Bundle, t: Trust, now: datetime, cache: VerifierCache
+) -> _VerifiedCheckpoint | None:
+    key = _h(b.checkpoint.encode(), t.log_vkey.encode(), *(v.encode() for v in t.witness_vkeys))
+    hit = cache.checkpoints.get(key)
+    try:
+        if hit is None:
+            verify_note(b.checkpoint, [t.log_vkey])  # raises unless the log's key signed it
+            cp = parse_checkpoint(split_note(b.checkpoint)[0])
+            cos = witness_cosignatures(b.checkpoint, list(t.witness_vkeys), cp) if t.witness_vkeys else {}
+            hit = (cp, sorted(cos), max(cos.values()) if cos else None)
+            cache.checkpoints[key] = hit
+    except CarbonLedgerError as e:
+        report.set(6, FAILED, f"checkpoint not signed by the trusted log key [{e.code}]: {e.message}")
+        return None
+    cp, witnesses, newest = hit
+    report.tree_size = cp.size
+    if len(witnesses) < t.threshold:
+        report.set(6, FAILED, f"{len(witnesses)} distinct witness cosignatures, {t.threshold} required")
+    elif t.threshold == 0:
+        report.set(
+            6, PASSED, f"signed by the log at tree size {cp.size}; witness threshold 0: no split-view protection"
+        )
+    else:
+        report.set(
+            6,
+            PASSED,
+            f"signed by the log at tree size {cp.size} and cosigned by {len(witnesses)} of "
+            f"{len(t.witness_vkeys)} witnesses (threshold {t.threshold}): {', '.join(witnesses)}",
+        )
+    return _VerifiedCheckpoint(cp, witnesses, newest)
+
+
+# ---- step 5 -----------------------------------------------------------------------------------
+def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, cache: VerifierCache) -> None:
+    if vc is None:
+        report.set(5, FAILED, "no verified checkpoint to check inclusion against")
+        return
+    size, root = vc.cp.size, vc.cp.root_hash
+    for be in b.entries:
+        lh = leaf_hash(be.entry.envelope)
+        k = (lh, be.index, size, root)
+        if k in cache.inclusions:
+            continue
+        try:
+            verify_inclusion(lh, be.index, size, list(be.proof), root)
+        except CarbonLedgerError as e:
+            report.set(
+                5,
+                FAILED,
+                f"{be.entry.kind} at index {be.index} is not in the checkpoint's tree of size "
+                f"{size} [{e.code}]: {e.message}",
+            )
+            return
+        cache.inclusions.add(k)
+    report.set(5, PASSED, f"all {len(b.entries)} envelopes are in the tree of size {size}")
+
+
+# ---- step 4 -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Root:
+    key: VerifyingKey
+    from_index: int
+    until_index: int | None  # index of the rotation that replaced it
+
+
+def _sig_ok(entry: Entry, key: VerifyingKey, cache: VerifierCache) -> bool:
+    k = _h(entry.envelope, key.public_key)
+    if k in cache.signatures:
+        return True
+    if key.key_id != entry.signer or not key.is_valid(entry.signed_message(), entry.signature):
+        return False
+    cache.signatures.add(k)
+    return True
+
+
+def _pub(text: str) -> VerifyingKey:
+    return VerifyingKey(base64.b64decode(text))
+
+
+def _step4_scheme(report: Report, b: Bundle, t: Trust, cache: VerifierCache) -> list[_Root]:
+    scheme = b.label.entry.body["label"]["scheme"]
+    regs = sorted(
+        (e for e in b.entries if e.entry.kind == "scheme.register" and e.entry.body["scheme"]["id"] == scheme),
+        key=lambda e: e.index,
+    )
+    if not regs:
+        report.set(4, FAILED, f"the bundle holds no registration of scheme {scheme!r}")
+        return []
+    reg = regs[0]
+    key = _pub(reg.entry.body["public_key"])
+    if not _sig_ok(reg.entry, key, cache):
+        report.set(
+            4, FAILED, f"the registration of {scheme!r} at index {reg.index} is not signed by the key it registers"
+        )
+        return []
+    roots = [_Root(key, reg.index, None)]
+    for rot in sorted(
+        (
+            e
+            for e in b.entries
+            if e.entry.kind == "scheme.rotate" and e.entry.body["scheme"] == scheme and e.index > reg.index
+        ),
+        key=lambda e: e.index,
+    ):
+        current = roots[-1]
+        if not _sig_ok(rot.entry, current.key, cache):
+            continue  # not signed by the root in force: no effect
+        roots[-1] = _Root(current.key, current.from_index, rot.index)
+        roots.append(_Root(_pub(rot.entry.body["new_public_key"]), rot.index, None))
+    trusted = t.scheme_roots.get(scheme)
+    if trusted is None:
+        report.set(4, FAILED, f"scheme {scheme!r} is not in the trust file")
+        return roots
+    anchored = [r for r in roots if r.key.public_key in trusted]
+    if not anchored:
+        report.set(
+            4, FAILED, f"none of the {len(roots)} root keys of {scheme!r} in the bundle is one the trust file names"
+        )
+        return roots
+    report.set(
+        4,
+        PASSED,
+        f"{scheme!r} registered at index {reg.index}"
+        + (f", rotated {len(roots) - 1} time(s)" if len(roots) > 1 else "")
+        + f"; root key {anchored[-1].key.key_id[:16]}… is trusted",
+    )
+    return roots
+
+
+def _root_at(roots: list[_Root], index: int) -> _Root | None:
+    for r in roots:
+        if r.from_index < index and (r.until_index is None or index < r.until_index):
+            return r
+    return None
+
+
+# ---- step 3 -----------------------------------------------------------------------------------
+def _authorizations(
+    b: Bundle, roots: list[_Root], key_id: str, kind: str, before: int, cache: VerifierCache
+) -> list[tuple[BundleEntry, VerifyingKey]]:
+    scheme = b.label.entry.body["label"]["scheme"]
+    out = []
+    for e in b.entries:
+        body = e.entry.body
+        if e.entry.kind != "key.authorize" or body["scheme"] != scheme or e.index >= before:
+            continue
+        vk = _pub(body["public_key"])
+        root = _root_at(roots, e.index)
+        if vk.key_id == key_id and kind in body["kinds"] and root is not None and _sig_ok(e.entry, root.key, cache):
+            out.append((e, vk))
+    return out
+
+
+def _revocation_of(b: Bundle, roots: list[_Root], key: VerifyingKey, cache: VerifierCache) -> BundleEntry | None:
+    for e in sorted(b.entries, key=lambda e: e.index):
+        if e.entry.kind != "key.revoke" or e.entry.body["key_id"] != key.key_id:
+            continue
+        root = _root_at(roots, e.index)
+        if _sig_ok(e.entry, key, cache) or (root is not None and _sig_ok(e.entry, root.key, cache)):
+            return e
+    return None
+
+
+def _step3_authority(report: Report, b: Bundle, roots: list[_Root], cache: VerifierCache) -> VerifyingKey | None:
+    label = b.label
+    auths = _authorizations(b, roots, label.entry.signer, "label.issue", label.index, cache)
+    if not auths:
+        later = [e.index for e in b.entries if e.entry.kind == "key.authorize" and e.index > label.index]
+        report.set(
+            3,
+            FAILED,
+            f"no key.authorize for signer {label.entry.signer[:16]}… earlier than the label's index "
+            f"{label.index}" + (f" (an authorization at index {later[0]} comes after it)" if later else ""),
+        )
+        return None
+    auth, key = auths[0]
+    revoke = _revocation_of(b, roots, key, cache)
+    if revoke is not None:
+        effective = revoke.entry.body.get("effective_from_index", revoke.index)
+        if revoke.index < label.index or effective <= label.index:
+            report.set(
+                3,
+                FAILED,
+                f"the signer key was revoked at index {revoke.index} (its entries stop counting from "
+                f"index {effective}); the label is at index {label.index}",
+            )
+            return key
+    holder = auth.entry.body["holder"]["name"]
+    report.set(
+        3,
+        PASSED,
+        f"key of {holder} authorized for label.issue at index {auth.index}, before the label at "
+        f"index {label.index}; no revocation of it seen",
+    )
+    return key
+
+
+# ---- step 2 -----------------------------------------------------------------------------------
+def _step2_signature(report: Report, label: BundleEntry, key: VerifyingKey | None, cache: VerifierCache) -> None:
+    if key is None:
+        report.set(2, FAILED, "the signer's public key is not established by an authorization in the bundle")
+    elif _sig_ok(label.entry, key, cache):
+        report.set(2, PASSED, f"signature verifies under key {key.key_id[:16]}…")
+    else:
+        report.set(2, FAILED, f"signature does not verify under the authorized key {key.key_id[:16]}…")
+
+
+# ---- step 7 -----------------------------------------------------------------------------------
+def _step7_consistency(
+    report: Report, vc: _VerifiedCheckpoint | None, kept: KeptCheckpoint | None, proof: list[bytes] | None
+) -> None:
+    if vc is None:
+        report.set(7, NOT_APPLICABLE, "no verified checkpoint")
+        return
+    cp = vc.cp
+    new = KeptCheckpoint(cp.origin, cp.size, cp.root_hash)
+    if kept is None or kept.origin != cp.origin:
+        report.set(7, PASSED, f"no earlier checkpoint kept for {cp.origin}; keeping tree size {cp.size}")
+        report.keep_checkpoint = new.to_dict()
+        return
+    if kept.size == cp.size:
+        if kept.root == cp.root_hash:
+            report.set(7, PASSED, f"same tree size {cp.size} and root as the checkpoint kept")
+            report.keep_checkpoint = kept.to_dict()
+        else:
+            report.set(
+                7,
+                FAILED,
+                f"tree size {cp.size} has root {cp.root_hash.hex()[:16]}… here but "
+                f"{kept.root.hex()[:16]}… in the checkpoint kept: the log forked",
+            )
+        return
+    if proof is None:
+        report.set(
+            7,
+            NOT_APPLICABLE,
+            f"offline: no consistency proof between the kept size {kept.size} and {cp.size}; fetch one with --server",
+        )
+        report.keep_checkpoint = kept.to_dict()
+        return
+    small, large = (kept, new) if kept.size < cp.size else (new, kept)
+    try:
+        verify_consistency(small.size, large.size, proof, small.root, large.root)
+    except CarbonLedgerError as e:
+        report.set(
+            7, FAILED, f"no valid consistency proof from size {small.size} to {large.size} [{e.code}]: {e.message}"
+        )
+        return
+    report.set(7, PASSED, f"consistent with the kept checkpoint (size {kept.size} → {cp.size})")
+    report.keep_checkpoint = large.to_dict()  # never move back to a smaller tree
+
+
+# ---- step 8 -----------------------------------------------------------------------------------
+def _step8_status(
+    report: Report, b: Bundle, roots: list[_Root], signer_key: VerifyingKey | None, cache: VerifierCache
+) -> None:
+    label = b.label
+    size = report.tree_size
+    for e in sorted(b.entries, key=lambda e: e.index):
+        if (
+            e.entry.kind not in ("label.revoke", "label.supersede")
+            or e.entry.body["label_entry"] != label.entry.entry_id
+        ):
+            continue
+        root = _root_at(roots, e.index)
+        by_own = signer_key is not None and _sig_ok(e.entry, signer_key, cache)
+        by_root = root is not None and _sig_ok(e.entry, root.key, cache)
+        by_delegate = any(
+            _sig_ok(e.entry, k, cache)
+            for _, k in _authorizations(b, roots, e.entry.signer, e.entry.kind, e.index, cache)
+        )
+        if by_own or by_root or by_delegate:
+            what = "revoked" if e.entry.kind == "label.revoke" else "superseded"
+            extra = f" by entry {e.entry.body['replacement_entry'][:16]}…" if what == "superseded" else ""
+            report.set(8, FAILED, f"label {what}{extra} at index {e.index}: {e.entry.body['reason']}")
+            return
+    report.set(
+        8,
+        PASSED,
+        f"none seen as of tree size {size}: the bundle proves no revocation or supersession "
+        f"(a log proves inclusion, not absence)",
+    )
+
+
+# ---- step 9 -----------------------------------------------------------------------------------
+def _step9_validity(report: Report, at: date, now: datetime, t: Trust, vc: _VerifiedCheckpoint | None) -> None:
+    assert report.label is not None
+    issued, until = date.fromisoformat(report.label["issued_at"]), date.fromisoformat(report.label["valid_until"])
+    if at < issued:
+        report.set(9, FAILED, f"{at} is before the label was issued ({issued})")
+        return
+    if at > until:
+        report.set(9, FAILED, f"expired: valid until {until}, asked for {at}")
+        return
+    if t.max_checkpoint_age_s is not None:
+        newest = vc.newest_cosignature_s if vc is not None else None
+        if newest is None:
+            report.set(
+                9,
+                FAILED,
+                f"the trust file requires a checkpoint at most {t.max_checkpoint_age_s} s old, and "
+                f"no witness cosignature dates this one",
+            )
+            return
+        age = int(now.timestamp()) - newest
+        if age > t.max_checkpoint_age_s:
+            report.set(
+                9, FAILED, f"checkpoint's newest cosignature is {age} s old; at most {t.max_checkpoint_age_s} s allowed"
+            )
+            return
+    report.set(9, PASSED, f"valid from {issued} to {until}; asked for {at}")
+
+
+# ---- step 10 ----------------------------------------------------------------------------------
+def _step10_equivalence(report: Report, b: Bundle, target: str | None) -> None:
+    assert report.label is not None
+    scheme = report.label["scheme"]
+    if target is None:
+        report.set(10, NOT_APPLICABLE, "no target scheme asked")
+        return
+    if target == scheme:
+        report.equivalence = {"verdict": "recognized", "agreement": None, "reasons": [f"the label is {scheme}'s own"]}
+        report.set(10, PASSED, f"the label is a {scheme} label")
+        return
+    agreements = [e for e in b.entries if e.entry.kind.startswith("agreement.")]
+    report.equivalence = {
+        "verdict": "no_agreement",
+        "agreement": None,
+        "reasons": [f"the bundle holds no recognition agreement between {scheme} and {target}"],
+    }
+    report.set(
+        10,
+        FAILED,
+        f"no agreement between {scheme} and {target} in the bundle"
+        + (f" ({len(agreements)} agreement entries present, none in force)" if agreements else ""),
+    )
