@@ -1,0 +1,1 @@
+"""carbonledger's command line: commands for every user; nothing imports cli."""

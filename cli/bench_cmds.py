@@ -1,0 +1,76 @@
+"""`carbonledger bench ...`: print medians and the raw baseline measured in the same run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .output import console, emit
+
+
+def register(bench_app: typer.Typer) -> None:
+    @bench_app.command("ingest")
+    def ingest(
+        n: Annotated[int, typer.Option("--n", min=1, help="Label entries to ingest.")] = 20000,
+        batch: Annotated[
+            int,
+            typer.Option(
+                min=1, max=10000, help="Entries per append batch (the service's sequencer batches up to 1000)."
+            ),
+        ] = 1000,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Ingest realistic signed labels into a fresh SQLite store vs raw Ed25519 verification."""
+        from ledger.bench import bench_ingest
+
+        result = bench_ingest(n, batch)
+        emit(
+            result,
+            as_json,
+            lambda v: console.print(
+                f"ingest {v['median_per_s']:.0f}/s (median of {v['batches']} batches), raw Ed25519 verify "
+                f"{v['baseline_per_s']:.0f}/s: ratio [bold]{v['ratio']:.0%}[/]; entries {v['entry_bytes_median']} B; "
+                f"max RSS {v['max_rss_mb']} MB"
+            ),
+        )
+
+    @bench_app.command("proofs")
+    def proofs(
+        size: Annotated[int, typer.Option("--size", min=1, help="Leaves in the store.")] = 1_000_000,
+        samples: Annotated[int, typer.Option(min=10, help="Proofs of each kind to time.")] = 1000,
+        db: Annotated[Path | None, typer.Option(help="Reuse (or create) this SQLite file.")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Inclusion and consistency proof latency on a SQLite store of SIZE leaves."""
+        from ledger.bench import bench_proofs
+
+        result = bench_proofs(size, samples, db)
+        emit(
+            result,
+            as_json,
+            lambda v: console.print(
+                f"size {v['size']}: inclusion {v['inclusion_ms_median']} ms, consistency "
+                f"{v['consistency_ms_median']} ms (medians of {v['samples']})"
+            ),
+        )
+
+    @bench_app.command("verify")
+    def verify(
+        n: Annotated[int, typer.Option("--n", min=1, help="Bundles (of different labels) to verify.")] = 2000,
+        rounds: Annotated[int, typer.Option(min=1, help="Timed rounds; the median is reported.")] = 5,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Full offline bundle verifications per second vs raw Ed25519 verification of the label payloads."""
+        from ledger.bench import bench_verify
+
+        result = bench_verify(n, rounds)
+        emit(
+            result,
+            as_json,
+            lambda v: console.print(
+                f"verify {v['median_per_s']:.0f} bundles/s, raw Ed25519 {v['baseline_per_s']:.0f}/s: ratio "
+                f"[bold]{v['ratio']:.0%}[/] (median of {v['rounds']} rounds of {v['n']})"
+            ),
+        )

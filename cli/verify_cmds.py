@@ -1,0 +1,201 @@
+"""The buyer's and issuer's commands around verification: bundle, trust export, verify, label list, label qr."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ledger.home import write_json_atomic
+from mapping.errors import InputError
+from verifier.verify import KeptCheckpoint, verify_bundle
+
+from .output import console, emit
+
+KEPT_FILE = "kept-checkpoints.json"
+_STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[bold red]failed[/]", "not_applicable": "[yellow]n/a[/]"}
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {what} {path}: {e.strerror}", code="input.unreadable") from e
+
+
+def _kept(home: Path) -> dict[str, Any]:
+    path = home / KEPT_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise InputError(f"{path} is not JSON: {e}", code="state.invalid") from e
+
+
+def _print_report(v: dict[str, Any]) -> None:
+    label = v.get("label_id") or "?"
+    console.print(
+        f"[bold]label {label}[/] ({v.get('scheme')}) at index {v.get('label_index')} of tree size {v.get('tree_size')}"
+    )
+    for s in v["steps"]:
+        console.print(
+            f"  {s['step']:>2}. {_STATUS_STYLE[s['status']]}  {s['name']}\n      {s['detail']}", highlight=False
+        )
+    colour = "green" if v["exit_code"] == 0 else "red"
+    console.print(f"[bold {colour}]{v['verdict']}[/] (exit {v['exit_code']})")
+
+
+def register(app: typer.Typer, label_app: typer.Typer) -> None:
+    from .main import ctx
+
+    @app.command()
+    def bundle(
+        label_id: Annotated[str, typer.Argument(help="The label's id.")],
+        out: Annotated[Path, typer.Option("--out", help="Bundle file to write.")],
+        scheme: Annotated[str | None, typer.Option(help="The label's scheme, if its id is ambiguous.")] = None,
+        to: Annotated[str | None, typer.Option("--to", help="Target scheme the buyer asks about.")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Write a self-contained bundle for offline verification of a label."""
+        from ledger.bundles import build_bundle
+
+        data = build_bundle(ctx().log(), label_id, scheme, to)
+        out.write_bytes(data)
+        emit(
+            {"bundle_file": str(out), "bytes": len(data)},
+            as_json,
+            lambda v: console.print(f"bundle for {label_id} written to {out} ({len(data)} bytes)"),
+        )
+
+    trust_app = typer.Typer(no_args_is_help=True, help="Trust files for buyers.")
+    app.add_typer(trust_app, name="trust")
+
+    @trust_app.command("export")
+    def trust_export(
+        out: Annotated[Path, typer.Option("--out")],
+        buyer_scheme: Annotated[str | None, typer.Option(help="The buyer's own scheme.")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Write a trust file for this log (the log key and every scheme's current root; prune before use)."""
+        from ledger.bundles import export_trust
+
+        trust = export_trust(ctx().log(), buyer_scheme)
+        write_json_atomic(out, trust.to_dict())
+        emit(
+            {"trust_file": str(out), "schemes": sorted(trust.scheme_roots)},
+            as_json,
+            lambda v: console.print(
+                f"trust file written to {out}: log {trust.origin}, {len(trust.scheme_roots)} schemes"
+            ),
+        )
+
+    @app.command()
+    def verify(
+        bundle_file: Annotated[Path | None, typer.Argument(help="Bundle file.")] = None,
+        trust: Annotated[Path | None, typer.Option("--trust", help="Trust file.")] = None,
+        to: Annotated[str | None, typer.Option("--to", help="Is it equivalent under this scheme?")] = None,
+        at: Annotated[str | None, typer.Option("--at", help="Date asked, YYYY-MM-DD (default today).")] = None,
+        label: Annotated[str | None, typer.Option("--label", help="Fetch this label's bundle from --server.")] = None,
+        server: Annotated[str | None, typer.Option("--server", help="Log service URL (online mode).")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Verify a label bundle offline against a trust file. Exit 0 ok, 3 not authentic, 4 not equivalent,
+        5 unusable input, 6 not valid on the date, 7 checkpoint inconsistent."""
+        from .remote import fetch_bundle, fetch_consistency
+
+        if trust is None:
+            raise InputError("--trust TRUST_FILE is required", code="input.missing", field="--trust")
+        trust_bytes = _read(trust, "trust file")
+        if bundle_file is not None:
+            data = _read(bundle_file, "bundle")
+        elif label is not None and server is not None:
+            data = fetch_bundle(server, label, to)
+        else:
+            raise InputError("give a BUNDLE file, or --label ID with --server URL", code="input.missing")
+        try:
+            asked = date.fromisoformat(at) if at else datetime.now(UTC).date()
+        except ValueError as e:
+            raise InputError(f"--at {at!r} is not a YYYY-MM-DD date", code="input.invalid", field="--at") from e
+        home = ctx().home
+        kept_all = _kept(home)
+        from verifier.bundle import parse_bundle
+
+        try:
+            origin = parse_bundle(data).origin
+        except Exception:
+            origin = None
+        kept = KeptCheckpoint.from_dict(kept_all[origin]) if origin in kept_all else None
+        proof = None
+        if kept is not None and server is not None:
+            proof = fetch_consistency(server, data, kept)
+        report = verify_bundle(
+            data, trust_bytes, at=asked, now=datetime.now(UTC), kept=kept, consistency_proof=proof, target_scheme=to
+        )
+        result = report.to_dict()
+        if report.exit_code() == 0 and report.keep_checkpoint is not None and origin is not None:
+            new = report.keep_checkpoint
+            if kept is None or new["size"] >= kept.size:  # never move back to a smaller tree
+                kept_all[origin] = new
+                home.mkdir(parents=True, exist_ok=True)
+                write_json_atomic(home / KEPT_FILE, kept_all)
+        emit(result, as_json, _print_report)
+        if report.exit_code():
+            raise typer.Exit(report.exit_code())
+
+    @label_app.command("list")
+    def label_list(
+        scheme: Annotated[str | None, typer.Option(help="Only this scheme's labels.")] = None,
+        limit: Annotated[int, typer.Option(min=1, max=100000)] = 1000,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """List label ids with their scheme, product and status."""
+        rows = ctx().log().store.labels(scheme, limit)
+        out = [
+            {
+                "label_id": r.label_id,
+                "scheme": r.scheme,
+                "product": r.product_name,
+                "model": r.model,
+                "gtin": r.gtin,
+                "manufacturer": r.manufacturer,
+                "status": r.status,
+                "index": r.idx,
+            }
+            for r in rows
+        ]
+
+        def human(v: list[dict[str, Any]]) -> None:
+            from rich.table import Table
+
+            table = Table("label id", "scheme", "product", "model", "status", "index")
+            for r in v:
+                table.add_row(
+                    r["label_id"], r["scheme"], r["product"] or "", r["model"] or "", r["status"], str(r["index"])
+                )
+            console.print(table)
+
+        emit(out, as_json, human)
+
+    @label_app.command("qr")
+    def label_qr(
+        label_id: Annotated[str, typer.Argument()],
+        out: Annotated[Path, typer.Option("--out", help="FILE.svg or FILE.png")],
+        base_url: Annotated[str, typer.Option(help="Public URL of the label pages.")] = "http://127.0.0.1:8000",
+        scheme: Annotated[str | None, typer.Option()] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Write a QR code (segno) that leads to the label's verification page."""
+        import segno
+
+        from ledger.bundles import find_label
+
+        row = find_label(ctx().log(), label_id, scheme)
+        if out.suffix.lower() not in (".svg", ".png"):
+            raise InputError("--out must end in .svg or .png", code="input.invalid", field="--out")
+        url = f"{base_url.rstrip('/')}/labels/{row.scheme}/{row.label_id}"
+        segno.make(url, error="m").save(str(out), scale=6, border=2)
+        emit({"qr_file": str(out), "url": url}, as_json, lambda v: console.print(f"QR for {url} written to {out}"))

@@ -1,0 +1,1 @@
+"""The methodology domain: quantities, profiles, diff, conversions, agreements. Pure."""
