@@ -57,20 +57,29 @@ def default_database_url(home: Path) -> str:
     return f"sqlite:///{(home / 'ledger.db').resolve()}"
 
 
-def init_home(home: Path, *, origin: str = DEFAULT_ORIGIN, allowed_schemes: list[str] | None = None,
-              allow_any_scheme: bool = False, database_url: str | None = None,
-              max_clock_skew_s: int = 300) -> Settings:
+def init_home(
+    home: Path,
+    *,
+    origin: str = DEFAULT_ORIGIN,
+    allowed_schemes: list[str] | None = None,
+    allow_any_scheme: bool = False,
+    database_url: str | None = None,
+    max_clock_skew_s: int = 300,
+) -> Settings:
     """Create ``home`` with a config and a fresh log key; an existing home is left as it is and loaded."""
     home.mkdir(parents=True, exist_ok=True)
     config_path = home / CONFIG_FILE
     if not config_path.exists():
-        write_json_atomic(config_path, {
-            "origin": origin,
-            "database_url": database_url,
-            "allowed_schemes": sorted(set(allowed_schemes or [])),
-            "allow_any_scheme": allow_any_scheme,
-            "max_clock_skew_s": max_clock_skew_s,
-        })
+        write_json_atomic(
+            config_path,
+            {
+                "origin": origin,
+                "database_url": database_url,
+                "allowed_schemes": sorted(set(allowed_schemes or [])),
+                "allow_any_scheme": allow_any_scheme,
+                "max_clock_skew_s": max_clock_skew_s,
+            },
+        )
     key_path = home / LOG_KEY_FILE
     if not key_path.exists():
         write_private_file(key_path, SigningKey.generate().to_pem(_passphrase("CARBONLEDGER_LOG_KEY_PASSPHRASE")))
@@ -80,8 +89,10 @@ def init_home(home: Path, *, origin: str = DEFAULT_ORIGIN, allowed_schemes: list
 def load_settings(home: Path) -> Settings:
     config_path = home / CONFIG_FILE
     if not config_path.exists():
-        raise ConfigError(f"{home} is not a carbonledger home (no {CONFIG_FILE}); run `carbonledger init` first",
-                          code="config.no_home")
+        raise ConfigError(
+            f"{home} is not a carbonledger home (no {CONFIG_FILE}); run `carbonledger init` first",
+            code="config.no_home",
+        )
     try:
         raw: dict[str, Any] = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
@@ -89,10 +100,13 @@ def load_settings(home: Path) -> Settings:
     allowed = raw.get("allowed_schemes", [])
     skew = raw.get("max_clock_skew_s", 300)
     if not isinstance(allowed, list) or not all(isinstance(s, str) for s in allowed):
-        raise ConfigError("allowed_schemes must be a list of scheme ids", code="config.invalid", field="allowed_schemes")
+        raise ConfigError(
+            "allowed_schemes must be a list of scheme ids", code="config.invalid", field="allowed_schemes"
+        )
     if not isinstance(skew, int) or not 0 < skew <= 86400:
-        raise ConfigError("max_clock_skew_s must be an integer from 1 to 86400", code="config.invalid",
-                          field="max_clock_skew_s")
+        raise ConfigError(
+            "max_clock_skew_s must be an integer from 1 to 86400", code="config.invalid", field="max_clock_skew_s"
+        )
     origin = raw.get("origin", DEFAULT_ORIGIN)
     if not isinstance(origin, str) or not origin:
         raise ConfigError("origin must be a non-empty string", code="config.invalid", field="origin")

@@ -20,9 +20,10 @@ PG_URL = os.environ.get("CARBONLEDGER_TEST_PG_URL", "postgresql://postgres@127.0
 def _pg_available() -> str | None:
     try:
         import psycopg
+
         with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
             return None
-    except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as e:
         return f"{type(e).__name__}: {e}"
 
 
@@ -41,6 +42,7 @@ def pg_base_url() -> str:
 def pg_url(pg_base_url: str) -> Iterator[str]:
     """A PostgreSQL URL whose connections use a fresh, private schema."""
     import psycopg
+
     schema = f"t_{uuid.uuid4().hex[:12]}"
     plain = pg_base_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:

@@ -41,8 +41,16 @@ class Signer:
     def public_b64(self) -> str:
         return b64(self.key.public_key)
 
-    def sign(self, kind: str, fields: dict[str, Any], *, now: datetime = NOW, seq: int | None = None,
-             prev: str | None = None, advance: bool = True) -> bytes:
+    def sign(
+        self,
+        kind: str,
+        fields: dict[str, Any],
+        *,
+        now: datetime = NOW,
+        seq: int | None = None,
+        prev: str | None = None,
+        advance: bool = True,
+    ) -> bytes:
         s = self.seq if seq is None else seq
         p = self.prev if prev is None else prev
         envelope, eid = build_and_sign(kind, fields, self.key, s, p, now)
@@ -51,14 +59,22 @@ class Signer:
         return envelope
 
     def register(self, scheme_id: str, **kw: Any) -> bytes:
-        return self.sign("scheme.register", {
-            "scheme": {"id": scheme_id, "name": scheme_id.replace("-", " ").title(), "role": "scheme"},
-            "public_key": self.public_b64}, **kw)
+        return self.sign(
+            "scheme.register",
+            {
+                "scheme": {"id": scheme_id, "name": scheme_id.replace("-", " ").title(), "role": "scheme"},
+                "public_key": self.public_b64,
+            },
+            **kw,
+        )
 
     def authorize(self, scheme_id: str, other: Signer, kinds: list[str] | None = None, **kw: Any) -> bytes:
-        fields: dict[str, Any] = {"scheme": scheme_id, "public_key": other.public_b64,
-                                  "kinds": kinds or ["label.issue"],
-                                  "holder": {"name": "CQC Guangzhou", "role": "certification-body"}}
+        fields: dict[str, Any] = {
+            "scheme": scheme_id,
+            "public_key": other.public_b64,
+            "kinds": kinds or ["label.issue"],
+            "holder": {"name": "CQC Guangzhou", "role": "certification-body"},
+        }
         fields.update(kw.pop("extra", {}))
         return self.sign("key.authorize", fields, **kw)
 

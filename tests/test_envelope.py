@@ -92,8 +92,13 @@ def _mutations(env: bytes) -> list[tuple[str, bytes, str]]:
     d["signatures"][0]["sig"] = base64.b64encode(b"\x00" * 63).decode()
     out.append(("short signature", _rebuild(d), "envelope.malformed"))
     out.append(("not canonical (spaces)", json.dumps(doc).encode(), "json.non_canonical"))
-    out.append(("not canonical (order)", json.dumps(dict(reversed(list(doc.items()))), separators=(",", ":"))
-                .encode(), "json.non_canonical"))
+    out.append(
+        (
+            "not canonical (order)",
+            json.dumps(dict(reversed(list(doc.items()))), separators=(",", ":")).encode(),
+            "json.non_canonical",
+        )
+    )
     body = json.loads(base64.b64decode(doc["payload"]))
     d = json.loads(env)
     d["payload"] = base64.b64encode(json.dumps(body).encode()).decode()
@@ -116,8 +121,9 @@ def test_every_malformed_envelope_is_refused_with_its_code(signer: Signer) -> No
 def test_float_in_payload_is_refused(signer: Signer) -> None:
     env = signer.issue(midea_label())
     doc = json.loads(env)
-    payload = base64.b64decode(doc["payload"]).replace(b'"productMassPerDeclaredUnit":"36.5"',
-                                                       b'"productMassPerDeclaredUnit":36.5')
+    payload = base64.b64decode(doc["payload"]).replace(
+        b'"productMassPerDeclaredUnit":"36.5"', b'"productMassPerDeclaredUnit":36.5'
+    )
     doc["payload"] = base64.b64encode(payload).decode()
     with pytest.raises(InputError) as e:
         parse_entry(canonicalize(doc))
@@ -138,8 +144,17 @@ def test_oversized_entry_is_refused_before_parsing(signer: Signer) -> None:
     label["product"]["ids"] = [{"system": "sku", "value": "y" * 500} for _ in range(20)]
     label["methodology"]["standards"] = ["z" * 500] * 10
     label["cites"] = [{"dataset": "cn-mee-grid", "version": 1, "entry": "0" * 64, "key": "k" * 500}] * 50
-    env = sign_entry({"kind": "label.issue", "signer": signer.key_id, "seq": 0, "prev": "0" * 64,
-                      "signed_at": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "label": label}, signer.key)
+    env = sign_entry(
+        {
+            "kind": "label.issue",
+            "signer": signer.key_id,
+            "seq": 0,
+            "prev": "0" * 64,
+            "signed_at": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "label": label,
+        },
+        signer.key,
+    )
     assert len(env) > MAX_ENTRY_BYTES
     with pytest.raises(InputError) as e:
         parse_entry(env)

@@ -59,9 +59,7 @@ class VerifyingKey:
         try:
             self._nacl.verify(message, signature)
         except nacl.exceptions.BadSignatureError as e:
-            raise SignatureError(
-                f"signature does not verify under key {self.key_id}", code="signature.invalid"
-            ) from e
+            raise SignatureError(f"signature does not verify under key {self.key_id}", code="signature.invalid") from e
 
     def is_valid(self, message: bytes, signature: bytes) -> bool:
         try:
