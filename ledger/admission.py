@@ -19,6 +19,7 @@ Checks, in order:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from mapping.errors import AdmissionError
@@ -54,12 +55,23 @@ def parse_time(text: str) -> datetime:
         ) from e
 
 
-def admit(entry: Entry, index: int, view: AuthorityView, now: datetime, policy: Policy) -> list[Change]:
-    """Decide whether ``entry`` may be appended at ``index``; return its changes or raise."""
+def admit(
+    entry: Entry,
+    index: int,
+    view: AuthorityView,
+    now: datetime,
+    policy: Policy,
+    preverified: Collection[tuple[str, bytes]] = (),
+) -> list[Change]:
+    """Decide whether ``entry`` may be appended at ``index``; return its changes or raise.
+
+    ``preverified`` holds (entry id, public key) pairs whose signature the caller already checked (the log
+    checks signatures in parallel threads ahead of admission); any other entry's signature is checked here."""
     body = entry.body
     _check_clock(entry, now, policy)
     key = _resolve_signer(entry, view)
-    entry.verify_signature(key.verifying_key)
+    if (entry.entry_id, key.verifying_key.public_key) not in preverified:
+        entry.verify_signature(key.verifying_key)
     _check_chain(entry, key, view)
     kind = entry.kind
     if kind != "scheme.register":

@@ -12,21 +12,23 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from mapping.errors import CarbonLedgerError, ConfigError, NotFoundError, ProofError
-from verifier.envelope import Entry, parse_entry
+from verifier.envelope import Entry, claimed_signer, entry_from_checked_envelope, parse_entry
 from verifier.keys import SigningKey, VerifyingKey
 from verifier.merkle import EMPTY_ROOT, leaf_hash, node_hash
 from verifier.note import encode_vkey, format_checkpoint, sign_note
 
-from . import proof_plan
+from . import precheck, proof_plan
 from .admission import admit
 from .batch_proofs import inclusion_ranges, perfect_parts, range_hash
 from .state import (
@@ -83,6 +85,16 @@ class _Batch:
 
 
 @dataclass(slots=True)
+class _Prepared:
+    """A batch after the checks that need no log state: per-slot errors so far, parsed entries, and the
+    (entry id, key) pairs whose signatures already verified."""
+
+    results: list[Receipt | CarbonLedgerError | None]
+    parsed: list[tuple[int, Entry]]
+    preverified: set[tuple[str, bytes]]
+
+
+@dataclass
 class _Node:
     level: int
     index: int
@@ -180,12 +192,41 @@ class _BatchView:
         signer.head_seq, signer.head_id = entry.seq, entry.entry_id
 
 
+_PARALLEL_VERIFY_MIN = 32  # smaller batches verify inline: a thread hand-off costs more than it saves
+_VERIFY_CHUNK = 64
+_VERIFY_WORKERS = 2
+
+
+@functools.cache
+def _verify_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=_VERIFY_WORKERS, thread_name_prefix="carbonledger-verify")
+
+
+def _verify_chunk(items: list[tuple[Entry, VerifyingKey]]) -> set[tuple[str, bytes]]:
+    return {
+        (e.entry_id, k.public_key)
+        for e, k in items
+        if k.key_id == e.signer and k.is_valid(e.signed_message(), e.signature)
+    }
+
+
 class Log:
     """One transparency log over a :class:`Store`, signing checkpoints with ``log_key`` under ``origin``."""
 
     def __init__(
-        self, store: Store, log_key: SigningKey, origin: str, policy: Policy, clock: Callable[[], datetime] = utc_now
+        self,
+        store: Store,
+        log_key: SigningKey,
+        origin: str,
+        policy: Policy,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        precheck_workers: bool = False,
     ) -> None:
+        """``precheck_workers``: check large batches' envelopes in worker processes (ledger/precheck.py).
+        Off by default for library use: worker processes are started with "spawn", which re-imports the
+        calling program's main module, so only programs whose main module is import-safe (the
+        ``carbonledger`` command, servers, tests) should turn it on."""
         if not origin or any(c.isspace() for c in origin) or "+" in origin:
             raise ConfigError(f"log origin {origin!r} must be non-empty with no spaces or '+'", code="config.origin")
         self.store = store
@@ -193,6 +234,7 @@ class Log:
         self.origin = origin
         self.policy = policy
         self.clock = clock
+        self.precheck_workers = precheck_workers
         self._lock = threading.RLock()
         self._keys: dict[str, KeyRecord] = {}
         self._schemes: dict[str, SchemeRecord] = {}
@@ -252,23 +294,110 @@ class Log:
         return result
 
     def submit_many(self, envelopes: Sequence[bytes], *, with_proofs: bool = True) -> list[Receipt | CarbonLedgerError]:
+        """Admit a batch in one transaction under one checkpoint: a receipt or an error per envelope, in order."""
+        return self._commit(self._prepare(envelopes), with_proofs)
+
+    def submit_pipelined(
+        self, batches: Iterable[Sequence[bytes]], *, with_proofs: bool = True
+    ) -> Iterator[list[Receipt | CarbonLedgerError]]:
+        """Admit batches one after another, checking batch N+1's envelopes (parse, schema, signatures)
+        while batch N is admitted and written — the two halves of the work overlap, as a sequencer
+        pipelines them. Yields each batch's results, in order, once that batch is durable."""
+        it = iter(batches)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carbonledger-prepare") as ex:
+            first = next(it, None)
+            upcoming = None if first is None else ex.submit(self._prepare, first)
+            while upcoming is not None:
+                prepared = upcoming.result()
+                following = next(it, None)
+                upcoming = None if following is None else ex.submit(self._prepare, following)
+                yield self._commit(prepared, with_proofs)
+
+    def _prepare(self, envelopes: Sequence[bytes]) -> _Prepared:
         results: list[Receipt | CarbonLedgerError | None] = [None] * len(envelopes)
+        parsed, preverified = self._parse_and_preverify(envelopes, results)
+        return _Prepared(results, parsed, preverified)
+
+    def _commit(self, prepared: _Prepared, with_proofs: bool) -> list[Receipt | CarbonLedgerError]:
+        if prepared.parsed:
+            with self._lock:
+                self._append(prepared.parsed, prepared.results, prepared.preverified, with_proofs)
+        return prepared.results  # type: ignore[return-value]
+
+    def _parse_and_preverify(
+        self, envelopes: Sequence[bytes], results: list[Receipt | CarbonLedgerError | None]
+    ) -> tuple[list[tuple[int, Entry]], set[tuple[str, bytes]]]:
+        """Parse every envelope (this thread) while worker threads check the signatures of entries whose
+        signer the committed state already knows. Ed25519 runs in C without the GIL, so on a machine with
+        two cores the signature checks overlap the parsing. Admission re-checks any entry not in the
+        returned set (an unknown signer, a key bound within this batch, or a bad signature)."""
+        if self.precheck_workers and len(envelopes) >= precheck.POOL_MIN_BATCH:
+            return self._precheck_in_workers(envelopes, results)
         parsed: list[tuple[int, Entry]] = []
+        futures: list[Future[set[tuple[str, bytes]]]] = []
+        pending: list[tuple[Entry, VerifyingKey]] = []
+        parallel = len(envelopes) >= _PARALLEL_VERIFY_MIN
         for i, env in enumerate(envelopes):
             try:
-                parsed.append((i, parse_entry(env)))
+                entry = parse_entry(env)
             except CarbonLedgerError as e:
                 results[i] = e
-        if parsed:
-            with self._lock:
-                accepted, batch = self._append(parsed, results)
-            if accepted and batch is not None:
-                self._receipts(accepted, batch, results, with_proofs)
-        return results  # type: ignore[return-value]
+                continue
+            parsed.append((i, entry))
+            key = self._keys.get(entry.signer) if parallel else None
+            if key is not None:
+                pending.append((entry, key.verifying_key))
+                if len(pending) == _VERIFY_CHUNK:
+                    futures.append(_verify_pool().submit(_verify_chunk, pending))
+                    pending = []
+        if pending:
+            futures.append(_verify_pool().submit(_verify_chunk, pending))
+        preverified: set[tuple[str, bytes]] = set()
+        for f in futures:
+            preverified |= f.result()
+        return parsed, preverified
+
+    def _precheck_in_workers(
+        self, envelopes: Sequence[bytes], results: list[Receipt | CarbonLedgerError | None]
+    ) -> tuple[list[tuple[int, Entry]], set[tuple[str, bytes]]]:
+        """Large batches: parsing, schema and signature checks run in worker processes (ledger/precheck.py)."""
+        keys: dict[str, bytes] = {}
+        for env in envelopes:
+            signer = claimed_signer(env)
+            if signer is not None and signer not in keys and (rec := self._keys.get(signer)) is not None:
+                keys[signer] = rec.verifying_key.public_key
+        parsed: list[tuple[int, Entry]] = []
+        preverified: set[tuple[str, bytes]] = set()
+        for i, (env, (status, detail)) in enumerate(
+            zip(envelopes, precheck.check_in_workers(envelopes, keys), strict=True)
+        ):
+            if status == "error":
+                assert detail is not None
+                results[i] = precheck.rebuild_error(detail)
+                continue
+            try:
+                entry = entry_from_checked_envelope(env)
+            except CarbonLedgerError as e:  # pragma: no cover - a worker accepted these bytes
+                results[i] = e
+                continue
+            parsed.append((i, entry))
+            if status == "verified":
+                preverified.add((entry.entry_id, keys[entry.signer]))
+        return parsed, preverified
 
     def _append(
-        self, parsed: list[tuple[int, Entry]], results: list[Receipt | CarbonLedgerError | None]
-    ) -> tuple[list[tuple[int, int, Entry]], _Batch | None]:
+        self,
+        parsed: list[tuple[int, Entry]],
+        results: list[Receipt | CarbonLedgerError | None],
+        preverified: set[tuple[str, bytes]],
+        with_proofs: bool,
+    ) -> None:
+        """Admit what can be admitted, write it in one transaction and fill ``results`` with receipts.
+
+        The receipts (inclusion proofs to the batch's checkpoint) are computed in a worker thread while
+        this thread writes and commits (SQLite and psycopg release the GIL while they work); they are
+        handed out only once the commit succeeded, so a receipt always means durable."""
+        receipts_job: Future[list[tuple[int, Receipt]]] | None = None
         with self.store.write() as conn:
             if self.store.tree_size(conn) != self.size:  # another process appended: catch up first
                 self._load(conn)
@@ -279,14 +408,14 @@ class Log:
             for slot, entry in parsed:
                 index = self.size + len(accepted)
                 try:
-                    changes = admit(entry, index, view, now, self.policy)
+                    changes = admit(entry, index, view, now, self.policy, preverified)
                 except CarbonLedgerError as e:
                     results[slot] = e
                     continue
                 view.apply(entry, index, changes)
                 accepted.append((slot, index, entry))
             if not accepted:
-                return [], None
+                return
             edge = [dataclasses.replace(n) for n in self._edge]
             now_ms = int(time.time() * 1000)
             entry_rows, node_rows = [], []
@@ -299,6 +428,9 @@ class Log:
             new_size = self.size + len(accepted)
             root = _fold(edge)
             note = self._sign_checkpoint(new_size, root)
+            receipts_job = _verify_pool().submit(
+                self._receipts, accepted, _Batch(new_size, note, new_nodes), with_proofs
+            )
             self.store.insert_tuples(conn, EntryRow, ENTRY_COLUMNS, entry_rows)
             self.store.insert_tuples(conn, NodeRow, ("id", "hash"), node_rows)
             self.store.insert_rows(conn, SchemeRow, [dataclasses.asdict(s) for s in view.new_schemes])
@@ -328,15 +460,15 @@ class Log:
         self._schemes.update(view.schemes)
         self._edge = edge
         self.size = new_size
-        return accepted, _Batch(new_size, note, new_nodes)
+        for slot, receipt in receipts_job.result():
+            results[slot] = receipt
 
     def _receipts(
         self,
         accepted: list[tuple[int, int, Entry]],
         batch: _Batch,
-        results: list[Receipt | CarbonLedgerError | None],
         with_proofs: bool,
-    ) -> None:
+    ) -> list[tuple[int, Receipt]]:
         """Receipts for a committed batch, all at the batch's checkpoint. Most proof nodes were made by the
         batch itself; the older ones (left of it) are fetched in one query, and each range hashed once."""
         size = batch.size
@@ -349,10 +481,10 @@ class Log:
             for lv, ix in missing:
                 nodes[(lv, ix)] = stored[node_id(lv, ix)]
         hashes = {(b, e): range_hash(b, e, lambda lv, ix: nodes[(lv, ix)]) for b, e in ranges}
-        for slot, index, entry in accepted:
-            results[slot] = Receipt(
-                index, entry.entry_id, size, [hashes[r] for r in plans.get(index, ())], batch.checkpoint
-            )
+        return [
+            (slot, Receipt(index, entry.entry_id, size, [hashes[r] for r in plans.get(index, ())], batch.checkpoint))
+            for slot, index, entry in accepted
+        ]
 
     def _sign_checkpoint(self, size: int, root: bytes) -> str:
         return sign_note(format_checkpoint(self.origin, size, root), self.origin, self.log_key)

@@ -10,6 +10,8 @@ from .log import Log, utc_now
 from .store import Store
 
 
-def open_log(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Log:
+def open_log(settings: Settings, clock: Callable[[], datetime] = utc_now, *, precheck_workers: bool = True) -> Log:
     store = Store(settings.database_url)
-    return Log(store, load_log_key(settings), settings.origin, settings.policy, clock)
+    return Log(
+        store, load_log_key(settings), settings.origin, settings.policy, clock, precheck_workers=precheck_workers
+    )

@@ -33,18 +33,27 @@ import rfc8785
 from mapping.errors import InputError
 
 MAX_SAFE_INTEGER = 2**53 - 1
-# The fast path hands to the slow one anything it cannot vouch for: characters outside
-# the BMP (4-byte UTF-8), and any token after ':', ',' or '[' that looks like a number
-# with a fraction or exponent, or with 16+ digits. In canonical JSON every number
-# value follows one of those three bytes. The test may also fire inside a string:
-# then the slow path merely does the exact work.
-_FLOAT_OR_LONG_NUMBER = re.compile(rb"[:,\[]-?[0-9]+(?:[.eE]|[0-9]{15})")
 _SUPPLEMENTARY_UTF8 = re.compile(rb"[\xf0-\xf4]")
 _NUMBER_START = frozenset(b"-0123456789")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_SIXTEEN_DIGITS = b"0" * 16
 
 
 def _fast_path_may_vouch(data: bytes) -> bool:
-    if not data or data[0] in _NUMBER_START or _FLOAT_OR_LONG_NUMBER.search(data):
+    """True when ``data`` holds no float-like or 16-digit number token and no non-BMP character.
+
+    Only what lies outside strings can be a number. With no backslash in ``data`` every ``"`` delimits a
+    string, so the even pieces of ``data.split(b'"')`` are exactly the text outside strings: structure,
+    numbers and the literals true, false and null. A float there shows as a ``.``, an ``E``, or an ``e``
+    beyond the one each ``true`` and ``false`` carries; a number too long for the fast path as 16 digits
+    in a row. Anything the scan cannot rule out goes to the strict slow path.
+    """
+    if not data or data[0] in _NUMBER_START or b"\\" in data:
+        return False
+    outside = b"".join(data.split(b'"')[::2]).translate(_DIGITS_TO_ZERO)
+    if b"." in outside or b"E" in outside or _SIXTEEN_DIGITS in outside:
+        return False
+    if outside.count(b"e") != outside.count(b"true") + outside.count(b"false"):
         return False
     return data.isascii() or not _SUPPLEMENTARY_UTF8.search(data)
 
