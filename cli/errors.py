@@ -15,5 +15,9 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
+# A required option or argument missing from the command line is a usage error, like Click's own.
+_USAGE_CODES = frozenset({"input.missing"})
+
+
 def exit_code_for(error: CarbonLedgerError) -> int:
-    return EXIT_ERROR
+    return EXIT_USAGE if error.code in _USAGE_CODES else EXIT_ERROR

@@ -17,6 +17,7 @@ from ledger.runtime import open_log
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.canonical import loads_strict
 from verifier.keys import SigningKey
+from verifier.merkle import leaf_hash
 
 from .errors import EXIT_ERROR, exit_code_for
 from .output import console, emit, emit_error
@@ -388,6 +389,7 @@ def log_get(index: int, as_json: JsonOpt = False) -> None:
             "kind": row.kind,
             "signer": row.signer,
             "seq": row.seq,
+            "leaf_hash": leaf_hash(bytes(row.envelope)).hex(),
             "envelope": envelope,
             "payload": payload,
         },
@@ -442,11 +444,12 @@ def prove_consistency(size1: int, size2: int, as_json: JsonOpt = False) -> None:
 
 def _register_optional_commands() -> None:
     """Commands that live in their own modules register themselves here."""
-    from . import bench_cmds, demo_cmds, verify_cmds
+    from . import bench_cmds, demo_cmds, import_cmds, verify_cmds
 
     bench_cmds.register(bench_app)
     demo_cmds.register(app)
     verify_cmds.register(app, label_app)
+    import_cmds.register(app, ctx)
     try:
         from . import mapping_cmds
     except ImportError:  # pragma: no cover - mapping commands arrive with the mapping layer

@@ -206,6 +206,7 @@ def bench_ingest(
         "overall_per_s": round(n / total_ingest_s, 1),
         "overall_baseline_per_s": round(n / total_raw_s, 1),
         "max_rss_mb": round(max_rss_mb(), 1),
+        "max_rss_mb_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "store": "sqlite (WAL, synchronous=FULL)",
         "precheck_workers": precheck.workers() if precheck_workers else 0,
         "cpus": os.cpu_count(),

@@ -1,0 +1,155 @@
+"""The `carbonledger` command end to end, as a user runs it: real processes, a temporary home, exit codes.
+
+Issuer flow (init, keygen, scheme register, key authorize, label issue, submit), log reads (checkpoint,
+vkey, get, inclusion and consistency proofs checked with the verifier), buyer flow (bundle, trust
+export, verify with each exit code it can reach here), bulk import, QR codes, and bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from verifier.merkle import verify_consistency, verify_inclusion
+from verifier.note import parse_checkpoint, split_note
+
+DATA = Path(__file__).parent / "data"
+GD = "gd-carbon-label"
+
+
+class Cli:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.env = {**os.environ, "CARBONLEDGER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
+        self.env.pop("CARBONLEDGER_DATABASE_URL", None)
+
+    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        cp = subprocess.run(
+            [sys.executable, "-c", "from cli.main import main; main()", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if ok:
+            assert cp.returncode == 0, f"{args}: rc {cp.returncode}\n{cp.stdout}\n{cp.stderr}"
+        return cp
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "--json").stdout)
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, Path]:
+    """A home with the Guangdong scheme, CQC Guangzhou authorized, and the Midea label issued."""
+    tmp = tmp_path_factory.mktemp("cli")
+    cli = Cli(tmp / "home")
+    cli.json("init", "--allow", GD, "--origin", "cli.test/log")
+    cli.json("keygen", "--out", str(tmp / "gd.pem"))
+    cli.json("keygen", "--out", str(tmp / "cqc.pem"))
+    cli.json("scheme", "register", "--id", GD, "--name", "Guangdong carbon label", "--key", str(tmp / "gd.pem"))
+    cli.json(
+        "key", "authorize", "--scheme", GD, "--key", str(tmp / "gd.pem"), "--holder", "CQC Guangzhou",
+        "--key-file", str(tmp / "cqc.pem"), "--kinds", "label.issue,label.revoke",
+    )  # fmt: skip
+    signed = cli.json("label", "issue", str(DATA / "label_gd_midea.json"), "--key", str(tmp / "cqc.pem"),
+                      "--out", str(tmp / "midea.env"))  # fmt: skip
+    assert signed["kind"] == "label.issue"
+    receipts = cli.json("submit", str(tmp / "midea.env"))
+    receipt = receipts[0] if isinstance(receipts, list) else receipts
+    assert receipt["index"] == 2
+    return cli, tmp
+
+
+def test_log_reads_and_proofs_verify(issued: tuple[Cli, Path]) -> None:
+    cli, _ = issued
+    note = cli.run("log", "checkpoint").stdout
+    body, _sigs = split_note(note)
+    cp = parse_checkpoint(body)
+    assert cp.origin == "cli.test/log" and cp.size == 3
+    vkey = cli.run("log", "vkey").stdout.strip()
+    assert vkey.startswith("cli.test/log+")
+    entry = cli.json("log", "get", "2")
+    assert entry["kind"] == "label.issue"
+    inc = cli.json("log", "prove", "inclusion", "2")
+    verify_inclusion(
+        bytes.fromhex(entry["leaf_hash"]), 2, inc["size"], [bytes.fromhex(h) for h in inc["proof"]], cp.root_hash
+    )
+    con = cli.json("log", "prove", "consistency", "1", "3")
+    first = cli.json("log", "prove", "inclusion", "0", "--size", "1")
+    assert first["proof"] == []
+    root1 = bytes.fromhex(cli.json("log", "get", "0")["leaf_hash"])  # a one-leaf tree's root is its leaf hash
+    verify_consistency(1, 3, [bytes.fromhex(h) for h in con["proof"]], root1, cp.root_hash)
+
+
+def test_buyer_verifies_offline_with_exit_codes(issued: tuple[Cli, Path]) -> None:
+    cli, tmp = issued
+    cli.json("bundle", "GD-CL-2022-0003", "--out", str(tmp / "midea.bundle.json"))
+    cli.json("trust", "export", "--out", str(tmp / "trust.json"))
+    ok = cli.run("verify", str(tmp / "midea.bundle.json"), "--trust", str(tmp / "trust.json"), "--at", "2023-01-01",
+                 "--json")  # fmt: skip
+    report = json.loads(ok.stdout)
+    assert report["verdict"] == "authentic_and_valid" and report["exit_code"] == 0, report
+    status = {s["step"]: s for s in report["steps"]}
+    assert status[8]["status"] == "passed" and "none seen as of tree size" in status[8]["detail"]
+    expired = cli.run("verify", str(tmp / "midea.bundle.json"), "--trust", str(tmp / "trust.json"), "--at",
+                      "2026-01-01", ok=False)  # fmt: skip
+    assert expired.returncode == 6, expired.stdout
+    (tmp / "cut.json").write_bytes((tmp / "midea.bundle.json").read_bytes()[:-40])
+    unusable = cli.run("verify", str(tmp / "cut.json"), "--trust", str(tmp / "trust.json"), ok=False)
+    assert unusable.returncode == 5
+    usage = cli.run("verify", ok=False)
+    assert usage.returncode == 2
+
+
+def test_label_list_and_qr(issued: tuple[Cli, Path]) -> None:
+    cli, tmp = issued
+    labels = cli.json("label", "list")
+    assert [x["label_id"] for x in labels] == ["GD-CL-2022-0003"]
+    assert labels[0]["scheme"] == GD
+    cli.json("label", "qr", "GD-CL-2022-0003", "--out", str(tmp / "qr.svg"))
+    svg = (tmp / "qr.svg").read_text()
+    assert svg.startswith("<?xml") and "<svg" in svg
+
+
+def test_import_checks_every_line_before_storing(issued: tuple[Cli, Path]) -> None:
+    cli, tmp = issued
+    base = json.loads((DATA / "label_gd_midea.json").read_text())
+    lines = []
+    for i in range(5):
+        rec = dict(base, label_id=f"GD-IMPORT-{i}")
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    bad = [*lines[:3], '{"label_id": "GD-IMPORT-X", "claim": 1.5}', *lines[3:]]
+    (tmp / "bad.jsonl").write_text("\n".join(bad) + "\n")
+    size_before = (
+        cli.json("log", "get", "0") and parse_checkpoint(split_note(cli.run("log", "checkpoint").stdout)[0]).size
+    )
+    refused = cli.run("import", str(tmp / "bad.jsonl"), "--key", str(tmp / "cqc.pem"), "--json", ok=False)
+    assert refused.returncode == 1
+    err = json.loads(refused.stdout or refused.stderr)
+    assert "line 4" in json.dumps(err)
+    assert parse_checkpoint(split_note(cli.run("log", "checkpoint").stdout)[0]).size == size_before
+    (tmp / "good.jsonl").write_text("\n".join(lines) + "\n")
+    done = cli.json("import", str(tmp / "good.jsonl"), "--key", str(tmp / "cqc.pem"))
+    assert done["stored"] == 5 and done["error"] is None
+    again = cli.run("import", str(tmp / "good.jsonl"), "--key", str(tmp / "cqc.pem"), "--json", ok=False)
+    assert again.returncode == 1
+    result = json.loads(again.stdout)
+    assert result["stored"] == 0 and result["stopped_at_line"] == 1 and result["error"]["code"] == "label.duplicate_id"
+
+
+def test_bad_input_is_a_clear_error(issued: tuple[Cli, Path]) -> None:
+    cli, tmp = issued
+    (tmp / "junk.env").write_bytes(b'{"payload": 1}')
+    junk = cli.run("submit", str(tmp / "junk.env"), "--json", ok=False)
+    assert junk.returncode == 1
+    [outcome] = json.loads(junk.stdout)
+    assert outcome["error"]["code"] == "json.non_canonical"
+    missing = cli.run("log", "get", "999", "--json", ok=False)
+    assert missing.returncode == 1
