@@ -1,0 +1,268 @@
+"""Methodology profiles as data: ``mapping/data/profiles/<id>.json`` against ``mapping/data/profile.schema.json``.
+
+Two kinds (DESIGN §5): ``standard`` profiles are reference data; ``scheme`` profiles extend a standard
+profile (``extends``) and are signed by the scheme's root key when published (``profile.publish``). Every
+dimension carries its value (or ``unspecified``) and the source it comes from.
+
+Validation is in two steps: the structural check against the JSON Schema (``jsonschema_rs``), then semantic
+checks the schema cannot express (kind and ``extends`` agree, a scheme extends a known standard profile,
+excluded stages lie inside the boundary, tolerances are positive, the preferred GWP set comes first).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema_rs
+
+from .errors import MappingError
+from .footprint import BOUNDARY_STAGES
+
+DIMENSIONS = (
+    "standards",
+    "claim_types",
+    "declared_unit",
+    "boundary",
+    "gwp_sets",
+    "methane_origin",
+    "biogenic_method",
+    "biogenic_headline",
+    "land_use_change",
+    "packaging",
+    "electricity_basis",
+    "electricity_factor_kind",
+    "allocation",
+    "cut_off",
+    "primary_data",
+    "data_quality",
+    "verification",
+    "validity",
+)
+UNSPECIFIED = "unspecified"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One dimension of a profile: its value (or ``"unspecified"``), its source, a note and any extra members."""
+
+    name: str
+    value: Any
+    source: str
+    note: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def unspecified(self) -> bool:
+        return self.value == UNSPECIFIED
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.extra).get(key, default)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated methodology profile. ``extends`` is the extended standard profile's id (or None)."""
+
+    id: str
+    version: str
+    kind: str
+    name: str
+    name_zh: str | None
+    extends: str | None
+    extends_version: str | None
+    publisher: str
+    document_json: str
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.document_json)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profile document as published (a fresh copy)."""
+        return self.document
+
+    def dimension(self, name: str) -> Dimension:
+        raw = self.document["dimensions"][name]
+        extra = tuple((k, v) for k, v in raw.items() if k not in ("value", "source", "note"))
+        return Dimension(name, raw["value"], raw["source"], raw.get("note"), extra)
+
+    def dimensions(self) -> list[Dimension]:
+        return [self.dimension(n) for n in DIMENSIONS]
+
+    @property
+    def stage_tolerance(self) -> Decimal:
+        return Decimal(self.document["tolerances"]["stage_sum_relative"]["value"])
+
+    @property
+    def gas_tolerance(self) -> Decimal:
+        return Decimal(self.document["tolerances"]["gas_total_relative"]["value"])
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "name_zh": self.name_zh,
+            "version": self.version,
+            "kind": self.kind,
+            "extends": self.extends,
+        }
+
+
+# ---- validation -------------------------------------------------------------------------------------
+@cache
+def profile_schema() -> dict[str, Any]:
+    text = (resources.files("mapping") / "data" / "profile.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def _validator() -> Any:
+    return jsonschema_rs.Draft202012Validator(profile_schema(), validate_formats=False)
+
+
+def _pointer(path: Any) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _structural(doc: Any) -> None:
+    v = _validator()
+    if v.is_valid(doc):
+        return
+    error = min(v.iter_errors(doc), key=lambda e: (-len(e.instance_path), e.message))
+    pointer = _pointer(error.instance_path)
+    raise MappingError(f"profile schema: at {pointer}: {error.message}", code="mapping.invalid_profile", field=pointer)
+
+
+def _semantic(doc: dict[str, Any], standards: dict[tuple[str, str], dict[str, Any]]) -> None:
+    kind, extends = doc["kind"], doc["extends"]
+    if kind == "standard" and extends is not None:
+        raise MappingError("a standard profile extends nothing", code="mapping.invalid_profile", field="/extends")
+    if kind == "scheme":
+        if extends is None:
+            raise MappingError(
+                "a scheme profile must extend a standard profile", code="mapping.invalid_profile", field="/extends"
+            )
+        base = standards.get((extends["id"], extends["version"]))
+        if base is None:
+            raise MappingError(
+                f"extends {extends['id']} version {extends['version']}, which is not a known standard profile",
+                code="mapping.unknown_profile",
+                field="/extends",
+            )
+        if extends["id"] == doc["id"]:
+            raise MappingError("a profile cannot extend itself", code="mapping.invalid_profile", field="/extends")
+    dims = doc["dimensions"]
+    boundary = dims["boundary"]
+    excluded = boundary.get("excluded_stages", [])
+    if excluded and boundary["value"] != UNSPECIFIED:
+        for b in boundary["value"]:
+            outside = [s for s in excluded if s not in BOUNDARY_STAGES[b]]
+            if outside:
+                raise MappingError(
+                    f"excluded stage(s) {', '.join(outside)} lie outside boundary {b}",
+                    code="mapping.invalid_profile",
+                    field="/dimensions/boundary/excluded_stages",
+                )
+    for key in ("stage_sum_relative", "gas_total_relative"):
+        if Decimal(doc["tolerances"][key]["value"]) <= 0:
+            raise MappingError(
+                "a tolerance must be positive", code="mapping.invalid_profile", field=f"/tolerances/{key}/value"
+            )
+    validity = dims["validity"]["value"]
+    if isinstance(validity, dict) and validity.get("years") is not None and "from" not in validity:
+        raise MappingError(
+            "a validity period in years needs its anchor ('from')",
+            code="mapping.invalid_profile",
+            field="/dimensions/validity/value",
+        )
+
+
+def _to_profile(doc: dict[str, Any]) -> Profile:
+    ext = doc["extends"]
+    return Profile(
+        id=doc["id"],
+        version=doc["version"],
+        kind=doc["kind"],
+        name=doc["name"],
+        name_zh=doc["name_zh"],
+        extends=None if ext is None else ext["id"],
+        extends_version=None if ext is None else ext["version"],
+        publisher=doc["publisher"],
+        document_json=json.dumps(doc, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def _standards(docs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(d["id"], d["version"]): d for d in docs if d.get("kind") == "standard"}
+
+
+def validate_profile(doc: dict[str, Any]) -> Profile:
+    """Check ``doc`` against the profile schema and the semantic rules; return it as a :class:`Profile`.
+
+    A scheme profile must extend a standard profile shipped with this package.
+    """
+    _structural(doc)
+    _semantic(doc, _standards([p.document for p in _shipped()]))
+    return _to_profile(copy.deepcopy(doc))
+
+
+# ---- the shipped profiles ---------------------------------------------------------------------------
+@cache
+def _shipped() -> tuple[Profile, ...]:
+    folder = resources.files("mapping") / "data" / "profiles"
+    docs = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".json"):
+            continue
+        doc = json.loads(entry.read_text(encoding="utf-8"))
+        try:
+            _structural(doc)
+        except MappingError as e:
+            raise MappingError(f"shipped profile {entry.name}: {e.message}", code=e.code, field=e.field) from e
+        docs.append(doc)
+    standards = _standards(docs)
+    for doc in docs:
+        _semantic(doc, standards)
+    seen = set()
+    for doc in docs:
+        key = (doc["id"], doc["version"])
+        if key in seen:
+            raise MappingError(f"profile {key[0]} version {key[1]} shipped twice", code="mapping.invalid_profile")
+        seen.add(key)
+    return tuple(_to_profile(d) for d in docs)
+
+
+def _version_key(version: str) -> tuple[Any, ...]:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in version.split("."))
+
+
+def list_profiles() -> list[Profile]:
+    """Every shipped profile (every version), standards first, then by id and version."""
+    return sorted(_shipped(), key=lambda p: (p.kind != "standard", p.id, _version_key(p.version)))
+
+
+def get_profile(profile_id: str, version: str | None = None) -> Profile:
+    """The shipped profile ``profile_id`` at ``version`` (default: its newest version)."""
+    candidates = [p for p in _shipped() if p.id == profile_id]
+    if not candidates:
+        known = ", ".join(sorted({p.id for p in _shipped()}))
+        raise MappingError(
+            f"unknown profile {profile_id!r} (known: {known})", code="mapping.unknown_profile", field="profile"
+        )
+    if version is None:
+        return max(candidates, key=lambda p: _version_key(p.version))
+    for p in candidates:
+        if p.version == version:
+            return p
+    versions = ", ".join(sorted(p.version for p in candidates))
+    raise MappingError(
+        f"profile {profile_id!r} has no version {version!r} (versions: {versions})",
+        code="mapping.unknown_profile_version",
+        field="profile",
+    )
