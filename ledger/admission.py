@@ -22,22 +22,27 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from mapping.errors import AdmissionError
+from mapping.errors import AdmissionError, CarbonLedgerError
+from verifier import datasets
 from verifier.envelope import ZERO_ENTRY_ID, Entry, public_key_from_b64
 from verifier.keys import VerifyingKey
 
 from .state import (
     DELEGATE,
+    PUBLISHER_KINDS,
     ROOT,
     ROOT_KINDS,
+    AddDataset,
     AddKey,
     AddLabel,
     AddScheme,
     AuthorityView,
     Change,
+    DatasetRecord,
     KeyRecord,
     LabelRecord,
     Policy,
+    RetireDataset,
     RevokeKey,
     RotateRoot,
     SchemeRecord,
@@ -207,8 +212,13 @@ def _scheme_register(
             code="scheme.not_allowed",
             field="/scheme/id",
         )
-    record = KeyRecord(key.key_id, key.verifying_key, scheme_id, ROOT, ROOT_KINDS, authorized_index=index)
+    record = KeyRecord(key.key_id, key.verifying_key, scheme_id, ROOT, root_kinds(info["role"]), authorized_index=index)
     return [AddScheme(SchemeRecord(scheme_id, key.key_id, info["role"], info["name"], index)), AddKey(record)]
+
+
+def root_kinds(role: str) -> frozenset[str]:
+    """What a root key may sign: the root kinds, and for a data publisher also its datasets."""
+    return ROOT_KINDS | PUBLISHER_KINDS if role == "data-publisher" else ROOT_KINDS
 
 
 def _current_root(key: KeyRecord, scheme_id: str, view: AuthorityView, field: str) -> None:
@@ -239,7 +249,8 @@ def _scheme_rotate(
     scheme_id = body["scheme"]
     _current_root(key, scheme_id, view, "/scheme")
     vk = _new_key(body["new_public_key"], "/new_public_key", view)
-    new_root = KeyRecord(vk.key_id, vk, scheme_id, ROOT, ROOT_KINDS, authorized_index=index)
+    role = view.scheme(scheme_id).role  # type: ignore[union-attr]  # _current_root found it
+    new_root = KeyRecord(vk.key_id, vk, scheme_id, ROOT, root_kinds(role), authorized_index=index)
     return [AddKey(new_root), RevokeKey(key.key_id, index, index + 1), RotateRoot(scheme_id, vk.key_id)]
 
 
@@ -308,8 +319,111 @@ def _label_issue(
             code="label.bad_validity",
             field="/label/valid_until",
         )
+    _check_citations(label, view)
     record = LabelRecord(label["scheme"], label["label_id"], entry.entry_id, index, entry.signer)
     return [AddLabel(record)]
+
+
+def _in_payload(prefix: str, e: CarbonLedgerError) -> AdmissionError:
+    """A check's error re-raised with its field pointing into the entry payload."""
+    return AdmissionError(e.message, code=e.code, field=prefix + (e.field or ""))
+
+
+def _check_citations(label: dict, view: AuthorityView) -> None:
+    """ "Admission checks that the cited dataset entry is in the log and that the label's stated factor
+    equals the signed value" (issue: background data registry); retired or superseded versions are
+    still citable — the verifier reports their status to the buyer."""
+    try:
+        datasets.check_label_citations(label)
+        for cite in label.get("cites", ()):
+            found = view.dataset_payload(cite["entry"])
+            if found is None:
+                datasets.require_present(datasets.check_citation(cite, None, "missing", label), label)
+                continue
+            record, payload = found
+            versions = view.dataset_versions(record.dataset_id)
+            datasets.check_citation(
+                cite,
+                payload,
+                _dataset_status(record, versions),
+                label,
+                newer_versions=[v.version for v in versions if v.version > record.version and v.status != "retired"],
+                entry_id=record.entry_id,
+            )
+    except AdmissionError:
+        raise
+    except CarbonLedgerError as e:
+        raise _in_payload("/label", e) from e
+
+
+def _dataset_status(record: DatasetRecord, versions: list[DatasetRecord]) -> str:
+    statuses = datasets.version_statuses(
+        [v.version for v in versions], [v.version for v in versions if v.status == "retired"]
+    )
+    return statuses.get(record.version, "missing")
+
+
+def _publisher(key: KeyRecord, body: dict, view: AuthorityView) -> str:
+    publisher = body["publisher"]
+    scheme = view.scheme(publisher)
+    if scheme is None or scheme.role != "data-publisher":
+        raise AdmissionError(
+            f"{publisher!r} is not a registered data publisher (register it with role data-publisher)",
+            code="dataset.publisher_unknown",
+            field="/publisher",
+        )
+    _require_own_scheme(key, publisher, "/publisher")
+    return publisher
+
+
+def _dataset_publish(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    publisher = _publisher(key, body, view)
+    dataset = body["dataset"]
+    try:
+        datasets.check_dataset(body)
+        versions = view.dataset_versions(dataset["id"])
+        others = {v.publisher for v in versions} - {publisher}
+        if others:
+            raise AdmissionError(
+                f"dataset id {dataset['id']!r} belongs to publisher {sorted(others)[0]!r}",
+                code="dataset.wrong_publisher",
+                field="/dataset/id",
+            )
+        datasets.check_version_increase([v.version for v in versions], dataset["version"])
+    except AdmissionError:
+        raise
+    except CarbonLedgerError as e:
+        raise (
+            _in_payload("", e)
+            if (e.field or "").startswith("/")
+            else AdmissionError(e.message, code=e.code, field=e.field or "/dataset/version")
+        ) from e
+    record = DatasetRecord(dataset["id"], dataset["version"], publisher, entry.entry_id, index)
+    return [AddDataset(record, dataset["title"], body)]
+
+
+def _dataset_retire(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    _publisher(key, body, view)
+    target = body["dataset"]
+    found = view.dataset_payload(target["entry"])
+    try:
+        datasets.check_retire(
+            body,
+            None if found is None else found[1],
+            already_retired=found is not None and found[0].status == "retired",
+        )
+    except CarbonLedgerError as e:
+        raise (
+            _in_payload("", e)
+            if (e.field or "").startswith("/")
+            else AdmissionError(e.message, code=e.code, field="/dataset/entry")
+        ) from e
+    assert found is not None
+    return [RetireDataset(found[0].dataset_id, found[0].version, index, entry.entry_id)]
 
 
 def _target_label(kind: str, body: dict, key: KeyRecord, view: AuthorityView) -> LabelRecord:
@@ -372,4 +486,6 @@ _RULES = {
     "label.issue": _label_issue,
     "label.revoke": _label_revoke,
     "label.supersede": _label_supersede,
+    "dataset.publish": _dataset_publish,
+    "dataset.retire": _dataset_retire,
 }

@@ -32,21 +32,24 @@ from . import precheck, proof_plan
 from .admission import admit
 from .batch_proofs import inclusion_ranges, perfect_parts, range_hash
 from .state import (
+    AddDataset,
     AddKey,
     AddLabel,
     AddScheme,
     Change,
+    DatasetRecord,
     EntryRef,
     KeyRecord,
     LabelRecord,
     Policy,
+    RetireDataset,
     RevokeKey,
     RotateRoot,
     SchemeRecord,
     SetLabelStatus,
 )
 from .store import Store, node_id
-from .tables import CheckpointRow, EntryRow, LabelRow, NodeRow, SchemeRow
+from .tables import CheckpointRow, DatasetRow, EntryRow, LabelRow, NodeRow, SchemeRow
 
 ED25519_NOTE_KEY_TYPE = 0x01
 
@@ -117,6 +120,10 @@ class _BatchView:
         self.rotations: list[RotateRoot] = []
         self.new_schemes: list[SchemeRecord] = []
         self.positions: dict[tuple[str, int], EntryRef] = {}  # (signer, seq) of the batch's own entries
+        self.datasets: dict[str, list[DatasetRecord]] = {}  # dataset id -> versions, batch overlay
+        self.dataset_payloads: dict[str, tuple[DatasetRecord, dict[str, Any]]] = {}
+        self.new_datasets: list[tuple[DatasetRecord, str]] = []
+        self.retired_datasets: list[RetireDataset] = []
 
     # AuthorityView
     def key(self, key_id: str) -> KeyRecord | None:
@@ -141,6 +148,27 @@ class _BatchView:
             return self.positions[(signer, seq)]
         row = self._log.store.entry_at_seq(signer, seq, self._conn)
         return None if row is None else EntryRef(row.idx, row.entry_id, row.kind, row.signer)
+
+    def dataset_versions(self, dataset_id: str) -> list[DatasetRecord]:
+        if dataset_id not in self.datasets:
+            self.datasets[dataset_id] = [
+                _dataset_record(r) for r in self._log.store.dataset_rows(dataset_id, self._conn)
+            ]
+        return self.datasets[dataset_id]
+
+    def dataset_payload(self, entry_id: str) -> tuple[DatasetRecord, dict[str, Any]] | None:
+        if entry_id in self.dataset_payloads:
+            record, payload = self.dataset_payloads[entry_id]
+            current = next(v for v in self.dataset_versions(record.dataset_id) if v.version == record.version)
+            return current, payload
+        row = self._log.store.dataset_by_entry(entry_id, self._conn)
+        if row is None:
+            return None
+        envelope = self._log.store.envelope_by_id(entry_id, self._conn)
+        assert envelope is not None
+        payload = parse_entry(envelope).body
+        self.dataset_payloads[entry_id] = (_dataset_record(row), payload)
+        return self.dataset_payload(entry_id)
 
     # batch bookkeeping
     def prefetch_labels(self, label_ids: Sequence[str]) -> None:
@@ -178,6 +206,16 @@ class _BatchView:
                 self.labels[(ch.record.scheme, ch.record.label_id)] = ch.record
                 self.labels_by_entry[ch.record.entry_id] = ch.record
                 self.new_labels.append((ch.record, entry.body["label"]))
+            elif isinstance(ch, AddDataset):
+                self.dataset_versions(ch.record.dataset_id).append(ch.record)
+                self.dataset_payloads[ch.record.entry_id] = (ch.record, ch.payload)
+                self.new_datasets.append((ch.record, ch.title))
+            elif isinstance(ch, RetireDataset):
+                versions = self.dataset_versions(ch.dataset_id)
+                for i, v in enumerate(versions):
+                    if v.version == ch.version:
+                        versions[i] = dataclasses.replace(v, status="retired", retired_index=ch.index)
+                self.retired_datasets.append(ch)
             elif isinstance(ch, SetLabelStatus):
                 old_label = self.labels[(ch.scheme, ch.label_id)]
                 new = dataclasses.replace(old_label, status=ch.status)
@@ -453,6 +491,23 @@ class Log:
                     },
                 )
             self.store.insert_rows(
+                conn,
+                DatasetRow,
+                [
+                    {
+                        "dataset_id": r.dataset_id,
+                        "version": r.version,
+                        "publisher": r.publisher,
+                        "entry_id": r.entry_id,
+                        "idx": r.index,
+                        "title": title,
+                    }
+                    for r, title in view.new_datasets
+                ],
+            )
+            for rd in view.retired_datasets:
+                self.store.retire_dataset(conn, rd.dataset_id, rd.version, rd.index, rd.by_entry)
+            self.store.insert_rows(
                 conn, CheckpointRow, [{"size": new_size, "root": root, "note": note, "timestamp_ms": now_ms}]
             )
         # committed: publish the new state to readers
@@ -591,10 +646,18 @@ def _entry_row(entry: Entry, index: int, now_ms: int) -> tuple[Any, ...]:
         scheme, subject = body["scheme"], _key_id_of(body["public_key"])
     elif kind == "scheme.rotate":
         scheme, subject = body["scheme"], _key_id_of(body["new_public_key"])
+    elif kind in ("dataset.publish", "dataset.retire"):
+        scheme, subject = body["publisher"], body["dataset"]["id"]
     else:
         scheme = body.get("scheme")
         subject = body.get("label_id") or body.get("key_id")
     return (index, entry.entry_id, kind, entry.signer, entry.seq, scheme, subject, now_ms, entry.envelope)
+
+
+def _dataset_record(row: DatasetRow) -> DatasetRecord:
+    return DatasetRecord(
+        row.dataset_id, row.version, row.publisher, row.entry_id, row.idx, row.status, row.retired_index
+    )
 
 
 def _key_id_of(public_key_b64: str) -> str:

@@ -16,6 +16,9 @@ from verifier.keys import VerifyingKey
 ROOT = "root"
 DELEGATE = "delegate"
 
+# What a data publisher's root key may sign besides the root kinds (and may delegate).
+PUBLISHER_KINDS = frozenset({"dataset.publish", "dataset.retire"})
+
 # What a scheme's current root key may sign for its own scheme.
 ROOT_KINDS = frozenset(
     {
@@ -67,6 +70,17 @@ class LabelRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DatasetRecord:
+    dataset_id: str
+    version: int
+    publisher: str
+    entry_id: str
+    index: int
+    status: str = "published"  # published or retired
+    retired_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class EntryRef:
     index: int
     entry_id: str
@@ -86,6 +100,12 @@ class AuthorityView(Protocol):
     def label_by_entry(self, entry_id: str) -> LabelRecord | None: ...
 
     def entry_at_seq(self, signer: str, seq: int) -> EntryRef | None: ...
+
+    def dataset_versions(self, dataset_id: str) -> list[DatasetRecord]: ...
+
+    def dataset_payload(self, entry_id: str) -> tuple[DatasetRecord, dict] | None:
+        """The dataset.publish payload logged under ``entry_id``, with its record; None if there is none."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +156,22 @@ class SetLabelStatus:
     replacement_entry: str | None = None
 
 
-Change = AddScheme | AddKey | RevokeKey | RotateRoot | AddLabel | SetLabelStatus
+@dataclass(frozen=True, slots=True)
+class AddDataset:
+    record: DatasetRecord
+    title: str
+    payload: dict
+
+
+@dataclass(frozen=True, slots=True)
+class RetireDataset:
+    dataset_id: str
+    version: int
+    index: int
+    by_entry: str
+
+
+Change = AddScheme | AddKey | RevokeKey | RotateRoot | AddLabel | SetLabelStatus | AddDataset | RetireDataset
 
 
 @dataclass(slots=True)

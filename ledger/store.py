@@ -33,7 +33,17 @@ from sqlmodel import SQLModel
 
 from mapping.errors import ConfigError
 
-from .tables import NODE_LEVEL_SHIFT, CheckpointRow, EntryRow, KeyRow, LabelRow, NodeRow, SchemeRow
+from .tables import (
+    NODE_LEVEL_SHIFT,
+    AgreementEventRow,
+    CheckpointRow,
+    DatasetRow,
+    EntryRow,
+    KeyRow,
+    LabelRow,
+    NodeRow,
+    SchemeRow,
+)
 
 SEQUENCER_LOCK_ID = 0x6361726C  # "carl": the PostgreSQL advisory lock of the one sequencer
 _FETCH_CHUNK = 500
@@ -160,6 +170,41 @@ class Store:
             q = q.where(LabelRow.scheme == scheme)
         with self.read() as c:
             return [LabelRow.model_validate(r._mapping) for r in c.execute(q)]
+
+    def dataset_rows(self, dataset_id: str | None = None, conn: Connection | None = None) -> list[DatasetRow]:
+        q = select(DatasetRow).order_by(DatasetRow.dataset_id, DatasetRow.version)
+        if dataset_id is not None:
+            q = q.where(DatasetRow.dataset_id == dataset_id)
+        with _maybe(self, conn) as c:
+            return [DatasetRow.model_validate(r._mapping) for r in c.execute(q)]
+
+    def dataset_by_entry(self, entry_id: str, conn: Connection | None = None) -> DatasetRow | None:
+        with _maybe(self, conn) as c:
+            row = c.execute(select(DatasetRow).where(DatasetRow.entry_id == entry_id)).first()
+        return None if row is None else DatasetRow.model_validate(row._mapping)
+
+    def envelope_by_id(self, entry_id: str, conn: Connection | None = None) -> bytes | None:
+        with _maybe(self, conn) as c:
+            row = c.execute(select(EntryRow.envelope).where(EntryRow.entry_id == entry_id)).first()
+        return None if row is None else bytes(row[0])
+
+    @staticmethod
+    def retire_dataset(conn: Connection, dataset_id: str, version: int, index: int, by_entry: str) -> None:
+        conn.execute(
+            update(DatasetRow)
+            .where(DatasetRow.dataset_id == dataset_id, DatasetRow.version == version)
+            .values(status="retired", retired_index=index, retire_entry=by_entry)
+        )
+
+    def agreement_events(self, conn: Connection | None = None) -> list[tuple[AgreementEventRow, bytes]]:
+        """Every agreement entry in log order, with its envelope."""
+        q = (
+            select(AgreementEventRow, EntryRow.envelope)
+            .join(EntryRow, EntryRow.idx == AgreementEventRow.idx)
+            .order_by(AgreementEventRow.idx)
+        )
+        with _maybe(self, conn) as c:
+            return [(AgreementEventRow.model_validate(r[0]), bytes(r[1])) for r in c.execute(q)]
 
     def keys(self, conn: Connection | None = None) -> list[KeyRow]:
         with _maybe(self, conn) as c:

@@ -93,3 +93,34 @@ class LabelRow(SQLModel, table=True):
     model: str | None = None
     gtin: str | None = Field(default=None, max_length=32)
     manufacturer: str | None = None
+
+
+class DatasetRow(SQLModel, table=True):
+    """One published version of a background dataset (dataset.publish), and its retirement if any."""
+
+    __tablename__ = "datasets"
+
+    dataset_id: str = Field(primary_key=True, max_length=64)
+    version: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    publisher: str = Field(max_length=64)
+    entry_id: str = Field(max_length=64, unique=True)
+    idx: int = Field(sa_column=Column(BigInteger, nullable=False))
+    title: str | None = None
+    status: str = Field(default="published", max_length=16)  # published or retired
+    retired_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    retire_entry: str | None = Field(default=None, max_length=64)
+
+
+class AgreementEventRow(SQLModel, table=True):
+    """Every agreement.propose / accept / withdraw entry, so the negotiation history loads without a scan."""
+
+    __tablename__ = "agreement_events"
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    entry_id: str = Field(max_length=64, unique=True)
+    agreement_id: str = Field(max_length=128, index=True)
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str = Field(max_length=32)
+    scheme: str = Field(max_length=64)
+    terms_hash: str = Field(max_length=64)
+    at: str = Field(max_length=32, description="the entry's signed_at, within the admission clock window")

@@ -85,7 +85,27 @@ def _examples() -> dict[str, dict[str, Any]]:
             "replacement_entry": "cd" * 32,
             "reason": "corrected",
         },
+        **_examples_of_other_layers(),
     }
+
+
+def _examples_of_other_layers() -> dict[str, dict[str, Any]]:
+    """Examples kept beside the tests of the layer that owns those kinds."""
+    from .test_agreements_schemas import examples as agreement_examples
+    from .test_datasets_schema import publish_values, retire
+
+    from .test_mapping_profiles import publish_example
+
+    return {
+        **agreement_examples(),
+        "dataset.publish": publish_values(),
+        "dataset.retire": retire(),
+        "profile.publish": publish_example(),
+    }
+
+
+def test_every_entry_kind_has_an_example() -> None:
+    assert set(schemas.ENTRY_KINDS) <= set(_examples())
 
 
 @pytest.mark.parametrize("kind", schemas.ENTRY_KINDS)

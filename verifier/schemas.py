@@ -23,9 +23,15 @@ ENTRY_KINDS = (
     "scheme.rotate",
     "key.authorize",
     "key.revoke",
+    "profile.publish",
     "label.issue",
     "label.revoke",
     "label.supersede",
+    "agreement.propose",
+    "agreement.accept",
+    "agreement.withdraw",
+    "dataset.publish",
+    "dataset.retire",
 )
 
 
