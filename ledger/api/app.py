@@ -65,6 +65,9 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
         )
 
     app.include_router(_log_router())
+    from ..web import register_pages
+
+    register_pages(app, log)
     return app
 
 
