@@ -444,13 +444,14 @@ def prove_consistency(size1: int, size2: int, as_json: JsonOpt = False) -> None:
 
 def _register_optional_commands() -> None:
     """Commands that live in their own modules register themselves here."""
-    from . import bench_cmds, demo_cmds, import_cmds, serve_cmds, verify_cmds
+    from . import agreement_cmds, bench_cmds, demo_cmds, import_cmds, serve_cmds, verify_cmds
 
     bench_cmds.register(bench_app)
     demo_cmds.register(app)
     verify_cmds.register(app, label_app)
     import_cmds.register(app, ctx)
     serve_cmds.register(app)
+    agreement_cmds.register(app, ctx)
     try:
         from . import mapping_cmds
     except ImportError:  # pragma: no cover - mapping commands arrive with the mapping layer

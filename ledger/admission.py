@@ -22,8 +22,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from mapping.conversions import CONVERSIONS
 from mapping.errors import AdmissionError, CarbonLedgerError
+from mapping.negotiation import check_event
 from verifier import datasets
+from verifier.agreements import event_from_payload
 from verifier.envelope import ZERO_ENTRY_ID, Entry, public_key_from_b64
 from verifier.keys import VerifyingKey
 
@@ -32,6 +35,7 @@ from .state import (
     PUBLISHER_KINDS,
     ROOT,
     ROOT_KINDS,
+    AddAgreementEvent,
     AddDataset,
     AddKey,
     AddLabel,
@@ -478,6 +482,32 @@ def _label_supersede(
     return [SetLabelStatus(label.scheme, label.label_id, "superseded", index, entry.entry_id, replacement)]
 
 
+def _agreement(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    """agreement.propose / accept / withdraw: "each step a signed ledger entry", signed by a party's current
+    root key. The negotiation rules themselves (parties, terms hash, stale or unknown versions, replays,
+    overlapping versions in force) are mapping.negotiation.check_event over the whole history. An event's
+    time is its signed_at, which admission holds within the clock window of the log's time, so a buyer
+    replaying the history offline from a bundle sees the same times."""
+    scheme = view.scheme(key.scheme)
+    is_root = scheme is not None and scheme.root_key_id == key.key_id
+    at = parse_time(entry.signed_at)
+    try:
+        event = event_from_payload(
+            body,
+            index=index,
+            at=at,
+            signer_scheme=key.scheme,
+            signer_is_root=is_root,
+            known_conversions=frozenset(CONVERSIONS),
+        )
+        check_event(view.agreement_history(), event, now=at)
+    except CarbonLedgerError as e:
+        raise AdmissionError(e.message, code=e.code, field=e.field) from e
+    return [AddAgreementEvent(event, entry.entry_id, key.scheme)]
+
+
 _RULES = {
     "scheme.register": _scheme_register,
     "scheme.rotate": _scheme_rotate,
@@ -487,5 +517,8 @@ _RULES = {
     "label.revoke": _label_revoke,
     "label.supersede": _label_supersede,
     "dataset.publish": _dataset_publish,
+    "agreement.propose": _agreement,
+    "agreement.accept": _agreement,
+    "agreement.withdraw": _agreement,
     "dataset.retire": _dataset_retire,
 }

@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mapping.conversions import CONVERSIONS
 from mapping.errors import CarbonLedgerError, ConfigError, NotFoundError, ProofError
+from mapping.negotiation import AgreementEvent
+from verifier.agreements import event_from_payload
 from verifier.envelope import Entry, claimed_signer, entry_from_checked_envelope, parse_entry
 from verifier.keys import SigningKey, VerifyingKey
 from verifier.merkle import EMPTY_ROOT, leaf_hash, node_hash
@@ -32,6 +35,7 @@ from . import precheck, proof_plan
 from .admission import admit
 from .batch_proofs import inclusion_ranges, perfect_parts, range_hash
 from .state import (
+    AddAgreementEvent,
     AddDataset,
     AddKey,
     AddLabel,
@@ -49,7 +53,7 @@ from .state import (
     SetLabelStatus,
 )
 from .store import Store, node_id
-from .tables import CheckpointRow, DatasetRow, EntryRow, LabelRow, NodeRow, SchemeRow
+from .tables import AgreementEventRow, CheckpointRow, DatasetRow, EntryRow, LabelRow, NodeRow, SchemeRow
 
 ED25519_NOTE_KEY_TYPE = 0x01
 
@@ -124,6 +128,7 @@ class _BatchView:
         self.dataset_payloads: dict[str, tuple[DatasetRecord, dict[str, Any]]] = {}
         self.new_datasets: list[tuple[DatasetRecord, str]] = []
         self.retired_datasets: list[RetireDataset] = []
+        self.new_agreement_events: list[AddAgreementEvent] = []
 
     # AuthorityView
     def key(self, key_id: str) -> KeyRecord | None:
@@ -170,6 +175,9 @@ class _BatchView:
         self.dataset_payloads[entry_id] = (_dataset_record(row), payload)
         return self.dataset_payload(entry_id)
 
+    def agreement_history(self) -> list[AgreementEvent]:
+        return self._log._agreements + [a.event for a in self.new_agreement_events]
+
     # batch bookkeeping
     def prefetch_labels(self, label_ids: Sequence[str]) -> None:
         wanted = [i for i in label_ids if i not in self._fetched_label_ids]
@@ -210,6 +218,8 @@ class _BatchView:
                 self.dataset_versions(ch.record.dataset_id).append(ch.record)
                 self.dataset_payloads[ch.record.entry_id] = (ch.record, ch.payload)
                 self.new_datasets.append((ch.record, ch.title))
+            elif isinstance(ch, AddAgreementEvent):
+                self.new_agreement_events.append(ch)
             elif isinstance(ch, RetireDataset):
                 versions = self.dataset_versions(ch.dataset_id)
                 for i, v in enumerate(versions):
@@ -277,6 +287,7 @@ class Log:
         self._keys: dict[str, KeyRecord] = {}
         self._schemes: dict[str, SchemeRecord] = {}
         self._edge: list[_Node] = []
+        self._agreements: list[AgreementEvent] = []  # the negotiation history, in log order
         self.size = 0
         self._load()
 
@@ -321,7 +332,9 @@ class Log:
                 f"{'none' if cp is None else f'{cp.size} {bytes(cp.root).hex()}'}",
                 code="store.corrupt",
             )
+        agreements = [_agreement_event(row, envelope) for row, envelope in self.store.agreement_events(conn)]
         self._keys, self._schemes, self._edge, self.size = keys, schemes, edge, size
+        self._agreements = agreements
 
     # ---- the write path ----------------------------------------------------
     def submit(self, envelope: bytes) -> Receipt:
@@ -505,6 +518,23 @@ class Log:
                     for r, title in view.new_datasets
                 ],
             )
+            self.store.insert_rows(
+                conn,
+                AgreementEventRow,
+                [
+                    {
+                        "idx": a.event.index,
+                        "entry_id": a.entry_id,
+                        "agreement_id": a.event.agreement_id,
+                        "version": a.event.version,
+                        "kind": a.event.kind,
+                        "scheme": a.scheme,
+                        "terms_hash": a.event.terms_hash,
+                        "at": a.event.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    }
+                    for a in view.new_agreement_events
+                ],
+            )
             for rd in view.retired_datasets:
                 self.store.retire_dataset(conn, rd.dataset_id, rd.version, rd.index, rd.by_entry)
             self.store.insert_rows(
@@ -513,6 +543,7 @@ class Log:
         # committed: publish the new state to readers
         self._keys.update(view.keys)
         self._schemes.update(view.schemes)
+        self._agreements = self._agreements + [a.event for a in view.new_agreement_events]
         self._edge = edge
         self.size = new_size
         for slot, receipt in receipts_job.result():
@@ -646,12 +677,29 @@ def _entry_row(entry: Entry, index: int, now_ms: int) -> tuple[Any, ...]:
         scheme, subject = body["scheme"], _key_id_of(body["public_key"])
     elif kind == "scheme.rotate":
         scheme, subject = body["scheme"], _key_id_of(body["new_public_key"])
+    elif kind == "agreement.propose":
+        scheme, subject = body["scheme"], body["terms"]["id"]
+    elif kind in ("agreement.accept", "agreement.withdraw"):
+        scheme, subject = body["scheme"], body["agreement"]["id"]
     elif kind in ("dataset.publish", "dataset.retire"):
         scheme, subject = body["publisher"], body["dataset"]["id"]
     else:
         scheme = body.get("scheme")
         subject = body.get("label_id") or body.get("key_id")
     return (index, entry.entry_id, kind, entry.signer, entry.seq, scheme, subject, now_ms, entry.envelope)
+
+
+def _agreement_event(row: AgreementEventRow, envelope: bytes) -> AgreementEvent:
+    """Rebuild an admitted agreement event (its signer was the party's current root when admitted)."""
+    body = parse_entry(envelope).body
+    return event_from_payload(
+        body,
+        index=row.idx,
+        at=datetime.fromisoformat(body["signed_at"]),
+        signer_scheme=row.scheme,
+        signer_is_root=True,
+        known_conversions=frozenset(CONVERSIONS),
+    )
 
 
 def _dataset_record(row: DatasetRow) -> DatasetRecord:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from mapping.negotiation import AgreementEvent
 from verifier.keys import VerifyingKey
 
 ROOT = "root"
@@ -103,6 +104,10 @@ class AuthorityView(Protocol):
 
     def dataset_versions(self, dataset_id: str) -> list[DatasetRecord]: ...
 
+    def agreement_history(self) -> list[AgreementEvent]:
+        """Every agreement event admitted so far, in log order (the overlap check looks across agreements)."""
+        ...
+
     def dataset_payload(self, entry_id: str) -> tuple[DatasetRecord, dict] | None:
         """The dataset.publish payload logged under ``entry_id``, with its record; None if there is none."""
         ...
@@ -171,7 +176,24 @@ class RetireDataset:
     by_entry: str
 
 
-Change = AddScheme | AddKey | RevokeKey | RotateRoot | AddLabel | SetLabelStatus | AddDataset | RetireDataset
+@dataclass(frozen=True, slots=True)
+class AddAgreementEvent:
+    event: AgreementEvent
+    entry_id: str
+    scheme: str
+
+
+Change = (
+    AddScheme
+    | AddKey
+    | RevokeKey
+    | RotateRoot
+    | AddLabel
+    | SetLabelStatus
+    | AddDataset
+    | RetireDataset
+    | AddAgreementEvent
+)
 
 
 @dataclass(slots=True)

@@ -198,13 +198,17 @@ class Store:
 
     def agreement_events(self, conn: Connection | None = None) -> list[tuple[AgreementEventRow, bytes]]:
         """Every agreement entry in log order, with its envelope."""
+        cols = list(AgreementEventRow.__table__.columns)  # type: ignore[attr-defined]
         q = (
-            select(AgreementEventRow, EntryRow.envelope)
+            select(*cols, EntryRow.envelope.label("envelope"))  # type: ignore[attr-defined]
             .join(EntryRow, EntryRow.idx == AgreementEventRow.idx)
             .order_by(AgreementEventRow.idx)
         )
         with _maybe(self, conn) as c:
-            return [(AgreementEventRow.model_validate(r[0]), bytes(r[1])) for r in c.execute(q)]
+            return [
+                (AgreementEventRow.model_validate({col.name: r._mapping[col.name] for col in cols}), bytes(r.envelope))
+                for r in c.execute(q)
+            ]
 
     def keys(self, conn: Connection | None = None) -> list[KeyRow]:
         with _maybe(self, conn) as c:

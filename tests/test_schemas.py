@@ -93,7 +93,6 @@ def _examples_of_other_layers() -> dict[str, dict[str, Any]]:
     """Examples kept beside the tests of the layer that owns those kinds."""
     from .test_agreements_schemas import examples as agreement_examples
     from .test_datasets_schema import publish_values, retire
-
     from .test_mapping_profiles import publish_example
 
     return {

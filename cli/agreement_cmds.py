@@ -1,0 +1,219 @@
+"""`carbonledger agreement ...` and `carbonledger equivalence ...`: negotiate recognition and ask for verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from mapping.errors import InputError
+
+from .output import console, emit
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
+KeyOpt = Annotated[Path, typer.Option("--key", help="PEM file of the scheme's current root key.")]
+SchemeOpt = Annotated[str, typer.Option("--scheme", help="The scheme this step speaks for (the key's scheme).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the signed envelope here instead of submitting.")]
+
+
+def _read_terms(path: Path) -> dict[str, Any]:
+    from verifier.canonical import loads_strict
+
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read terms file {path}: {e.strerror}", code="input.unreadable", field="terms") from e
+    terms = loads_strict(raw, what=f"terms file {path.name}")
+    if not isinstance(terms, dict):
+        raise InputError("a terms file holds one JSON object", code="agreement.invalid_terms", field="terms")
+    return terms
+
+
+def _parse_date(text: str | None, what: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        raise InputError(f"{what} must be YYYY-MM-DD, got {text!r}", code="input.date", field=what) from e
+
+
+def _print_versions(rows: list[dict[str, Any]]) -> None:
+    table = Table("agreement", "version", "schemes", "status", "proposed", "accepted", "withdrawn", "terms hash")
+    for r in rows:
+        table.add_row(
+            r["id"],
+            str(r["version"]),
+            " ↔ ".join(r["schemes"]) if r.get("direction") == "mutual" else " → ".join(r["schemes"]),
+            r["status"],
+            str(r.get("proposed_index")),
+            str(r.get("accepted_index")),
+            str(r.get("withdrawn_index")),
+            r["terms_hash"][:16] + "…",
+        )
+    console.print(table)
+
+
+def _print_verdict(v: dict[str, Any]) -> None:
+    colour = {"recognized": "green", "recognized_after_conversion": "green"}.get(v["verdict"], "red")
+    console.print(
+        f"label [bold]{v['label_id']}[/] ({v['scheme']}) under [bold]{v['target_scheme']}[/] on {v['at']}: "
+        f"[{colour}]{v['verdict']}[/]"
+    )
+    ag = v.get("agreement")
+    if ag:
+        console.print(
+            f"  by agreement {ag['id']} version {ag['version']} (in force from ledger index {ag['index']}, "
+            f"terms {ag['terms_hash'][:16]}…)"
+        )
+    for reason in v.get("reasons", []):
+        console.print(f"  - {reason}", markup=False)
+    for c in v.get("failed_conditions", []):
+        console.print(
+            f"  ✗ {c['field']} {c['op']} {c['required']!r}: label has {c['actual']!r} ({c['reason']})", markup=False
+        )
+    conv = v.get("converted")
+    if conv:
+        console.print(
+            f"  converted: {conv['value']} {conv['unit']}" + (" (approximate)" if conv["approximate"] else "")
+        )
+        for step in conv.get("trail", []):
+            console.print(f"    · {step.get('name')}: {step.get('result', '')}", markup=False)
+
+
+def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
+    agreement_app = typer.Typer(no_args_is_help=True, help="Recognition agreements: propose, accept, inspect.")
+    app.add_typer(agreement_app, name="agreement")
+
+    def sign(kind: str, fields: dict[str, Any], key: Path, out: Path | None, as_json: bool) -> None:
+        from .main import _sign
+
+        _sign(kind, fields, key, out, as_json)
+
+    @agreement_app.command("propose")
+    def propose(terms_file: Path, scheme: SchemeOpt, key: KeyOpt, out: OutOpt = None, as_json: JsonOpt = False) -> None:
+        """Propose terms (a version of an agreement), signed by the proposing scheme's root key."""
+        from ledger.agreements_service import propose_fields
+
+        sign("agreement.propose", propose_fields(scheme, _read_terms(terms_file)), key, out, as_json)
+
+    @agreement_app.command("counter")
+    def counter(
+        terms_file: Path,
+        answers: Annotated[int, typer.Option("--answers", help="The version this counter-proposal answers.")],
+        scheme: SchemeOpt,
+        key: KeyOpt,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Counter-propose: a new version answering another party's proposed version."""
+        from ledger.agreements_service import propose_fields, terms_hash_of
+
+        terms = _read_terms(terms_file)
+        ref = {"version": answers, "terms_hash": terms_hash_of(ctx().log(), terms.get("id", ""), answers)}
+        sign("agreement.propose", propose_fields(scheme, terms, ref), key, out, as_json)
+
+    def _ref(agreement_id: str, version: int, terms_hash: str | None) -> dict[str, Any]:
+        from ledger.agreements_service import terms_hash_of
+
+        return {
+            "id": agreement_id,
+            "version": version,
+            "terms_hash": terms_hash or terms_hash_of(ctx().log(), agreement_id, version),
+        }
+
+    @agreement_app.command("accept")
+    def accept(
+        agreement_id: str,
+        version: Annotated[int, typer.Option("--version", help="The proposed version accepted.")],
+        scheme: SchemeOpt,
+        key: KeyOpt,
+        terms_hash: Annotated[
+            str | None, typer.Option("--terms-hash", help="The exact terms hash signed (default: as proposed).")
+        ] = None,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Accept a proposed version: the other party's root key signs its exact terms hash."""
+        sign("agreement.accept", {"scheme": scheme, "agreement": _ref(agreement_id, version, terms_hash)}, key, out,
+             as_json)  # fmt: skip
+
+    @agreement_app.command("withdraw")
+    def withdraw(
+        agreement_id: str,
+        version: Annotated[int, typer.Option("--version")],
+        scheme: SchemeOpt,
+        key: KeyOpt,
+        reason: Annotated[str, typer.Option("--reason", help="Why the scheme withdraws.")],
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Withdraw from a version (proposed or in force)."""
+        fields = {"scheme": scheme, "agreement": _ref(agreement_id, version, None), "reason": reason}
+        sign("agreement.withdraw", fields, key, out, as_json)
+
+    @agreement_app.command("list")
+    def list_(
+        at: Annotated[str | None, typer.Option("--at", help="Status on this date (default: now).")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Every agreement version with its status: proposed, in_force, superseded, withdrawn, expired."""
+        from ledger.agreements_service import agreement_list
+
+        emit(agreement_list(ctx().log(), _parse_date(at, "at")), as_json, _print_versions)
+
+    @agreement_app.command("show")
+    def show(
+        agreement_id: str,
+        version: Annotated[int | None, typer.Option("--version")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """One agreement version: terms, status, who signed when."""
+        from ledger.agreements_service import agreement_show
+
+        def human(v: dict[str, Any]) -> None:
+            _print_versions([v])
+            console.print_json(data=v["terms"])
+
+        emit(agreement_show(ctx().log(), agreement_id, version), as_json, human)
+
+    @agreement_app.command("history")
+    def history(agreement_id: Annotated[str | None, typer.Argument()] = None, as_json: JsonOpt = False) -> None:
+        """The full negotiation history (every propose, counter, accept and withdraw, in log order)."""
+        from ledger.agreements_service import agreement_history
+
+        def human(rows: list[dict[str, Any]]) -> None:
+            for r in rows:
+                console.print(
+                    f"#{r.get('index')} {r.get('at')} {r.get('kind')} {r.get('agreement_id')} v{r.get('version')} "
+                    f"by {r.get('signer_scheme')}",
+                    markup=False,
+                )
+
+        emit(agreement_history(ctx().log(), agreement_id), as_json, human)
+
+    @app.command("equivalence")
+    def equivalence(
+        label_id: str,
+        to: Annotated[str, typer.Option("--to", help="The buyer's scheme.")],
+        at: Annotated[str | None, typer.Option("--at", help="Date asked about (default: today, UTC).")] = None,
+        scheme: Annotated[
+            str | None, typer.Option("--scheme", help="The label's scheme if its id is ambiguous.")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Is this label equivalent under another scheme on a date? recognized, recognized_after_conversion,
+        not_recognized or no_agreement — with the agreement version used and the reasons. Exit 0 when
+        recognized, 4 otherwise (as `verify`)."""
+        from ledger.agreements_service import equivalence as evaluate
+
+        log = ctx().log()
+        day = _parse_date(at, "at") or log.clock().date()
+        verdict = evaluate(log, label_id, to, day, scheme)
+        emit(verdict, as_json, _print_verdict)
+        if verdict["verdict"] not in ("recognized", "recognized_after_conversion"):
+            raise typer.Exit(4)
