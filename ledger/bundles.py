@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mapping.errors import NotFoundError
 from verifier.bundle import encode_bundle
+from verifier.envelope import parse_entry
 from verifier.trust import Trust
 
 from .log import Log
@@ -28,8 +29,9 @@ def find_label(log: Log, label_id: str, scheme: str | None = None) -> LabelRow:
     return rows[0]
 
 
-def bundle_entries(log: Log, label: LabelRow) -> list[EntryRow]:
-    """The label and every logged entry bearing on its authenticity and status."""
+def bundle_entries(log: Log, label: LabelRow, target_scheme: str | None = None) -> list[EntryRow]:
+    """The label and every logged entry bearing on its authenticity, status, citations and — when a target
+    scheme is asked about — its equivalence (DESIGN §3 "Bundle")."""
     store, scheme = log.store, label.scheme
     rows = {label.idx: store.entry(label.idx)}
     wanted = [
@@ -45,7 +47,43 @@ def bundle_entries(log: Log, label: LabelRow) -> list[EntryRow]:
         if row.signer != label.signer:
             for auth in store.find_entries(["key.authorize", "key.revoke"], scheme, row.signer):
                 rows[auth.idx] = auth
+    payload = parse_entry(bytes(rows[label.idx].envelope)).body
+    for row in _citation_entries(log, payload["label"]):
+        rows[row.idx] = row
+    if target_scheme is not None and target_scheme != scheme:
+        for row in _agreement_entries(log, scheme, target_scheme):
+            rows[row.idx] = row
     return [r for _, r in sorted(rows.items()) if r is not None]
+
+
+def _citation_entries(log: Log, label: dict) -> list[EntryRow]:
+    """Every version (and retirement) of each cited dataset, and its publisher's registration: the buyer
+    sees whether the cited version is current, superseded or retired."""
+    store, out = log.store, []
+    for dataset_id in sorted({c["dataset"] for c in label.get("cites", ())}):
+        versions = store.dataset_rows(dataset_id)
+        for v in versions:
+            out.append(store.entry(v.idx))
+            if v.retire_entry is not None:
+                retire = store.entry_by_id(v.retire_entry)
+                if retire is not None:
+                    out.append(retire)
+        for publisher in {v.publisher for v in versions}:
+            out.extend(store.find_entries(["scheme.register", "scheme.rotate"], publisher))
+    return out
+
+
+def _agreement_entries(log: Log, scheme: str, target: str) -> list[EntryRow]:
+    """Every agreement version and withdrawal between the two schemes, and the target's registration
+    (its root signs accepts and withdrawals)."""
+    ids = {
+        ev.agreement_id
+        for ev in log._agreements
+        if ev.kind == "propose" and ev.terms is not None and {scheme, target} <= set(ev.terms.parties)
+    }
+    out = [log.store.entry(ev.index) for ev in log._agreements if ev.agreement_id in ids]
+    out.extend(log.store.find_entries(["scheme.register", "scheme.rotate"], target))
+    return out
 
 
 def build_bundle(log: Log, label_id: str, scheme: str | None = None, target_scheme: str | None = None) -> bytes:
@@ -54,7 +92,7 @@ def build_bundle(log: Log, label_id: str, scheme: str | None = None, target_sche
     assert cp is not None  # a log holding a label has a checkpoint
     entries = [
         (row.idx, bytes(row.envelope), log.inclusion_proof(row.idx, cp.size))
-        for row in bundle_entries(log, label)
+        for row in bundle_entries(log, label, target_scheme)
         if row.idx < cp.size
     ]
     return encode_bundle(log.origin, cp.note, label.entry_id, entries, target_scheme)
