@@ -25,6 +25,7 @@ from datetime import datetime
 from mapping.conversions import CONVERSIONS
 from mapping.errors import AdmissionError, CarbonLedgerError
 from mapping.negotiation import check_event
+from mapping.profiles import validate_profile
 from verifier import datasets
 from verifier.agreements import event_from_payload
 from verifier.envelope import ZERO_ENTRY_ID, Entry, public_key_from_b64
@@ -39,6 +40,7 @@ from .state import (
     AddDataset,
     AddKey,
     AddLabel,
+    AddProfile,
     AddScheme,
     AuthorityView,
     Change,
@@ -508,6 +510,41 @@ def _agreement(
     return [AddAgreementEvent(event, entry.entry_id, key.scheme)]
 
 
+def _profile_publish(
+    entry: Entry, body: dict, key: KeyRecord, index: int, view: AuthorityView, policy: Policy
+) -> list[Change]:
+    """profile.publish: "scheme profiles signed by the scheme's root key; standard profiles by the operator's
+    reference-data key" (issue: mapping layer). A version of a profile is published once."""
+    publisher = body["scheme"]
+    _require_own_scheme(key, publisher, "/scheme")
+    _current_root(key, publisher, view, "/scheme")
+    profile = body["profile"]
+    try:
+        validate_profile(profile)
+    except CarbonLedgerError as e:
+        raise AdmissionError(e.message, code=e.code, field="/profile" + (e.field or "")) from e
+    role = view.scheme(publisher).role  # type: ignore[union-attr]  # _current_root found it
+    if profile["kind"] == "scheme" and profile["id"] != publisher:
+        raise AdmissionError(
+            f"a scheme profile is published by its own scheme: {profile['id']!r} is not {publisher!r}",
+            code="profile.wrong_scheme",
+            field="/profile/id",
+        )
+    if profile["kind"] == "standard" and role != "data-publisher":
+        raise AdmissionError(
+            "standard profiles are reference data: publish them with a data publisher's key",
+            code="profile.not_reference_publisher",
+            field="/scheme",
+        )
+    if profile["version"] in view.profile_versions(publisher, profile["id"]):
+        raise AdmissionError(
+            f"profile {profile['id']!r} version {profile['version']!r} is already in the log",
+            code="profile.duplicate_version",
+            field="/profile/version",
+        )
+    return [AddProfile(publisher, profile["id"], profile["version"])]
+
+
 _RULES = {
     "scheme.register": _scheme_register,
     "scheme.rotate": _scheme_rotate,
@@ -516,6 +553,7 @@ _RULES = {
     "label.issue": _label_issue,
     "label.revoke": _label_revoke,
     "label.supersede": _label_supersede,
+    "profile.publish": _profile_publish,
     "dataset.publish": _dataset_publish,
     "agreement.propose": _agreement,
     "agreement.accept": _agreement,

@@ -39,6 +39,7 @@ from .state import (
     AddDataset,
     AddKey,
     AddLabel,
+    AddProfile,
     AddScheme,
     Change,
     DatasetRecord,
@@ -129,6 +130,7 @@ class _BatchView:
         self.new_datasets: list[tuple[DatasetRecord, str]] = []
         self.retired_datasets: list[RetireDataset] = []
         self.new_agreement_events: list[AddAgreementEvent] = []
+        self.new_profiles: set[tuple[str, str, str]] = set()  # (publisher, profile id, version)
 
     # AuthorityView
     def key(self, key_id: str) -> KeyRecord | None:
@@ -175,6 +177,13 @@ class _BatchView:
         self.dataset_payloads[entry_id] = (_dataset_record(row), payload)
         return self.dataset_payload(entry_id)
 
+    def profile_versions(self, publisher: str, profile_id: str) -> set[str]:
+        logged = {
+            parse_entry(bytes(row.envelope)).body["profile"]["version"]
+            for row in self._log.store.find_entries(["profile.publish"], publisher, profile_id, self._conn)
+        }
+        return logged | {v for s, p, v in self.new_profiles if (s, p) == (publisher, profile_id)}
+
     def agreement_history(self) -> list[AgreementEvent]:
         return self._log._agreements + [a.event for a in self.new_agreement_events]
 
@@ -218,6 +227,8 @@ class _BatchView:
                 self.dataset_versions(ch.record.dataset_id).append(ch.record)
                 self.dataset_payloads[ch.record.entry_id] = (ch.record, ch.payload)
                 self.new_datasets.append((ch.record, ch.title))
+            elif isinstance(ch, AddProfile):
+                self.new_profiles.add((ch.publisher, ch.profile_id, ch.version))
             elif isinstance(ch, AddAgreementEvent):
                 self.new_agreement_events.append(ch)
             elif isinstance(ch, RetireDataset):
@@ -677,6 +688,8 @@ def _entry_row(entry: Entry, index: int, now_ms: int) -> tuple[Any, ...]:
         scheme, subject = body["scheme"], _key_id_of(body["public_key"])
     elif kind == "scheme.rotate":
         scheme, subject = body["scheme"], _key_id_of(body["new_public_key"])
+    elif kind == "profile.publish":
+        scheme, subject = body["scheme"], body["profile"]["id"]
     elif kind == "agreement.propose":
         scheme, subject = body["scheme"], body["terms"]["id"]
     elif kind in ("agreement.accept", "agreement.withdraw"):

@@ -104,6 +104,10 @@ class AuthorityView(Protocol):
 
     def dataset_versions(self, dataset_id: str) -> list[DatasetRecord]: ...
 
+    def profile_versions(self, publisher: str, profile_id: str) -> set[str]:
+        """Versions of ``profile_id`` that ``publisher`` already published."""
+        ...
+
     def agreement_history(self) -> list[AgreementEvent]:
         """Every agreement event admitted so far, in log order (the overlap check looks across agreements)."""
         ...
@@ -183,8 +187,16 @@ class AddAgreementEvent:
     scheme: str
 
 
+@dataclass(frozen=True, slots=True)
+class AddProfile:
+    publisher: str
+    profile_id: str
+    version: str
+
+
 Change = (
-    AddScheme
+    AddProfile
+    | AddScheme
     | AddKey
     | RevokeKey
     | RotateRoot

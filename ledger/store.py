@@ -135,11 +135,13 @@ class Store:
             rows = c.execute(select(EntryRow).where(EntryRow.idx >= start, EntryRow.idx < end).order_by(EntryRow.idx))
             return [EntryRow.model_validate(r._mapping) for r in rows]
 
-    def find_entries(self, kinds: Iterable[str], scheme: str, subject: str | None = None) -> list[EntryRow]:
+    def find_entries(
+        self, kinds: Iterable[str], scheme: str, subject: str | None = None, conn: Connection | None = None
+    ) -> list[EntryRow]:
         q = select(EntryRow).where(EntryRow.scheme == scheme, EntryRow.kind.in_(list(kinds)))
         if subject is not None:
             q = q.where(EntryRow.subject == subject)
-        with self.read() as c:
+        with _maybe(self, conn) as c:
             return [EntryRow.model_validate(r._mapping) for r in c.execute(q.order_by(EntryRow.idx))]
 
     def entry_at_seq(self, signer: str, seq: int, conn: Connection | None = None) -> EntryRow | None:

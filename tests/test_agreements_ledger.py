@@ -173,3 +173,28 @@ def test_history_survives_reopening(world: World, db_url: str) -> None:
     reopened = Log(Store(db_url), world.key, "agree.test/log", Policy(frozenset({GD, HK, CT, JP})), lambda: NOW)
     assert svc.agreement_list(reopened) == svc.agreement_list(world.log)
     assert copy.deepcopy(svc.agreement_history(reopened)) == svc.agreement_history(world.log)
+
+
+def test_profiles_published_by_their_scheme_root_once(world: World) -> None:
+    from mapping.profiles import get_profile
+
+    gd_profile = get_profile(GD).to_dict()
+    world.log.submit(world.roots[GD].sign("profile.publish", {"scheme": GD, "profile": gd_profile}))
+    world.refused(
+        world.roots[GD].sign("profile.publish", {"scheme": GD, "profile": gd_profile}, advance=False),
+        "profile.duplicate_version",
+    )
+    world.refused(
+        world.roots[GD].sign("profile.publish", {"scheme": GD, "profile": get_profile(HK).to_dict()}, advance=False),
+        "profile.wrong_scheme",
+    )
+    world.refused(
+        world.roots[GD].sign(
+            "profile.publish", {"scheme": GD, "profile": get_profile("iso14067-2018").to_dict()}, advance=False
+        ),
+        "profile.not_reference_publisher",
+    )
+    world.refused(
+        world.cqc.sign("profile.publish", {"scheme": GD, "profile": gd_profile}, advance=False),
+        "authority.unauthorized_kind",
+    )
