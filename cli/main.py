@@ -452,6 +452,9 @@ def _register_optional_commands() -> None:
     import_cmds.register(app, ctx)
     serve_cmds.register(app)
     agreement_cmds.register(app, ctx)
+    from . import dataset_cmds
+
+    dataset_cmds.register(app, ctx)
     try:
         from . import mapping_cmds
     except ImportError:  # pragma: no cover - mapping commands arrive with the mapping layer

@@ -65,6 +65,9 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
         )
 
     app.include_router(_log_router())
+    from .dataset_routes import dataset_router
+
+    app.include_router(dataset_router())
     from ..web import register_pages
 
     register_pages(app, log)

@@ -23,3 +23,6 @@ def register_pages(app: FastAPI, log: Log) -> None:
     """Serve the HTML pages of ``log`` on ``app`` and its stylesheet under ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(build_router(log))
+    from .datasets import build_dataset_router
+
+    app.include_router(build_dataset_router(log))

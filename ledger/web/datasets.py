@@ -1,0 +1,80 @@
+"""The dataset pages (issue 8): ``/datasets`` lists every version with its status, ``/datasets/{id}`` shows
+one version's signed values with their source and confidence, and says plainly when it is superseded or
+retired. Same data as ``GET /v1/datasets`` (:mod:`ledger.datasets_service`); no JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from mapping.errors import NotFoundError
+
+from ..datasets_service import dataset_list, dataset_show
+from ..log import Log
+from .i18n import ZH, choose_lang, translator
+from .pages import Pages
+
+__all__ = ["STATUS_BADGE", "build_dataset_router"]
+
+# The stylesheet's badge colours: current reads as active, retired as revoked.
+STATUS_BADGE = {"current": "status-active", "superseded": "status-superseded", "retired": "status-revoked"}
+_ATTRIBUTES = ("scope", "gases", "basis", "td_losses_included", "gwp_set", "supplier")
+
+
+def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The list's versions grouped by dataset id (newest version first), ids in order."""
+    groups: dict[str, dict[str, Any]] = {}
+    for x in items:
+        g = groups.setdefault(x["id"], {"id": x["id"], "publisher": x["publisher"], "versions": []})
+        g["versions"].append(x)
+    for g in groups.values():
+        g["versions"].sort(key=lambda x: -x["version"])
+        current = [x for x in g["versions"] if x["status"] == "current"]
+        g["title"] = (current or g["versions"])[0].get("title")
+    return list(groups.values())
+
+
+def _value_rows(values: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for v in values:
+        name = v.get("name_zh") if lang == ZH and v.get("name_zh") else v.get("name")
+        attributes = [(a, v[a]) for a in _ATTRIBUTES if a in v]
+        rows.append({**v, "display_name": name, "attributes": attributes})
+    return rows
+
+
+def build_dataset_router(log: Log, pages: Pages | None = None) -> APIRouter:
+    pages = pages or Pages(log)
+    r = APIRouter(include_in_schema=False)
+
+    @r.get("/datasets", response_class=HTMLResponse)
+    def datasets_page(request: Request) -> HTMLResponse:
+        return pages.render(request, "datasets.html", groups=_groups(dataset_list(log)), badge=STATUS_BADGE)
+
+    @r.get("/datasets/{dataset_id}", response_class=HTMLResponse)
+    def dataset_page(request: Request, dataset_id: str, version: str = "") -> HTMLResponse:
+        lang, _ = choose_lang(request)
+        t = translator(lang)
+        wanted = version.strip()
+        if wanted and (not wanted.isdigit() or int(wanted) < 1):
+            return pages.not_found(request, t("dataset.bad_version", version=wanted[:40]))
+        try:
+            shown = dataset_show(log, dataset_id, int(wanted) if wanted else None)
+        except NotFoundError as e:
+            return pages.not_found(request, e.message)
+        title = shown.get("title_zh") if lang == ZH and shown.get("title_zh") else shown.get("title")
+        current = next((v["version"] for v in shown["versions"] if v["status"] == "current"), None)
+        return pages.render(
+            request,
+            "dataset.html",
+            d=shown,
+            title=title,
+            current=current,
+            values=_value_rows(shown.get("values") or [], lang),
+            badge=STATUS_BADGE,
+        )
+
+    return r
