@@ -37,14 +37,58 @@ def _kept(home: Path) -> dict[str, Any]:
 
 
 def _print_report(v: dict[str, Any]) -> None:
+    from rich.markup import escape
+
     label = v.get("label_id") or "?"
     console.print(
-        f"[bold]label {label}[/] ({v.get('scheme')}) at index {v.get('label_index')} of tree size {v.get('tree_size')}"
+        f"[bold]label {escape(str(label))}[/] ({escape(str(v.get('scheme')))}) at index {v.get('label_index')} "
+        f"of tree size {v.get('tree_size')}",
+        highlight=False,
     )
     for s in v["steps"]:
         console.print(
-            f"  {s['step']:>2}. {_STATUS_STYLE[s['status']]}  {s['name']}\n      {s['detail']}", highlight=False
+            f"  {s['step']:>2}. {_STATUS_STYLE[s['status']]}  {escape(s['name'])}\n      {escape(s['detail'])}",
+            highlight=False,
         )
+    eq = v.get("equivalence")
+    if eq:
+        colour = "green" if eq["verdict"] in ("recognized", "recognized_after_conversion") else "red"
+        console.print(
+            f"[bold]equivalence under {escape(str(eq.get('target_scheme')))}:[/] [{colour}]{eq['verdict']}[/]",
+            highlight=False,
+        )
+        ref = eq.get("agreement")
+        if ref:
+            console.print(
+                f"    agreement {escape(ref['id'])} version {ref['version']} (accepted at index {ref['index']}, "
+                f"proposed at index {ref['proposed_index']}, terms hash {ref['terms_hash'][:16]}…)",
+                highlight=False,
+            )
+        converted = eq.get("converted")
+        if converted:
+            approx = " (approximate)" if converted.get("approximate") else ""
+            console.print(
+                f"    converted value: {converted['value']} {escape(str(converted.get('unit')))}{approx}",
+                highlight=False,
+            )
+        for reason in eq.get("reasons") or ():
+            console.print(f"    - {escape(reason)}", highlight=False)
+        for note in eq.get("excluded") or ():
+            console.print(f"    [yellow]left out[/]: {escape(note)}", highlight=False)
+    citations = v.get("citations") or []
+    if citations:
+        console.print("[bold]citations:[/]", highlight=False)
+        for c in citations:
+            colour = "green" if c["status"] == "matched" else "yellow"
+            factor = f" = {c['value']} {c['unit']}" if c.get("value") is not None else ""
+            newer = f", newer version {c['newer_version']}" if c.get("newer_version") else ""
+            by = f" by {c['publisher']}" if c.get("publisher") else ""
+            why = f" — {c['reason']}" if c.get("reason") else ""
+            console.print(
+                f"    [{colour}]{c['status']}[/]  {escape(str(c['dataset']))} v{c['version']} "
+                f"{escape(repr(c['key']))}{escape(factor)}{escape(by)}{newer}{escape(why)}",
+                highlight=False,
+            )
     colour = "green" if v["exit_code"] == 0 else "red"
     console.print(f"[bold {colour}]{v['verdict']}[/] (exit {v['exit_code']})")
 

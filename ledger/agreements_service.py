@@ -9,16 +9,14 @@ applies to a bundle; this module only feeds them what the log holds. Times are t
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from mapping.conversions import CONVERSIONS, apply_steps
-from mapping.equivalence import evaluate
-from mapping.errors import CarbonLedgerError, NotFoundError
-from mapping.footprint import Footprint
+from mapping.conversions import CONVERSIONS
+from mapping.errors import NotFoundError
 from mapping.negotiation import AgreementEvent, VersionState, negotiation_log, versions
 from verifier.agreements import terms_hash
 from verifier.envelope import parse_entry
+from verifier.equivalence_offline import offline_verdict
 
 from .bundles import find_label
 from .log import Log
@@ -78,43 +76,15 @@ def propose_fields(scheme: str, terms: dict[str, Any], answers: dict[str, Any] |
     return fields
 
 
-def convert_steps(record: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
-    return apply_steps(record, steps).to_dict()
-
-
-def recompute_total(record: dict[str, Any]) -> Decimal | None:
-    """The label's total recomputed from its own stage × gas masses under its own GWP set (None when the
-    label lacks the data): what an agreement's tolerance is measured against."""
-    try:
-        fp = Footprint.from_label(record, stage_tolerance=Decimal(1), gas_tolerance=Decimal(1))
-        gwp_set = fp.gwp_set
-        if gwp_set is None or not fp.stages:
-            return None
-        return sum((stage.co2e(gwp_set, fp.biogenic_rule) for stage in fp.stages.values()), Decimal(0))
-    except (CarbonLedgerError, AttributeError, TypeError):
-        return None
-
-
-def equivalence(
-    log: Log, label_id: str, target_scheme: str, at: date, scheme: str | None = None
-) -> dict[str, Any]:
+def equivalence(log: Log, label_id: str, target_scheme: str, at: date, scheme: str | None = None) -> dict[str, Any]:
     """Is this logged label equivalent under ``target_scheme`` on ``at``? The verdict object of the issue:
     verdict, agreement (id, version, terms hash, ledger index) or null, reasons, converted after a conversion."""
     if log._schemes.get(target_scheme) is None:
         raise NotFoundError(f"no scheme {target_scheme!r} is registered in this log", code="scheme.unknown", field="to")
     row = find_label(log, label_id, scheme)
     body = parse_entry(bytes(log.store.entry(row.idx).envelope)).body
-    verdict = evaluate(
-        body["label"],
-        row.scheme,
-        row.idx,
-        datetime.fromisoformat(body["signed_at"]),
-        target_scheme,
-        at,
-        log._agreements,
-        convert=convert_steps,
-        recompute_total=recompute_total,
-    )
+    # The same function the offline verifier applies to a bundle: online and offline verdicts agree.
+    verdict = offline_verdict(body["label"], row.scheme, row.idx, body["signed_at"], target_scheme, at, log._agreements)
     out = verdict.to_dict()
     out.update(
         {

@@ -19,7 +19,9 @@ from typing import Any
 
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.bundle import Bundle, BundleEntry, parse_bundle
+from verifier.datasets import check_citation, check_retire, newer_versions, version_statuses
 from verifier.envelope import Entry
+from verifier.equivalence_offline import EVENT_KINDS, history_of, offline_verdict
 from verifier.keys import VerifyingKey
 from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
 from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
@@ -93,14 +95,16 @@ def verify_bundle(
     report.label, report.label_index = label.entry.body["label"], label.index
     report.set(1, PASSED, f"bundle of {len(b.entries)} entries and trust file parsed; all canonical")
     cp = _step6_checkpoint(report, b, t, now, cache)
-    _step5_inclusion(report, b, cp, cache)
+    included = _step5_inclusion(report, b, cp, cache)
     roots = _step4_scheme(report, b, t, cache)
     signer_key = _step3_authority(report, b, roots, cache)
     _step2_signature(report, label, signer_key, cache)
     _step7_consistency(report, cp, kept, consistency_proof)
     _step8_status(report, b, roots, signer_key, cache)
+    report.citations = _citations(report, b, t, included, cache)
+    _step8_add_citation_summary(report)
     _step9_validity(report, at, now, t, cp)
-    _step10_equivalence(report, b, target_scheme or b.target_scheme)
+    _step10_equivalence(report, b, t, target_scheme or b.target_scheme, at, included, cache)
     return report
 
 
@@ -154,28 +158,35 @@ def _step6_checkpoint(
 
 
 # ---- step 5 -----------------------------------------------------------------------------------
-def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, cache: VerifierCache) -> None:
+def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, cache: VerifierCache) -> frozenset[int]:
+    """Step 5 over EVERY entry of the bundle (label, authority, status, agreement and dataset entries);
+    returns the indexes whose inclusion verified, so steps 8 and 10 never use an entry outside the tree."""
     if vc is None:
         report.set(5, FAILED, "no verified checkpoint to check inclusion against")
-        return
+        return frozenset()
     size, root = vc.cp.size, vc.cp.root_hash
+    included: set[int] = set()
+    failures: list[str] = []
     for be in b.entries:
         lh = leaf_hash(be.entry.envelope)
         k = (lh, be.index, size, root)
-        if k in cache.inclusions:
-            continue
-        try:
-            verify_inclusion(lh, be.index, size, list(be.proof), root)
-        except CarbonLedgerError as e:
-            report.set(
-                5,
-                FAILED,
-                f"{be.entry.kind} at index {be.index} is not in the checkpoint's tree of size "
-                f"{size} [{e.code}]: {e.message}",
-            )
-            return
-        cache.inclusions.add(k)
-    report.set(5, PASSED, f"all {len(b.entries)} envelopes are in the tree of size {size}")
+        if k not in cache.inclusions:
+            try:
+                verify_inclusion(lh, be.index, size, list(be.proof), root)
+            except CarbonLedgerError as e:
+                failures.append(
+                    f"{be.entry.kind} at index {be.index} is not in the checkpoint's tree of size "
+                    f"{size} [{e.code}]: {e.message}"
+                )
+                continue
+            cache.inclusions.add(k)
+        included.add(be.index)
+    if failures:
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        report.set(5, FAILED, failures[0] + more)
+    else:
+        report.set(5, PASSED, f"all {len(b.entries)} envelopes are in the tree of size {size}")
+    return frozenset(included)
 
 
 # ---- step 4 -----------------------------------------------------------------------------------
@@ -200,22 +211,34 @@ def _pub(text: str) -> VerifyingKey:
     return VerifyingKey(base64.b64decode(text))
 
 
-def _step4_scheme(report: Report, b: Bundle, t: Trust, cache: VerifierCache) -> list[_Root]:
-    scheme = b.label.entry.body["label"]["scheme"]
+@dataclass(frozen=True)
+class _Timeline:
+    """A scheme's root keys by log index, as the bundle's scheme.register / scheme.rotate chain shows them.
+
+    ``problem`` is None when the chain leads to a root key the trust file names for the scheme; otherwise
+    one of ``unregistered``, ``bad_registration``, ``not_in_trust``, ``unanchored`` (see :func:`_why`)."""
+
+    scheme: str
+    registration: BundleEntry | None
+    roots: list[_Root]
+    problem: str | None
+    trusted: _Root | None = None
+
+
+def _root_timeline(b: Bundle, t: Trust, scheme: str, cache: VerifierCache) -> _Timeline:
+    """The root-key timeline of any scheme id (step 4's rule, reused by step 10 and the citations): its first
+    registration in the bundle, signed by the key it registers, then each rotation signed by the root in force
+    (others have no effect); anchored when one of those roots is a key the trust file lists for ``scheme``."""
     regs = sorted(
         (e for e in b.entries if e.entry.kind == "scheme.register" and e.entry.body["scheme"]["id"] == scheme),
         key=lambda e: e.index,
     )
     if not regs:
-        report.set(4, FAILED, f"the bundle holds no registration of scheme {scheme!r}")
-        return []
+        return _Timeline(scheme, None, [], "unregistered")
     reg = regs[0]
     key = _pub(reg.entry.body["public_key"])
     if not _sig_ok(reg.entry, key, cache):
-        report.set(
-            4, FAILED, f"the registration of {scheme!r} at index {reg.index} is not signed by the key it registers"
-        )
-        return []
+        return _Timeline(scheme, reg, [], "bad_registration")
     roots = [_Root(key, reg.index, None)]
     for rot in sorted(
         (
@@ -232,22 +255,70 @@ def _step4_scheme(report: Report, b: Bundle, t: Trust, cache: VerifierCache) -> 
         roots.append(_Root(_pub(rot.entry.body["new_public_key"]), rot.index, None))
     trusted = t.scheme_roots.get(scheme)
     if trusted is None:
-        report.set(4, FAILED, f"scheme {scheme!r} is not in the trust file")
-        return roots
+        return _Timeline(scheme, reg, roots, "not_in_trust")
     anchored = [r for r in roots if r.key.public_key in trusted]
     if not anchored:
+        return _Timeline(scheme, reg, roots, "unanchored")
+    return _Timeline(scheme, reg, roots, None, anchored[-1])
+
+
+def _why(tl: _Timeline) -> str:
+    """Why entries signed by ``tl.scheme``'s roots cannot be authenticated (``tl.problem`` set)."""
+    return {
+        "unregistered": "the bundle holds no registration of it",
+        "bad_registration": (
+            f"its registration at index {tl.registration.index if tl.registration else '?'} is not signed by "
+            "the key it registers"
+        ),
+        "not_in_trust": "no root key in the trust file",
+        "unanchored": f"none of its {len(tl.roots)} root keys in the bundle is one the trust file names",
+    }.get(tl.problem or "", "not authenticated")
+
+
+def _root_signed(e: BundleEntry, tl: _Timeline, cache: VerifierCache) -> str | None:
+    """None if ``e`` is signed by ``tl.scheme``'s root key in force at ``e``'s index (``tl`` anchored);
+    otherwise why not."""
+    if tl.problem is not None:
+        return f"{tl.scheme}: {_why(tl)}"
+    root = _root_at(tl.roots, e.index)
+    if root is None:
+        return f"index {e.index} is outside the root timeline of {tl.scheme}"
+    if root.key.key_id != e.entry.signer:
+        return f"its signer {e.entry.signer[:16]}… is not {tl.scheme}'s root key at index {e.index}"
+    if not _sig_ok(e.entry, root.key, cache):
+        return f"its signature does not verify under {tl.scheme}'s root key at index {e.index}"
+    return None
+
+
+def _step4_scheme(report: Report, b: Bundle, t: Trust, cache: VerifierCache) -> list[_Root]:
+    # Step 4: the scheme's registration (and rotations) lead to the root key in the trust file.
+    scheme = b.label.entry.body["label"]["scheme"]
+    tl = _root_timeline(b, t, scheme, cache)
+    if tl.problem == "unregistered":
+        report.set(4, FAILED, f"the bundle holds no registration of scheme {scheme!r}")
+    elif tl.problem == "bad_registration":
+        assert tl.registration is not None
         report.set(
-            4, FAILED, f"none of the {len(roots)} root keys of {scheme!r} in the bundle is one the trust file names"
+            4,
+            FAILED,
+            f"the registration of {scheme!r} at index {tl.registration.index} is not signed by the key it registers",
         )
-        return roots
-    report.set(
-        4,
-        PASSED,
-        f"{scheme!r} registered at index {reg.index}"
-        + (f", rotated {len(roots) - 1} time(s)" if len(roots) > 1 else "")
-        + f"; root key {anchored[-1].key.key_id[:16]}… is trusted",
-    )
-    return roots
+    elif tl.problem == "not_in_trust":
+        report.set(4, FAILED, f"scheme {scheme!r} is not in the trust file")
+    elif tl.problem == "unanchored":
+        report.set(
+            4, FAILED, f"none of the {len(tl.roots)} root keys of {scheme!r} in the bundle is one the trust file names"
+        )
+    else:
+        assert tl.registration is not None and tl.trusted is not None
+        report.set(
+            4,
+            PASSED,
+            f"{scheme!r} registered at index {tl.registration.index}"
+            + (f", rotated {len(tl.roots) - 1} time(s)" if len(tl.roots) > 1 else "")
+            + f"; root key {tl.trusted.key.key_id[:16]}… is trusted",
+        )
+    return tl.roots
 
 
 def _root_at(roots: list[_Root], index: int) -> _Root | None:
@@ -434,26 +505,212 @@ def _step9_validity(report: Report, at: date, now: datetime, t: Trust, vc: _Veri
     report.set(9, PASSED, f"valid from {issued} to {until}; asked for {at}")
 
 
-# ---- step 10 ----------------------------------------------------------------------------------
-def _step10_equivalence(report: Report, b: Bundle, target: str | None) -> None:
+# ---- citations (reported with step 8) ---------------------------------------------------------
+_CITATION_ORDER = ("matched", "superseded", "retired", "missing", "unverified", "mismatch")
+
+
+def _citations(report: Report, b: Bundle, t: Trust, included: frozenset[int], cache: VerifierCache) -> list[dict]:
+    """Each item of the label's ``cites`` against the dataset entries the bundle holds (DESIGN §5 "Background
+    data": "the verifier check[s] each citation"). A dataset entry counts when it is included (step 5) and
+    signed by its publisher's root key in force at its index, on a chain leading to a root the trust file
+    names for the publisher (the bundle carries the publisher's register/rotate only, so keys the publisher
+    authorized are not accepted). Otherwise the citation is ``unverified`` and says why. The version status
+    (matched / superseded / retired) comes from the publisher's versions and retirements in the bundle.
+    Never changes the exit code."""
     assert report.label is not None
-    scheme = report.label["scheme"]
+    label = report.label
+    cites = [c for c in label.get("cites") or () if isinstance(c, dict)]
+    if not cites:
+        return []
+    timelines: dict[str, _Timeline] = {}
+
+    def problem_of(e: BundleEntry) -> str | None:
+        if e.index not in included:
+            return f"{e.entry.kind} at index {e.index} is not included in the checkpoint's tree (step 5)"
+        publisher = e.entry.body["publisher"]
+        tl = timelines.get(publisher)
+        if tl is None:
+            tl = timelines[publisher] = _root_timeline(b, t, publisher, cache)
+        if tl.problem is not None:
+            return f"publisher {publisher}: {_why(tl)}"
+        assert tl.registration is not None
+        if tl.registration.entry.body["scheme"].get("role") != "data-publisher":
+            return f"{publisher} is not registered as a data publisher"
+        why = _root_signed(e, tl, cache)
+        return None if why is None else f"{e.entry.kind} at index {e.index}: {why}"
+
+    publishes = {e.entry.entry_id: e for e in b.entries if e.entry.kind == "dataset.publish"}
+    retires = [e for e in b.entries if e.entry.kind == "dataset.retire"]
+    out: list[dict] = []
+    for cite in cites:
+        found = publishes.get(cite.get("entry"))  # type: ignore[arg-type]
+        if found is None:
+            res = check_citation(cite, None, "missing", label).to_dict()
+            res.update(authenticated=False, reason="the bundle does not hold the cited dataset entry")
+            out.append(res)
+            continue
+        body = found.entry.body
+        publisher, dataset = body["publisher"], body["dataset"]
+        problem = problem_of(found)
+
+        def counts(e: BundleEntry, problem: str | None = problem) -> bool:
+            # An authentic citation is judged by authentic versions only; an unverified one by what the bundle
+            # claims (reported as a claim).
+            return e.index in included and (problem is not None or problem_of(e) is None)
+
+        same = {
+            e.entry.entry_id: e
+            for e in publishes.values()
+            if e.entry.body["publisher"] == publisher and e.entry.body["dataset"]["id"] == dataset["id"] and counts(e)
+        }
+        published = [e.entry.body["dataset"]["version"] for e in same.values()]
+        retired = []
+        for r in retires:
+            target = r.entry.body["dataset"]
+            if r.entry.body["publisher"] != publisher or target.get("entry") not in same or not counts(r):
+                continue
+            try:
+                check_retire(r.entry.body, same[target["entry"]].entry.body)
+            except CarbonLedgerError:
+                continue  # a retirement naming another version has no effect
+            retired.append(target["version"])
+        status = version_statuses(published, retired).get(dataset["version"], "missing")
+        try:
+            res = check_citation(
+                cite,
+                body,
+                status,
+                label,
+                newer_versions=newer_versions(dataset["version"], published, retired),
+                publisher=publisher,
+                entry_id=found.entry.entry_id,
+            ).to_dict()
+        except CarbonLedgerError as e:
+            res = {m: cite.get(m) for m in ("dataset", "version", "entry", "key")}
+            res.update(
+                status="mismatch",
+                value=None,
+                unit=None,
+                kind=None,
+                publisher=publisher,
+                newer_version=None,
+                error=e.code,
+                reason=e.message,
+            )
+        res["authenticated"] = problem is None
+        if problem is not None:
+            res["reason"] = f"{problem}; the bundle's entries say {res['status']}"
+            res["status"] = "unverified"
+        out.append(res)
+    return out
+
+
+def _step8_add_citation_summary(report: Report) -> None:
+    """Step 8's detail names the citations' statuses ("citations: 1 matched, 1 superseded")."""
+    if not report.citations or 8 not in report.steps:
+        return
+    counts: dict[str, int] = {}
+    for c in report.citations:
+        counts[c["status"]] = counts.get(c["status"], 0) + 1
+    order = sorted(counts, key=lambda s: _CITATION_ORDER.index(s) if s in _CITATION_ORDER else len(_CITATION_ORDER))
+    parts = [f"{counts[s]} {s}" + (" (not in the bundle)" if s == "missing" else "") for s in order]
+    report.steps[8].detail += "; citations: " + ", ".join(parts)
+
+
+# ---- step 10 ----------------------------------------------------------------------------------
+def _step10_equivalence(
+    report: Report,
+    b: Bundle,
+    t: Trust,
+    target: str | None,
+    at: date,
+    included: frozenset[int],
+    cache: VerifierCache,
+) -> None:
+    # Step 10: equivalence under the target scheme by the agreement version in force.
+    assert report.label is not None
+    label, scheme = report.label, report.label["scheme"]
     if target is None:
         report.set(10, NOT_APPLICABLE, "no target scheme asked")
         return
     if target == scheme:
-        report.equivalence = {"verdict": "recognized", "agreement": None, "reasons": [f"the label is {scheme}'s own"]}
-        report.set(10, PASSED, f"the label is a {scheme} label")
+        report.equivalence = {
+            "verdict": "recognized",
+            "agreement": None,
+            "reasons": ["same scheme"],
+            "failed_conditions": [],
+            "target_scheme": target,
+            "excluded": [],
+        }
+        report.set(10, PASSED, f"same scheme: the label is a {scheme} label")
         return
-    agreements = [e for e in b.entries if e.entry.kind.startswith("agreement.")]
-    report.equivalence = {
-        "verdict": "no_agreement",
-        "agreement": None,
-        "reasons": [f"the bundle holds no recognition agreement between {scheme} and {target}"],
-    }
-    report.set(
-        10,
-        FAILED,
-        f"no agreement between {scheme} and {target} in the bundle"
-        + (f" ({len(agreements)} agreement entries present, none in force)" if agreements else ""),
-    )
+    # Authenticate each agreement entry: signed by the current root, at its index, of the scheme it speaks for.
+    timelines: dict[str, _Timeline] = {}
+    unanchored: dict[str, list[int]] = {}
+    excluded: list[str] = []
+    authentic: list[tuple[int, dict[str, Any]]] = []
+    agreement_entries = sorted((e for e in b.entries if e.entry.kind in EVENT_KINDS), key=lambda e: e.index)
+    for e in agreement_entries:
+        speaker = str(e.entry.body.get("scheme"))
+        if e.index not in included:
+            excluded.append(f"{e.entry.kind} at index {e.index} left out: not included in the checkpoint's tree")
+            continue
+        tl = timelines.get(speaker)
+        if tl is None:
+            tl = timelines[speaker] = _root_timeline(b, t, speaker, cache)
+        if tl.problem is not None:
+            unanchored.setdefault(speaker, []).append(e.index)
+            continue
+        why = _root_signed(e, tl, cache)
+        if why is not None:
+            excluded.append(f"{e.entry.kind} at index {e.index} left out: {why}")
+            continue
+        authentic.append((e.index, e.entry.body))
+    for speaker, indexes in unanchored.items():
+        role = "target scheme" if speaker == target else ("label's scheme" if speaker == scheme else "scheme")
+        n = len(indexes)
+        excluded.insert(
+            0,
+            f"{role} {speaker}: {_why(timelines[speaker])} — agreements signed by it cannot be checked "
+            f"({n} entr{'y' if n == 1 else 'ies'} left out, at index {', '.join(map(str, indexes))})",
+        )
+    history = history_of(authentic)
+    excluded.extend(history.excluded)
+    try:
+        verdict = offline_verdict(
+            label, scheme, b.label.index, b.label.entry.signed_at, target, at, history.events
+        ).to_dict()
+    except CarbonLedgerError as e:
+        verdict = {
+            "verdict": "no_agreement",
+            "agreement": None,
+            "reasons": [f"the agreement entries break a negotiation rule [{e.code}]: {e.message}"],
+            "failed_conditions": [],
+        }
+    verdict.update(target_scheme=target, excluded=excluded)
+    report.equivalence = verdict
+    notes = list(excluded)
+    if b.target_scheme != target and not agreement_entries:
+        built = "without a target scheme" if b.target_scheme is None else f"for target {b.target_scheme}"
+        notes.append(f"the bundle was built {built}, so it may lack the agreements between {scheme} and {target}")
+    tail = "".join(f"; {n}" for n in notes)
+    ref = verdict["agreement"]
+    if verdict["verdict"] in ("recognized", "recognized_after_conversion"):
+        assert ref is not None
+        converted = verdict.get("converted")
+        conv = ""
+        if converted is not None:
+            conv = f"; converted value {converted['value']} {converted['unit']}" + (
+                " (approximate)" if converted.get("approximate") else ""
+            )
+        report.set(
+            10,
+            PASSED,
+            f"{verdict['verdict']} under {target} by agreement {ref['id']} version {ref['version']} (terms hash "
+            f"{ref['terms_hash'][:16]}…, in force by the accept at index {ref['index']}){conv}; judged from the "
+            f"{len(authentic)} authenticated agreement entries the bundle holds as of tree size {report.tree_size} "
+            f"(a log proves inclusion, not the absence of a later withdrawal){tail}",
+        )
+        return
+    by = "" if ref is None else f" by agreement {ref['id']} version {ref['version']} (accept at index {ref['index']})"
+    report.set(10, FAILED, f"{verdict['verdict']} under {target}{by}: " + "; ".join(verdict["reasons"]) + tail)
