@@ -1,0 +1,45 @@
+"""`carbonledger demo` end to end in a temporary home, as the README's first command runs it; twice, since it
+is idempotent on its home (the second run appends nothing and reaches the same verdicts)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _demo(home: Path) -> dict:
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("CARBONLEDGER_DATABASE_URL", None)
+    cp = subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", "--home", str(home), "demo", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert cp.returncode == 0, cp.stderr
+    return json.loads(cp.stdout)
+
+
+def test_demo_tells_the_whole_story_idempotently(tmp_path: Path) -> None:
+    first = _demo(tmp_path / "home")
+    assert first["verify"]["verdict"] == "authentic_and_valid" and first["verify"]["exit_code"] == 0
+    assert {s["status"] for s in first["verify"]["steps"]} == {"passed"}
+    verdicts = {scheme: v["verdict"] for scheme, v in first["equivalence"].items()}
+    assert verdicts == {
+        "hk-cma-carbon-label": "recognized",
+        "carbontrust-label": "recognized_after_conversion",
+        "jp-sumpo-cfp": "no_agreement",
+    }
+    assert first["equivalence"]["hk-cma-carbon-label"]["agreement"]["id"] == "gd-hk-mutual"
+    assert first["equivalence"]["hk-cma-carbon-label"]["agreement"]["version"] == 2  # the counter-proposal
+    assert first["verify"]["citations"] and first["verify"]["citations"][0]["status"] == "matched"
+    assert "GD-CL-2022-0003" in first["labels"]
+    files = Path(first["files"])
+    assert (files / "trust-hk-buyer.json").exists() and (files / "GD-CL-2025-0101.bundle.json").exists()
+    second = _demo(tmp_path / "home")
+    assert second["tree_size"] == first["tree_size"]
+    assert {s: v["verdict"] for s, v in second["equivalence"].items()} == verdicts
