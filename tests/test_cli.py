@@ -153,3 +153,59 @@ def test_bad_input_is_a_clear_error(issued: tuple[Cli, Path]) -> None:
     assert outcome["error"]["code"] == "json.non_canonical"
     missing = cli.run("log", "get", "999", "--json", ok=False)
     assert missing.returncode == 1
+
+
+def test_qr_png(issued: tuple[Cli, Path]) -> None:
+    cli, tmp = issued
+    cli.json("label", "qr", "GD-CL-2022-0003", "--out", str(tmp / "qr.png"), "--base-url", "https://labels.example")
+    assert (tmp / "qr.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_online_verify_fetches_bundle_and_consistency_proof(issued: tuple[Cli, Path]) -> None:
+    """`verify --label ID --server URL`: the bundle comes from the service, the verdict from this machine;
+    after the log grows, the consistency proof from the kept checkpoint is fetched and checked (step 7)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from ledger.api.app import create_app
+    from ledger.home import load_settings
+    from ledger.runtime import open_log
+
+    cli, tmp = issued
+    cli.json("trust", "export", "--out", str(tmp / "trust-online.json"))
+    buyer = Cli(tmp / "buyer-home")  # the buyer keeps checkpoints in a home of their own
+    log = open_log(load_settings(cli.home), precheck_workers=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(log), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        url = f"http://127.0.0.1:{port}"
+        args = ("verify", "--label", "GD-CL-2022-0003", "--server", url, "--trust", str(tmp / "trust-online.json"),
+                "--at", "2023-01-01", "--json")  # fmt: skip
+        first = json.loads(buyer.run(*args).stdout)
+        status = {s["step"]: s for s in first["steps"]}
+        assert "no earlier checkpoint kept" in status[7]["detail"]
+        rec = json.loads((DATA / "label_gd_midea.json").read_text())
+        rec["label_id"] = "GD-ONLINE-1"
+        (tmp / "online.json").write_text(json.dumps(rec))
+        cli.json("label", "issue", str(tmp / "online.json"), "--key", str(tmp / "cqc.pem"))
+        second = json.loads(buyer.run(*args).stdout)
+        status = {s["step"]: s for s in second["steps"]}
+        assert status[7]["status"] == "passed" and second["tree_size"] > first["tree_size"], status[7]
+        unreachable = buyer.run("verify", "--label", "GD-CL-2022-0003", "--server", "http://127.0.0.1:9",
+                                "--trust", str(tmp / "trust-online.json"), "--json", ok=False)  # fmt: skip
+        assert unreachable.returncode == 1 and "remote.unreachable" in unreachable.stdout + unreachable.stderr
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        log.store.close()
