@@ -68,6 +68,9 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
     from .dataset_routes import dataset_router
 
     app.include_router(dataset_router())
+    from .domain_routes import domain_router
+
+    app.include_router(domain_router())
     from ..web import register_pages
 
     register_pages(app, log)

@@ -24,6 +24,7 @@ from starlette.formparsers import MultiPartException
 from mapping.errors import CarbonLedgerError, NotFoundError
 from verifier.report import FAILED, Report
 
+from .. import agreements_service
 from ..bundles import build_bundle, export_trust, find_label
 from ..log import Log
 from ..tables import LabelRow
@@ -139,9 +140,11 @@ def stage_table(footprint: dict[str, Any]) -> tuple[list[str], list[dict[str, An
 
 
 def equivalence_of(report: Report, target: str | None) -> dict[str, Any]:
-    """What the ``equivalence`` block renders: verdict, reasons, agreement and converted value (or None).
+    """What the ``equivalence`` block renders, from the verifier's step 10 (the verify page: a bundle's verdict).
 
-    Fed by step 10 for now; ``target`` is the scheme asked about (None: the bundle's own, if any).
+    Keys: verdict, reasons, agreement (id, version, terms_hash, index) or None, converted (value, unit,
+    approximate, trail) or None, failed_conditions, target (the scheme asked about; None: the bundle's own, if
+    any), step (step 10 as a dict, or None) and source (``"bundle"``).
     """
     eq = report.equivalence or {}
     step = report.steps.get(10)
@@ -157,8 +160,29 @@ def equivalence_of(report: Report, target: str | None) -> dict[str, Any]:
         "reasons": reasons,
         "agreement": eq.get("agreement"),
         "converted": eq.get("converted"),
+        "failed_conditions": list(eq.get("failed_conditions") or []),
         "target": target,
         "step": None if step is None else step.to_dict(),
+        "source": "bundle",
+    }
+
+
+def equivalence_from_log(verdict: dict[str, Any], target: str) -> dict[str, Any]:
+    """What the ``equivalence`` block renders, from :func:`ledger.agreements_service.equivalence` (the label
+    page: judged from every agreement entry in the log). Same keys as :func:`equivalence_of`, plus ``at``,
+    ``label_index`` and ``label_status``; ``step`` is None and ``source`` is ``"log"``."""
+    return {
+        "verdict": verdict["verdict"],
+        "reasons": list(verdict.get("reasons") or []),
+        "agreement": verdict.get("agreement"),
+        "converted": verdict.get("converted"),
+        "failed_conditions": list(verdict.get("failed_conditions") or []),
+        "target": target,
+        "at": verdict.get("at"),
+        "label_index": verdict.get("label_index"),
+        "label_status": verdict.get("label_status"),
+        "step": None,
+        "source": "log",
     }
 
 
@@ -214,6 +238,13 @@ def build_router(log: Log) -> APIRouter:
         record = queries.entry_payload(log.entry(row.idx).envelope)["label"]
         bundle = build_bundle(log, row.label_id, row.scheme, to)
         report = _verify(bundle, None, log, to, at)
+        equivalence = equivalence_of(report, to)
+        if to is not None:
+            try:
+                verdict = agreements_service.equivalence(log, row.label_id, to, at, row.scheme)
+                equivalence = equivalence_from_log(verdict, to)
+            except CarbonLedgerError as e:  # the offline verdict (step 10) stands, with why the log's is missing
+                equivalence["reasons"].append(f"{e.code}: {e.message}")
         return pages.render(
             request,
             "label.html",
@@ -226,7 +257,7 @@ def build_router(log: Log) -> APIRouter:
             notes=notes,
             report=report.to_dict(),
             steps=steps_of(report),
-            equivalence=equivalence_of(report, to),
+            equivalence=equivalence,
             bundle_url=request.scope.get("root_path", "")
             + f"/v1/labels/{quote(row.label_id, safe='')}/bundle?"
             + urlencode({k: v for k, v in (("scheme", row.scheme), ("to", to)) if v}),
@@ -369,7 +400,12 @@ def build_router(log: Log) -> APIRouter:
 
     @r.get("/agreements", response_class=HTMLResponse)
     def agreements(request: Request) -> HTMLResponse:
-        return pages.render(request, "agreements.html", agreements=queries.agreement_rows(log))
+        return pages.render(
+            request,
+            "agreements.html",
+            agreements=queries.agreement_rows(log),
+            history=queries.agreement_history_rows(log),
+        )
 
     return r
 

@@ -12,11 +12,12 @@ import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Connection, or_, select
 
+from .. import agreements_service
 from ..log import Log
 from ..tables import EntryRow, LabelRow, SchemeRow
 
@@ -98,33 +99,61 @@ def search_labels(
     Case-insensitive substring match; newest first; at most ``limit`` rows. An
     empty ``text`` lists the newest labels (of ``scheme``, when given).
     """
-    q = select(LabelRow)
-    text = text.strip()
+    return find_labels(log, q=text, scheme=scheme, limit=limit)
+
+
+def _text_condition(c: Connection, text: str) -> ColumnElement[bool]:
+    """Label id, model, GTIN, product name, manufacturer or scheme (id or registered name) contains ``text``."""
+    pattern = _like(text)
+    named = [
+        sid
+        for (sid,) in c.execute(select(SchemeRow.scheme_id).where(SchemeRow.name.ilike(pattern, escape=_LIKE_ESCAPE)))
+    ]
+    columns = (
+        LabelRow.label_id,
+        LabelRow.model,
+        LabelRow.gtin,
+        LabelRow.product_name,
+        LabelRow.manufacturer,
+        LabelRow.scheme,
+    )
+    conditions = [col.ilike(pattern, escape=_LIKE_ESCAPE) for col in columns]
+    if named:
+        conditions.append(LabelRow.scheme.in_(named))
+    return or_(*conditions)
+
+
+def find_labels(
+    log: Log,
+    *,
+    q: str = "",
+    model: str = "",
+    gtin: str = "",
+    manufacturer: str = "",
+    scheme: str | None = None,
+    limit: int = MAX_SEARCH_RESULTS,
+) -> list[LabelRow]:
+    """Labels matching every filter given, newest first, at most ``limit``.
+
+    ``q`` is :func:`search_labels`' free text (label id, model, GTIN, product name, manufacturer, scheme id or
+    name); ``model`` and ``manufacturer`` match case-insensitive substrings of those columns; ``gtin`` the GTIN
+    exactly; ``scheme`` the scheme id exactly. No filter: the newest labels.
+    """
+    q, model, gtin, manufacturer = q.strip(), model.strip(), gtin.strip(), manufacturer.strip()
+    stmt = select(LabelRow)
     with log.store.read() as c:
-        if text:
-            pattern = _like(text)
-            named = [
-                sid
-                for (sid,) in c.execute(
-                    select(SchemeRow.scheme_id).where(SchemeRow.name.ilike(pattern, escape=_LIKE_ESCAPE))
-                )
-            ]
-            columns = (
-                LabelRow.label_id,
-                LabelRow.model,
-                LabelRow.gtin,
-                LabelRow.product_name,
-                LabelRow.manufacturer,
-                LabelRow.scheme,
-            )
-            conditions = [col.ilike(pattern, escape=_LIKE_ESCAPE) for col in columns]
-            if named:
-                conditions.append(LabelRow.scheme.in_(named))
-            q = q.where(or_(*conditions))
+        if q:
+            stmt = stmt.where(_text_condition(c, q))
+        if model:
+            stmt = stmt.where(LabelRow.model.ilike(_like(model), escape=_LIKE_ESCAPE))
+        if manufacturer:
+            stmt = stmt.where(LabelRow.manufacturer.ilike(_like(manufacturer), escape=_LIKE_ESCAPE))
+        if gtin:
+            stmt = stmt.where(LabelRow.gtin == gtin)
         if scheme:
-            q = q.where(LabelRow.scheme == scheme)
-        q = q.order_by(LabelRow.idx.desc()).limit(limit)
-        return [LabelRow.model_validate(r._mapping) for r in c.execute(q)]
+            stmt = stmt.where(LabelRow.scheme == scheme)
+        stmt = stmt.order_by(LabelRow.idx.desc()).limit(limit)
+        return [LabelRow.model_validate(r._mapping) for r in c.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -158,14 +187,19 @@ def recent_entries(log: Log, before: int | None = None, n: int = RECENT_ENTRIES)
     return out, start
 
 
-def agreement_rows(log: Log) -> list[dict[str, Any]]:
-    """Recognition agreement versions for the agreements page, one dict per version.
+def agreement_rows(log: Log, at: date | datetime | None = None) -> list[dict[str, Any]]:
+    """Recognition agreement versions for the agreements page, one dict per version, in log order.
 
-    Keys: ``id``, ``version``, ``schemes`` (list of scheme ids), ``terms_hash``,
-    ``status`` (proposed, in_force, withdrawn, superseded), ``proposed_index``,
-    ``accepted_index`` and ``withdrawn_index`` (log indexes, or None). The lead
-    wires this to the ledger's agreement history (agreement.propose, .accept and
-    .withdraw entries); until then the log records no agreements and this is empty.
+    :func:`ledger.agreements_service.agreement_list`'s rows: ``id``, ``version``, ``schemes`` (list of scheme
+    ids), ``direction``, ``terms_hash``, ``status`` (proposed, in_force, superseded, withdrawn, expired),
+    ``proposed_index``, ``accepted_index`` and ``withdrawn_index`` (log indexes, or None), and the rest of
+    :meth:`mapping.negotiation.VersionState.to_dict`; statuses as of ``at`` (default: the log's clock).
     """
-    del log
-    return []
+    return agreements_service.agreement_list(log, at)
+
+
+def agreement_history_rows(log: Log, agreement_id: str | None = None) -> list[dict[str, Any]]:
+    """Every agreement.propose, .accept and .withdraw entry in log order: ``index``, ``at`` (the entry's
+    signed time, ISO 8601 UTC), ``kind``, ``id``, ``version``, ``scheme`` (the signing party), ``terms_hash``,
+    ``answers`` and ``reason``."""
+    return agreements_service.agreement_history(log, agreement_id)
