@@ -204,9 +204,11 @@ def bench_ingest(
         "baseline_per_s": round(baseline, 1),
         "ratio": round(median_rate / baseline, 3),
         "overall_per_s": round(n / total_ingest_s, 1),
+        # flatness with store size: the median of the first and of the last tenth of the batches
+        "first_tenth_per_s": round(statistics.median(ingest_rates[: max(1, len(ingest_rates) // 10)]), 1),
+        "last_tenth_per_s": round(statistics.median(ingest_rates[-max(1, len(ingest_rates) // 10) :]), 1),
         "overall_baseline_per_s": round(n / total_raw_s, 1),
         "max_rss_mb": round(max_rss_mb(), 1),
-        "max_rss_mb_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "store": "sqlite (WAL, synchronous=FULL)",
         "precheck_workers": precheck.workers() if precheck_workers else 0,
         "cpus": os.cpu_count(),

@@ -270,8 +270,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA busy_timeout=30000")
-    # A 64 MiB page cache keeps the indexes' hot pages (entry ids hash to random places) in memory, and a
-    # 32 MiB write-ahead log between checkpoints lets a batch of appends commit without a checkpoint each.
-    cur.execute("PRAGMA cache_size=-65536")
+    # A 32 MiB page cache per connection keeps the indexes' hot pages (entry ids hash to random places) in
+    # memory, and a 32 MiB write-ahead log between checkpoints lets a batch commit without a checkpoint each.
+    cur.execute("PRAGMA cache_size=-32768")
     cur.execute("PRAGMA wal_autocheckpoint=8192")
     cur.close()

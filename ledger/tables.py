@@ -78,7 +78,12 @@ class KeyRow(SQLModel, table=True):
 
 class LabelRow(SQLModel, table=True):
     __tablename__ = "labels"
-    __table_args__ = (Index("ix_labels_model", "model"), Index("ix_labels_gtin", "gtin"))
+    # label_id alone: admission looks labels up by id before it knows which scheme holds them
+    __table_args__ = (
+        Index("ix_labels_label_id", "label_id"),
+        Index("ix_labels_model", "model"),
+        Index("ix_labels_gtin", "gtin"),
+    )
 
     scheme: str = Field(primary_key=True, max_length=64)
     label_id: str = Field(primary_key=True, max_length=128)
