@@ -91,14 +91,19 @@ async def read_body(request: Request, limit: int, content_types: tuple[str, ...]
         raise InputError(
             f"content type {ctype or 'none'!r} is not accepted; send {content_types[0]}", code="input.content_type"
         )
+    return await read_limited(request, limit)
+
+
+async def read_limited(request: Request, limit: int, what: str = "body") -> bytes:
+    """The request body, refused as soon as its declared or streamed length passes ``limit``."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise InputError(f"body of {declared} bytes is over the limit of {limit}", code="input.oversized")
+        raise InputError(f"{what} of {declared} bytes is over the limit of {limit}", code="input.oversized")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise InputError(f"body is over the limit of {limit} bytes", code="input.oversized")
+            raise InputError(f"{what} is over the limit of {limit} bytes", code="input.oversized")
     return bytes(body)
 
 

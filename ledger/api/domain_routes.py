@@ -32,6 +32,7 @@ from .. import agreements_service as agreements
 from ..bundles import export_trust, find_label
 from ..log import Log
 from ..tables import LabelRow
+from .app import read_limited
 
 __all__ = ["MAX_BUNDLE_BYTES", "MAX_TRUST_BYTES", "domain_router"]
 
@@ -150,18 +151,6 @@ def _content_type(request: Request) -> str:
     return ctype
 
 
-async def _read_limited(request: Request, limit: int, what: str) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise InputError(f"{what} of {declared} bytes is over the limit of {limit}", code="input.oversized")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise InputError(f"{what} is over the limit of {limit} bytes", code="input.oversized")
-    return bytes(body)
-
-
 async def _upload(form: Any, name: str) -> bytes | None:
     value = form.get(name)
     if isinstance(value, UploadFile):
@@ -179,10 +168,10 @@ def _check_size(data: bytes | None, limit: int, field: str) -> None:
 async def _verify_inputs(request: Request) -> tuple[bytes, bytes | None, str | None, str | None]:
     """(bundle, trust or None, to, at text) from a multipart form or a JSON body with query parameters."""
     if _content_type(request) == _JSON:
-        bundle = await _read_limited(request, MAX_BUNDLE_BYTES, "bundle")
+        bundle = await read_limited(request, MAX_BUNDLE_BYTES, "bundle")
         return bundle, None, request.query_params.get("to"), request.query_params.get("at")
     total = MAX_BUNDLE_BYTES + MAX_TRUST_BYTES + MULTIPART_OVERHEAD_BYTES
-    body = await _read_limited(request, total, "multipart body")
+    body = await read_limited(request, total, "multipart body")
 
     async def replay() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
