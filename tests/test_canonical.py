@@ -110,3 +110,21 @@ def test_canonicalize_rejects_python_floats_with_a_pointer() -> None:
     with pytest.raises(InputError) as e:
         canonicalize({"footprint": {"pcf": 1.25}})
     assert e.value.field == "/footprint/pcf"
+
+
+def test_fast_path_scan_sees_numbers_only_outside_strings() -> None:
+    from verifier.canonical import _fast_path_may_vouch
+
+    note = rfc8785.dumps({"checkpoint": "log\n12\nabc=\n\n— log ab+cd\n", "size": 12})
+    assert _fast_path_may_vouch(note)  # escapes other than \" keep every quote a delimiter
+    assert require_canonical(note) == {"checkpoint": "log\n12\nabc=\n\n— log ab+cd\n", "size": 12}
+    assert _fast_path_may_vouch(b'{"a":"1.5e3 true"}')  # a float-like text inside a string is no number
+    assert not _fast_path_may_vouch(b'{"a":1.5}')
+    assert not _fast_path_may_vouch(b'{"a":1e5}')
+    assert not _fast_path_may_vouch(b'{"a":true,"b":2e1}')  # one e too many for the literals
+    assert not _fast_path_may_vouch(b'{"a":12345678901234567}')
+    tricky = b'{"a":"x\\",\\"b\\":1.5","c":1.5}'  # an escaped quote could hide a float from the split
+    assert not _fast_path_may_vouch(tricky)
+    with pytest.raises(InputError) as e:
+        require_canonical(tricky)
+    assert e.value.code == "json.float"

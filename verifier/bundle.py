@@ -62,8 +62,12 @@ def encode_bundle(
     return canonicalize(doc)
 
 
-def parse_bundle(data: bytes) -> Bundle:
-    """Parse a bundle strictly; raise :class:`InputError` (``bundle.*``, ``json.*``) naming the field."""
+def parse_bundle(data: bytes, entry_cache: dict[str, Entry] | None = None) -> Bundle:
+    """Parse a bundle strictly; raise :class:`InputError` (``bundle.*``, ``json.*``) naming the field.
+
+    ``entry_cache`` maps an envelope's base64 text to its parsed entry: bundles of one shipment share
+    their scheme's registration and authorizations, which then parse once (entries are immutable, and
+    only envelopes that parsed are cached)."""
     doc = require_canonical(data, max_bytes=MAX_BUNDLE_BYTES, what="bundle")
     if isinstance(doc, dict) and doc.get("version") != BUNDLE_VERSION:
         raise InputError(
@@ -80,16 +84,11 @@ def parse_bundle(data: bytes) -> Bundle:
     seen_id: set[str] = set()
     for i, item in enumerate(doc["entries"]):
         field = f"/entries/{i}"
-        try:
-            raw = binascii.a2b_base64(item["envelope"])
-        except (binascii.Error, ValueError) as e:
-            raise InputError(f"{field}/envelope is not base64: {e}", code="bundle.invalid", field=field) from e
-        if base64.b64encode(raw).decode() != item["envelope"]:
-            raise InputError(f"{field}/envelope is not canonical padded base64", code="bundle.invalid", field=field)
-        try:
-            entry = parse_entry(raw)
-        except CarbonLedgerError as e:
-            raise InputError(f"{field}/envelope: {e.message}", code="bundle.bad_entry", field=field) from e
+        entry = None if entry_cache is None else entry_cache.get(item["envelope"])
+        if entry is None:
+            entry = _parse_item(item, field)
+            if entry_cache is not None:
+                entry_cache[item["envelope"]] = entry
         if item["index"] in seen_index or entry.entry_id in seen_id:
             raise InputError(f"{field} repeats an index or entry", code="bundle.duplicate_entry", field=field)
         seen_index.add(item["index"])
@@ -105,3 +104,16 @@ def parse_bundle(data: bytes) -> Bundle:
             field="/label_entry",
         )
     return bundle
+
+
+def _parse_item(item: dict[str, Any], field: str) -> Entry:
+    try:
+        raw = binascii.a2b_base64(item["envelope"])
+    except (binascii.Error, ValueError) as e:
+        raise InputError(f"{field}/envelope is not base64: {e}", code="bundle.invalid", field=field) from e
+    if base64.b64encode(raw).decode() != item["envelope"]:
+        raise InputError(f"{field}/envelope is not canonical padded base64", code="bundle.invalid", field=field)
+    try:
+        return parse_entry(raw)
+    except CarbonLedgerError as e:
+        raise InputError(f"{field}/envelope: {e.message}", code="bundle.bad_entry", field=field) from e

@@ -58,6 +58,7 @@ class VerifierCache:
     checkpoints: dict[bytes, tuple[Checkpoint, list[str], int | None]] = field(default_factory=dict)
     signatures: set[bytes] = field(default_factory=set)
     inclusions: set[tuple[bytes, int, int, bytes]] = field(default_factory=set)
+    entries: dict[str, Entry] = field(default_factory=dict)  # envelope base64 -> parsed entry
 
 
 def _h(*parts: bytes) -> bytes:
@@ -80,7 +81,7 @@ def verify_bundle(
     # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
     try:
         t = trust if isinstance(trust, Trust) else parse_trust(trust)
-        b = parse_bundle(bundle_bytes)
+        b = parse_bundle(bundle_bytes, cache.entries)
         body_origin = split_note(b.checkpoint)[0].split("\n", 1)[0]
         if not (b.origin == t.origin == body_origin):
             raise InputError(
