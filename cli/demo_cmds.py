@@ -35,7 +35,7 @@ from ledger.home import init_home, read_key_file, write_json_atomic, write_key_f
 from ledger.importer import import_labels
 from ledger.issuer import ChainBook, build_and_sign
 from ledger.log import Log, utc_now
-from ledger.reference_data import REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
+from ledger.reference_data import GWP_DATASET_ID, REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
 from ledger.runtime import open_log
 from mapping.profiles import get_profile
 from verifier.keys import SigningKey
@@ -255,9 +255,16 @@ class _Story:
             ref = {"id": "gd-hk-mutual", "version": 2, "terms_hash": terms_hash_of(self.log, "gd-hk-mutual", 2)}
             r = self.submit("agreement.accept", {"scheme": GD, "agreement": ref}, self.roots[GD])
             self.say(f"  Guangdong accepted v2: [green]in force[/] from index {r.index}")
-        one_way = _terms("gd-to-carbontrust-ar6")
         if ("gd-to-carbontrust-ar6", 1, "propose") not in states:
-            self.submit("agreement.propose", propose_fields(GD, one_way), self.roots[GD])
+            # The AR6 re-characterization reads its GWP values from the table this log published (step 2),
+            # pinned by entry id, so the converted value's trail names the signed registry entry.
+            one_way = _terms("gd-to-carbontrust-ar6")
+            gwp_entry = self.log.store.dataset_rows(GWP_DATASET_ID)[-1]
+            pin = {"dataset": GWP_DATASET_ID, "version": gwp_entry.version, "entry": gwp_entry.entry_id, "key": "*"}
+            one_way["datasets"] = [*one_way.get("datasets", []), pin]
+            r = self.submit("agreement.propose", propose_fields(GD, one_way), self.roots[GD])
+            self.say(f"  Guangdong proposed gd-to-carbontrust-ar6 v1 pinning {GWP_DATASET_ID} v{gwp_entry.version} "
+                     f"(entry {gwp_entry.entry_id[:12]}…) at index {r.index}")  # fmt: skip
         if ("gd-to-carbontrust-ar6", 1, "accept") not in states:
             h = terms_hash_of(self.log, "gd-to-carbontrust-ar6", 1)
             ref = {"id": "gd-to-carbontrust-ar6", "version": 1, "terms_hash": h}

@@ -18,7 +18,7 @@ from verifier.agreements import terms_hash
 from verifier.envelope import parse_entry
 from verifier.equivalence_offline import offline_verdict
 
-from .bundles import find_label
+from .bundles import find_label, pinned_dataset_payloads
 from .log import Log
 
 KNOWN_CONVERSIONS = frozenset(CONVERSIONS)
@@ -83,8 +83,18 @@ def equivalence(log: Log, label_id: str, target_scheme: str, at: date, scheme: s
         raise NotFoundError(f"no scheme {target_scheme!r} is registered in this log", code="scheme.unknown", field="to")
     row = find_label(log, label_id, scheme)
     body = parse_entry(bytes(log.store.entry(row.idx).envelope)).body
-    # The same function the offline verifier applies to a bundle: online and offline verdicts agree.
-    verdict = offline_verdict(body["label"], row.scheme, row.idx, body["signed_at"], target_scheme, at, log._agreements)
+    # The same function the offline verifier applies to a bundle: online and offline verdicts agree. The
+    # conversions read their registry data from the dataset entries the agreements pin (the bundle carries them).
+    verdict = offline_verdict(
+        body["label"],
+        row.scheme,
+        row.idx,
+        body["signed_at"],
+        target_scheme,
+        at,
+        log._agreements,
+        datasets=pinned_dataset_payloads(log, row.scheme, target_scheme),
+    )
     out = verdict.to_dict()
     out.update(
         {

@@ -53,6 +53,8 @@ def bundle_entries(log: Log, label: LabelRow, target_scheme: str | None = None) 
     if target_scheme is not None and target_scheme != scheme:
         for row in _agreement_entries(log, scheme, target_scheme):
             rows[row.idx] = row
+        for row in _pinned_dataset_entries(log, scheme, target_scheme):
+            rows[row.idx] = row
     return [r for _, r in sorted(rows.items()) if r is not None]
 
 
@@ -83,6 +85,49 @@ def _agreement_entries(log: Log, scheme: str, target: str) -> list[EntryRow]:
     }
     out = [log.store.entry(ev.index) for ev in log._agreements if ev.agreement_id in ids]
     out.extend(log.store.find_entries(["scheme.register", "scheme.rotate"], target))
+    return out
+
+
+def agreement_pins(log: Log, scheme: str, target: str) -> list[dict]:
+    """Every dataset pin (``{dataset, version, entry, key}``) of the agreement versions proposed between the two
+    schemes, in log order, without repeats: the registry entries their conversions may use."""
+    out: list[dict] = []
+    for ev in log._agreements:
+        if ev.kind == "propose" and ev.terms is not None and {scheme, target} <= set(ev.terms.parties):
+            for pin in ev.terms.datasets:
+                d = pin.to_dict()
+                if d not in out:
+                    out.append(d)
+    return out
+
+
+def pinned_dataset_payloads(log: Log, scheme: str, target: str) -> dict[str, dict]:
+    """Entry id → ``dataset.publish`` payload of every pinned entry the log holds (DESIGN §5: conversions take
+    factors only from cited or agreement-pinned entries). A pin naming no ``dataset.publish`` entry is left
+    out; the conversion using it then fails as ``mapping.dataset_unavailable``."""
+    out: dict[str, dict] = {}
+    for pin in agreement_pins(log, scheme, target):
+        envelope = log.store.envelope_by_id(pin["entry"])
+        if envelope is None or pin["entry"] in out:
+            continue
+        entry = parse_entry(envelope)
+        if entry.kind == "dataset.publish":
+            out[pin["entry"]] = entry.body
+    return out
+
+
+def _pinned_dataset_entries(log: Log, scheme: str, target: str) -> list[EntryRow]:
+    """The dataset.publish entries the agreements between the two schemes pin, and each publisher's
+    registration and rotations so the verifier can authenticate them (as for citations)."""
+    store, out, publishers = log.store, [], set()
+    for pin in agreement_pins(log, scheme, target):
+        row = store.entry_by_id(pin["entry"])
+        if row is None or row.kind != "dataset.publish":
+            continue
+        out.append(row)
+        publishers.add(parse_entry(bytes(row.envelope)).body["publisher"])
+    for publisher in sorted(publishers):
+        out.extend(store.find_entries(["scheme.register", "scheme.rotate"], publisher))
     return out
 
 

@@ -9,7 +9,7 @@ Registry names are stable (:data:`CONVERSIONS`).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, Inexact, localcontext
 from functools import partial
@@ -28,7 +28,17 @@ from .footprint import (
     Stage,
     Supply,
 )
-from .gwp import METHANE_FOSSIL, METHANE_UNSPLIT, check_set, factor_record, gas_ids, gwp_value
+from .gwp import (
+    METHANE_FOSSIL,
+    METHANE_UNSPLIT,
+    PACKAGE_SOURCE,
+    GwpTable,
+    check_set,
+    factor_record,
+    gas_ids,
+    gwp_table_from_dataset,
+    gwp_value,
+)
 from .orderings import BOUNDARIES, GWP_SETS, rank
 from .quantities import CONTEXT, arithmetic_note, fmt, parse_decimal, plain
 
@@ -69,17 +79,50 @@ def _need_masses(fp: Footprint) -> None:
 
 
 # ---- 1. GWP re-characterization -------------------------------------------------------------------
-def recharacterize_gwp(source: Source, to_set: str, *, from_set: str | None = None) -> Conversion:
+_TABLE_SOURCE_KEYS = ("dataset", "version", "entry")
+
+
+def _check_table_source(table_source: Any) -> dict[str, Any]:
+    if not isinstance(table_source, dict) or any(k not in table_source for k in _TABLE_SOURCE_KEYS):
+        raise MappingError(
+            "a GWP table from a dataset needs table_source {dataset, version, entry} naming the dataset entry",
+            code="mapping.factor_source_missing",
+            field="table_source",
+        )
+    return dict(table_source)
+
+
+def recharacterize_gwp(
+    source: Source,
+    to_set: str,
+    *,
+    from_set: str | None = None,
+    table: GwpTable | None = None,
+    table_source: dict[str, Any] | None = None,
+) -> Conversion:
     """Re-characterize with ``to_set`` from the label's per-gas masses: pcf' = pcf + Σ m·(GWP_to − GWP_from).
 
     Requires per-gas masses. With one declared IPCC set the stated total's residual is kept (exactly
     reversible); with several declared sets the total is recomputed from the masses (approximate).
     Methane of unknown origin (``CH4``), ``other_co2e`` remainders, gases outside the table and earlier
     electricity re-basing deltas make the result approximate.
+
+    ``table`` (gas -> set -> Decimal, e.g. :func:`mapping.gwp.gwp_table_from_dataset` of a signed
+    ``ipcc-gwp100`` entry) with ``table_source`` ``{dataset, version, entry}`` supplies the GWP values; the
+    step's ``source`` and each factor name that entry. Without it the package table (mapping/data/gwp.csv) is
+    used and the step's ``source`` says so.
     """
     prior = begin(source)
     fp = prior.footprint
     check_set(to_set, "to_set")
+    if table is not None:
+        table_source = _check_table_source(table_source)
+        if not isinstance(table, Mapping) or not table:
+            raise MappingError(
+                "table must be a non-empty gas -> set -> value mapping", code="mapping.bad_params", field="table"
+            )
+    elif table_source is not None:
+        raise MappingError("table_source without a table", code="mapping.bad_params", field="table_source")
     if from_set is not None and from_set not in fp.gwp_sets:
         raise MappingError(
             f"the label does not declare GWP set {from_set!r} (it declares {', '.join(fp.gwp_sets)})",
@@ -102,10 +145,10 @@ def recharacterize_gwp(source: Source, to_set: str, *, from_set: str | None = No
             field="/footprint/ipccCharacterizationFactors",
         )
     reasons: list[str] = []
-    factors: list[dict[str, str]] = []
+    factors: list[dict[str, Any]] = []
     lines: list[str] = []
     rule = fp.biogenic_rule
-    known = set(gas_ids())
+    known = set(gas_ids()) if table is None else set(table)
     other = Decimal(0)
     unsplit = Decimal(0)
     with localcontext(CONTEXT):
@@ -121,10 +164,10 @@ def recharacterize_gwp(source: Source, to_set: str, *, from_set: str | None = No
                         "its contribution is carried unchanged"
                     )
                     continue
-                g_new = gwp_value(gas, to_set, biogenic_method=rule)
+                g_new = gwp_value(gas, to_set, biogenic_method=rule, table=table)
                 new_gas_total += mass * g_new
                 if old is not None:
-                    g_old = gwp_value(gas, old, biogenic_method=rule)
+                    g_old = gwp_value(gas, old, biogenic_method=rule, table=table)
                     delta += mass * (g_new - g_old)
                     lines.append(
                         f"{stage_name} {gas}: {plain(mass)} kg × ({g_new} − {g_old}) = {plain(mass * (g_new - g_old))}"
@@ -136,8 +179,12 @@ def recharacterize_gwp(source: Source, to_set: str, *, from_set: str | None = No
                 if gas not in gases_seen:
                     gases_seen.add(gas)
                     if old is not None:
-                        factors.append(factor_record(gas, old, biogenic_method=rule))
-                    factors.append(factor_record(gas, to_set, biogenic_method=rule))
+                        factors.append(
+                            factor_record(gas, old, biogenic_method=rule, table=table, table_source=table_source)
+                        )
+                    factors.append(
+                        factor_record(gas, to_set, biogenic_method=rule, table=table, table_source=table_source)
+                    )
         if old is not None:
             new_excl = fp.pcf_excluding + delta
             lines.append(f"pcf' = {plain(fp.pcf_excluding)} + {plain(delta)} = {plain(new_excl)}")
@@ -154,11 +201,17 @@ def recharacterize_gwp(source: Source, to_set: str, *, from_set: str | None = No
                 "re-characterization of gases) is not carried over"
             )
         new_incl = new_excl + (fp.pcf_including - fp.pcf_excluding)
-    if unsplit and gwp_value(METHANE_FOSSIL, to_set) != gwp_value(METHANE_UNSPLIT, to_set):
-        reasons.append(
-            f"methane of unknown origin ({plain(unsplit)} kg): the table's origin-free {to_set} value "
-            f"{gwp_value(METHANE_UNSPLIT, to_set)} was used (origin assumed)"
-        )
+    if unsplit:
+        unsplit_value = gwp_value(METHANE_UNSPLIT, to_set, table=table)
+        try:
+            fossil_value: Decimal | None = gwp_value(METHANE_FOSSIL, to_set, table=table)
+        except MappingError:  # a dataset table without the origin split
+            fossil_value = None
+        if fossil_value != unsplit_value:
+            reasons.append(
+                f"methane of unknown origin ({plain(unsplit)} kg): the table's origin-free {to_set} value "
+                f"{unsplit_value} was used (origin assumed)"
+            )
     if other:
         reasons.append(
             f"an other_co2e remainder of {plain(other)} kgCO2e (gases not listed) cannot be "
@@ -182,6 +235,8 @@ def recharacterize_gwp(source: Source, to_set: str, *, from_set: str | None = No
         },
         factors=factors,
         steps=lines,
+        source=PACKAGE_SOURCE if table_source is None else table_source,
+        datasets=[] if table_source is None else [table_source],
     )
     return extend(prior, after, step, reasons)
 
@@ -464,6 +519,17 @@ def _as_factor(value: Any, field: str) -> Factor:
     return Factor.parse(value, field, require_source=True)
 
 
+def _dataset_refs(sources: list[Any]) -> list[dict[str, Any]]:
+    """The distinct dataset entries (``{dataset, version, entry, key}``) among factor sources, in order."""
+    out: list[dict[str, Any]] = []
+    for src in sources:
+        if isinstance(src, dict) and "entry" in src:
+            ref = {k: src[k] for k in ("dataset", "version", "entry", "key") if k in src}
+            if ref not in out:
+                out.append(ref)
+    return out
+
+
 def rebase_electricity(
     source: Source,
     new_factor: dict[str, Any] | Factor,
@@ -475,13 +541,19 @@ def rebase_electricity(
     """Swap the electricity factor: pcf' = pcf − Σ kWh·EF_old + Σ kWh·EF_new (schemes.md §3, §4.2 example 4).
 
     ``new_factor`` (and ``old_factor``, when given to pick the supplies citing it) are factor objects with
-    value, unit, kind, year, geography and a ``source`` reference dict; the trail repeats both. Factors of
-    different kinds (combustion vs life cycle, CO2 vs CO2e) are refused (``mapping.factor_kind_mismatch``)
-    unless ``allow_mixed_kinds`` is True, which makes the result approximate.
+    value, unit, kind, year, geography and a ``source`` reference dict; the trail repeats both, and the
+    step's ``source`` and ``datasets`` name the dataset entries (``{dataset, version, entry, key}``) used.
+    Factors of different kinds (combustion vs life cycle, CO2 vs CO2e) are refused
+    (``mapping.factor_kind_mismatch``) unless ``allow_mixed_kinds`` is True — an agreement allowing it —
+    which makes the result approximate.
     """
     prior = begin(source)
     fp = prior.footprint
     new = _as_factor(new_factor, "new_factor")
+    if not isinstance(allow_mixed_kinds, bool):
+        raise MappingError(
+            "allow_mixed_kinds must be true or false", code="mapping.bad_params", field="allow_mixed_kinds"
+        )
     if basis is None:
         basis = _BASIS_OF_KIND.get(new.kind, "location")
     if basis not in ELECTRICITY_BASES:
@@ -563,6 +635,8 @@ def rebase_electricity(
         factors=factors,
         steps=lines,
         notes=notes,
+        source=new.source,
+        datasets=_dataset_refs([new.source, *(f["source"] for f in factors if f["role"] == "old")]),
     )
     return extend(prior, after, step, reasons)
 
@@ -690,6 +764,7 @@ __all__ = [
     "cap_validity",
     "convert_to_profile",
     "extend_boundary",
+    "gwp_table_from_dataset",
     "rebase_electricity",
     "recharacterize_gwp",
     "rescale_declared_unit",

@@ -526,19 +526,7 @@ def _citations(report: Report, b: Bundle, t: Trust, included: frozenset[int], ca
     timelines: dict[str, _Timeline] = {}
 
     def problem_of(e: BundleEntry) -> str | None:
-        if e.index not in included:
-            return f"{e.entry.kind} at index {e.index} is not included in the checkpoint's tree (step 5)"
-        publisher = e.entry.body["publisher"]
-        tl = timelines.get(publisher)
-        if tl is None:
-            tl = timelines[publisher] = _root_timeline(b, t, publisher, cache)
-        if tl.problem is not None:
-            return f"publisher {publisher}: {_why(tl)}"
-        assert tl.registration is not None
-        if tl.registration.entry.body["scheme"].get("role") != "data-publisher":
-            return f"{publisher} is not registered as a data publisher"
-        why = _root_signed(e, tl, cache)
-        return None if why is None else f"{e.entry.kind} at index {e.index}: {why}"
+        return _publisher_entry_problem(e, b, t, included, timelines, cache)
 
     publishes = {e.entry.entry_id: e for e in b.entries if e.entry.kind == "dataset.publish"}
     retires = [e for e in b.entries if e.entry.kind == "dataset.retire"]
@@ -619,6 +607,51 @@ def _step8_add_citation_summary(report: Report) -> None:
 
 
 # ---- step 10 ----------------------------------------------------------------------------------
+def _publisher_entry_problem(
+    e: BundleEntry,
+    b: Bundle,
+    t: Trust,
+    included: frozenset[int],
+    timelines: dict[str, _Timeline],
+    cache: VerifierCache,
+) -> str | None:
+    """Why a dataset entry of the bundle cannot be trusted, or None: it must be included (step 5) and signed by
+    its publisher's root key in force at its index, on a chain leading to a root the trust file names, the
+    publisher registered as a data publisher (``timelines`` caches each publisher's root chain)."""
+    if e.index not in included:
+        return f"{e.entry.kind} at index {e.index} is not included in the checkpoint's tree (step 5)"
+    publisher = e.entry.body["publisher"]
+    tl = timelines.get(publisher)
+    if tl is None:
+        tl = timelines[publisher] = _root_timeline(b, t, publisher, cache)
+    if tl.problem is not None:
+        return f"publisher {publisher}: {_why(tl)}"
+    assert tl.registration is not None
+    if tl.registration.entry.body["scheme"].get("role") != "data-publisher":
+        return f"{publisher} is not registered as a data publisher"
+    why = _root_signed(e, tl, cache)
+    return None if why is None else f"{e.entry.kind} at index {e.index}: {why}"
+
+
+def _authentic_datasets(
+    b: Bundle, t: Trust, included: frozenset[int], cache: VerifierCache
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """(entry id → payload of each authenticated ``dataset.publish`` the bundle holds, entry id → why another
+    is left out), authenticated as for citations (:func:`_publisher_entry_problem`)."""
+    timelines: dict[str, _Timeline] = {}
+    good: dict[str, dict[str, Any]] = {}
+    problems: dict[str, str] = {}
+    for e in b.entries:
+        if e.entry.kind != "dataset.publish":
+            continue
+        problem = _publisher_entry_problem(e, b, t, included, timelines, cache)
+        if problem is None:
+            good[e.entry.entry_id] = e.entry.body
+        else:
+            problems[e.entry.entry_id] = f"dataset.publish at index {e.index} left out: {problem}"
+    return good, problems
+
+
 def _step10_equivalence(
     report: Report,
     b: Bundle,
@@ -677,9 +710,13 @@ def _step10_equivalence(
         )
     history = history_of(authentic)
     excluded.extend(history.excluded)
+    # The dataset entries the agreements pin reach the conversions only when authenticated like a citation's.
+    datasets, problems = _authentic_datasets(b, t, included, cache)
+    pinned = {pin.entry for ev in history.events if ev.terms is not None for pin in ev.terms.datasets}
+    excluded.extend(f"{why} (a dataset entry an agreement pins)" for entry, why in problems.items() if entry in pinned)
     try:
         verdict = offline_verdict(
-            label, scheme, b.label.index, b.label.entry.signed_at, target, at, history.events
+            label, scheme, b.label.index, b.label.entry.signed_at, target, at, history.events, datasets=datasets
         ).to_dict()
     except CarbonLedgerError as e:
         verdict = {
