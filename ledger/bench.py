@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from verifier.envelope import ZERO_ENTRY_ID, parse_entry
+from verifier.envelope import ZERO_ENTRY_ID, envelope_bytes, parse_entry
 from verifier.keys import SigningKey
 from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
 
@@ -215,6 +215,14 @@ def bench_ingest(
     }
 
 
+_NO_SIG = bytes(64)
+
+
+def _synthetic_leaf(i: int) -> bytes:
+    """The envelope bytes the store rebuilds for synthetic entry ``i`` (not a valid entry: proofs only)."""
+    return envelope_bytes(b"bench-leaf-%d" % i, "0" * 64, _NO_SIG)
+
+
 def build_synthetic_store(store: Store, size: int, chunk: int = 20000) -> bytes:
     """Fill an empty store with ``size`` small leaves and their Merkle nodes; return the root."""
     edge: list[_Node] = []
@@ -227,8 +235,8 @@ def build_synthetic_store(store: Store, size: int, chunk: int = 20000) -> bytes:
             entries, nodes = [], []
             for i in range(start, min(size, start + chunk)):
                 data = b"bench-leaf-%d" % i
-                entries.append((i, f"{i:064x}", "bench", zero, i, None, None, now_ms, data))
-                for nd in _append_leaf(edge, i, leaf_hash(data)):
+                entries.append((i, f"{i:064x}", "bench", zero, i, None, None, now_ms, data, _NO_SIG))
+                for nd in _append_leaf(edge, i, leaf_hash(_synthetic_leaf(i))):
                     nodes.append((node_id(nd.level, nd.index), nd.hash))
             store.insert_tuples(conn, EntryRow, ENTRY_COLUMNS, entries)
             store.insert_tuples(conn, NodeRow, ("id", "hash"), nodes)
@@ -266,7 +274,7 @@ def bench_proofs(size: int, samples: int = 1000, db: Path | None = None, seed: i
             cproof = log.consistency_proof(size1, size)
             cons.append(time.perf_counter() - t)
             if k % 50 == 0:  # spot-check correctness with the verifier
-                verify_inclusion(leaf_hash(b"bench-leaf-%d" % index), index, size, proof, root)
+                verify_inclusion(leaf_hash(_synthetic_leaf(index)), index, size, proof, root)
                 verify_consistency(size1, size, cproof, log.root(size1), root)
         store.close()
     return {

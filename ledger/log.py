@@ -672,7 +672,7 @@ def _fold(edge: list[_Node]) -> bytes:
     return h
 
 
-ENTRY_COLUMNS = ("idx", "entry_id", "kind", "signer", "seq", "scheme", "subject", "integrated_ms", "envelope")
+ENTRY_COLUMNS = ("idx", "entry_id", "kind", "signer", "seq", "scheme", "subject", "integrated_ms", "payload", "sig")
 
 
 def _entry_row(entry: Entry, index: int, now_ms: int) -> tuple[Any, ...]:
@@ -699,7 +699,18 @@ def _entry_row(entry: Entry, index: int, now_ms: int) -> tuple[Any, ...]:
     else:
         scheme = body.get("scheme")
         subject = body.get("label_id") or body.get("key_id")
-    return (index, entry.entry_id, kind, entry.signer, entry.seq, scheme, subject, now_ms, entry.envelope)
+    return (
+        index,
+        entry.entry_id,
+        kind,
+        entry.signer,
+        entry.seq,
+        scheme,
+        subject,
+        now_ms,
+        entry.payload,
+        entry.signature,
+    )
 
 
 def _agreement_event(row: AgreementEventRow, envelope: bytes) -> AgreementEvent:

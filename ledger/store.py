@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from mapping.errors import ConfigError
+from verifier.envelope import envelope_bytes
 
 from .tables import (
     NODE_LEVEL_SHIFT,
@@ -187,8 +188,10 @@ class Store:
 
     def envelope_by_id(self, entry_id: str, conn: Connection | None = None) -> bytes | None:
         with _maybe(self, conn) as c:
-            row = c.execute(select(EntryRow.envelope).where(EntryRow.entry_id == entry_id)).first()
-        return None if row is None else bytes(row[0])
+            row = c.execute(
+                select(EntryRow.payload, EntryRow.signer, EntryRow.sig).where(EntryRow.entry_id == entry_id)
+            ).first()
+        return None if row is None else envelope_bytes(bytes(row[0]), row[1], bytes(row[2]))
 
     @staticmethod
     def retire_dataset(conn: Connection, dataset_id: str, version: int, index: int, by_entry: str) -> None:
@@ -202,13 +205,16 @@ class Store:
         """Every agreement entry in log order, with its envelope."""
         cols = list(AgreementEventRow.__table__.columns)  # type: ignore[attr-defined]
         q = (
-            select(*cols, EntryRow.envelope.label("envelope"))  # type: ignore[attr-defined]
+            select(*cols, EntryRow.payload, EntryRow.signer.label("entry_signer"), EntryRow.sig)  # type: ignore
             .join(EntryRow, EntryRow.idx == AgreementEventRow.idx)
             .order_by(AgreementEventRow.idx)
         )
         with _maybe(self, conn) as c:
             return [
-                (AgreementEventRow.model_validate({col.name: r._mapping[col.name] for col in cols}), bytes(r.envelope))
+                (
+                    AgreementEventRow.model_validate({col.name: r._mapping[col.name] for col in cols}),
+                    envelope_bytes(bytes(r.payload), r.entry_signer, bytes(r.sig)),
+                )
                 for r in c.execute(q)
             ]
 

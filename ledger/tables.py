@@ -6,8 +6,14 @@ stored as raw bytes; ids as lower-case hex.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from verifier.envelope import envelope_bytes
+
+# A 64-bit integer key that SQLite stores as the table's rowid ("INTEGER PRIMARY KEY"): no second B-tree
+# for the key, and appends in key order land at the end of the table. BIGINT elsewhere.
+ROWID_BIGINT = BigInteger().with_variant(Integer(), "sqlite")
 
 NODE_LEVEL_SHIFT = 48  # node id = level << 48 | index: one integer key per perfect subtree
 
@@ -19,7 +25,7 @@ class EntryRow(SQLModel, table=True):
         Index("ix_entries_scheme_kind_subject", "scheme", "kind", "subject"),
     )
 
-    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    idx: int = Field(sa_column=Column(ROWID_BIGINT, primary_key=True, autoincrement=False))
     entry_id: str = Field(max_length=64, unique=True)
     kind: str = Field(max_length=32)
     signer: str = Field(max_length=64)
@@ -29,7 +35,14 @@ class EntryRow(SQLModel, table=True):
         default=None, max_length=128, description="label id (label kinds), the key id a key entry is about, dataset id"
     )
     integrated_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
-    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sig: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+    # An envelope has one valid form, so the payload and signature are kept and the exact envelope bytes
+    # (the Merkle leaf) rebuilt on read: a third fewer bytes to write and sync per entry.
+    @property
+    def envelope(self) -> bytes:
+        return envelope_bytes(bytes(self.payload), self.signer, bytes(self.sig))
 
 
 class NodeRow(SQLModel, table=True):
@@ -37,14 +50,14 @@ class NodeRow(SQLModel, table=True):
 
     __tablename__ = "nodes"
 
-    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    id: int = Field(sa_column=Column(ROWID_BIGINT, primary_key=True, autoincrement=False))
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class CheckpointRow(SQLModel, table=True):
     __tablename__ = "checkpoints"
 
-    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    size: int = Field(sa_column=Column(ROWID_BIGINT, primary_key=True, autoincrement=False))
     root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: str
     timestamp_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -78,15 +91,11 @@ class KeyRow(SQLModel, table=True):
 
 class LabelRow(SQLModel, table=True):
     __tablename__ = "labels"
-    # label_id alone: admission looks labels up by id before it knows which scheme holds them
-    __table_args__ = (
-        Index("ix_labels_label_id", "label_id"),
-        Index("ix_labels_model", "model"),
-        Index("ix_labels_gtin", "gtin"),
-    )
+    __table_args__ = (Index("ix_labels_model", "model"), Index("ix_labels_gtin", "gtin"))
 
-    scheme: str = Field(primary_key=True, max_length=64)
+    # label_id first: the primary key's index also serves admission's lookups by label id alone
     label_id: str = Field(primary_key=True, max_length=128)
+    scheme: str = Field(primary_key=True, max_length=64)
     entry_id: str = Field(max_length=64, unique=True)
     idx: int = Field(sa_column=Column(BigInteger, nullable=False))
     signer: str = Field(max_length=64)
@@ -121,7 +130,7 @@ class AgreementEventRow(SQLModel, table=True):
 
     __tablename__ = "agreement_events"
 
-    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    idx: int = Field(sa_column=Column(ROWID_BIGINT, primary_key=True, autoincrement=False))
     entry_id: str = Field(max_length=64, unique=True)
     agreement_id: str = Field(max_length=128, index=True)
     version: int = Field(sa_column=Column(BigInteger, nullable=False))

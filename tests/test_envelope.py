@@ -164,3 +164,16 @@ def test_oversized_entry_is_refused_before_parsing(signer: Signer) -> None:
 def test_sign_entry_refuses_a_body_for_another_signer(signer: Signer) -> None:
     with pytest.raises(InputError):
         sign_entry({"kind": "label.issue", "signer": "ab" * 32}, signer.key)
+
+
+def test_envelope_rebuilt_from_payload_and_signature_is_byte_identical() -> None:
+    """The store keeps payload and signature; the one valid form makes the rebuilt envelope the same leaf."""
+    from verifier.envelope import envelope_bytes, parse_entry
+
+    from .helpers import Signer, label_for
+
+    signer = Signer()
+    for i in range(5):
+        env = signer.issue(label_for("gd-carbon-label", f"GD-R-{i}"))
+        entry = parse_entry(env)
+        assert envelope_bytes(entry.payload, entry.signer, entry.signature) == env

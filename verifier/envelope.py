@@ -175,6 +175,23 @@ def parse_entry(envelope: bytes) -> Entry:
     return Entry(envelope=envelope, payload=payload, body=body, signature=signature, entry_id=entry_id(payload))
 
 
+def envelope_bytes(payload: bytes, keyid: str, signature: bytes) -> bytes:
+    """The one valid envelope of (payload, keyid, signature): an envelope has one form, so a store may keep
+    the payload and signature and rebuild the exact bytes (the Merkle leaf) when asked."""
+    sig = binascii.b2a_base64(signature, newline=False)
+    return b"".join(
+        (
+            _PREFIX,
+            binascii.b2a_base64(payload, newline=False),
+            b'","payloadType":"application/vnd.carbonledger.entry+json","signatures":[{"keyid":"',
+            keyid.encode("ascii"),
+            b'","sig":"',
+            sig,
+            b'"}]}',
+        )
+    )
+
+
 def claimed_signer(envelope: bytes) -> str | None:
     """The key id an envelope in the one valid form names, read without parsing; None for any other shape."""
     if len(envelope) < len(_PREFIX) + _SUFFIX_LEN or not envelope.startswith(_PREFIX):
