@@ -66,10 +66,8 @@ def _citation_entries(log: Log, label: dict) -> list[EntryRow]:
         versions = store.dataset_rows(dataset_id)
         for v in versions:
             out.append(store.entry(v.idx))
-            if v.retire_entry is not None:
-                retire = store.entry_by_id(v.retire_entry)
-                if retire is not None:
-                    out.append(retire)
+            if v.retired_index is not None:
+                out.append(store.entry(v.retired_index))
         for publisher in {v.publisher for v in versions}:
             out.extend(store.find_entries(["scheme.register", "scheme.rotate"], publisher))
     return out
@@ -107,7 +105,7 @@ def pinned_dataset_payloads(log: Log, scheme: str, target: str) -> dict[str, dic
     out; the conversion using it then fails as ``mapping.dataset_unavailable``."""
     out: dict[str, dict] = {}
     for pin in agreement_pins(log, scheme, target):
-        envelope = log.store.envelope_by_id(pin["entry"])
+        envelope = log.store.dataset_envelope_by_id(pin["entry"])
         if envelope is None or pin["entry"] in out:
             continue
         entry = parse_entry(envelope)
@@ -121,7 +119,7 @@ def _pinned_dataset_entries(log: Log, scheme: str, target: str) -> list[EntryRow
     registration and rotations so the verifier can authenticate them (as for citations)."""
     store, out, publishers = log.store, [], set()
     for pin in agreement_pins(log, scheme, target):
-        row = store.entry_by_id(pin["entry"])
+        row = store.dataset_entry_by_id(pin["entry"])
         if row is None or row.kind != "dataset.publish":
             continue
         out.append(row)

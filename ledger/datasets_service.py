@@ -94,11 +94,11 @@ def dataset_list(log: Log, publisher: str | None = None) -> list[dict[str, Any]]
     return out
 
 
-def _payload(log: Log, entry_id: str) -> dict[str, Any]:
-    envelope = log.store.envelope_by_id(entry_id)
-    if envelope is None:  # the row and its entry are written in one transaction
-        raise NotFoundError(f"entry {entry_id} is not in the log", code="dataset.unknown")
-    return parse_entry(envelope).body
+def _payload(log: Log, index: int | None) -> dict[str, Any]:
+    row = None if index is None else log.store.entry(index)
+    if row is None:  # the dataset row and its entries are written in one transaction
+        raise NotFoundError(f"no entry at index {index} in the log", code="dataset.unknown")
+    return parse_entry(row.envelope).body
 
 
 def _value(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def dataset_show(log: Log, dataset_id: str, version: int | None = None) -> dict[
             field="version",
         )
     retired = [r.version for r in rows if r.status == "retired"]
-    body = _payload(log, row.entry_id)
+    body = _payload(log, row.idx)
     dataset = body["dataset"]
     out = _summary(row, statuses[version])
     out["title"] = dataset.get("title", row.title)
@@ -147,7 +147,7 @@ def dataset_show(log: Log, dataset_id: str, version: int | None = None) -> dict[
             out[member] = dataset[member]
     out["retired"] = None
     if row.status == "retired" and row.retire_entry:
-        reason = _payload(log, row.retire_entry).get("reason")
+        reason = _payload(log, row.retired_index).get("reason")
         out["retired"] = {"index": row.retired_index, "entry_id": row.retire_entry, "reason": reason}
     if dataset.get("values") is not None:
         out["values"] = [_value(item) for item in dataset["values"]]

@@ -171,7 +171,7 @@ class _BatchView:
         row = self._log.store.dataset_by_entry(entry_id, self._conn)
         if row is None:
             return None
-        envelope = self._log.store.envelope_by_id(entry_id, self._conn)
+        envelope = self._log.store.dataset_envelope_by_id(entry_id, self._conn)
         assert envelope is not None
         payload = parse_entry(envelope).body
         self.dataset_payloads[entry_id] = (_dataset_record(row), payload)

@@ -126,9 +126,12 @@ class Store:
             row = c.execute(select(EntryRow).where(EntryRow.idx == index)).first()
         return None if row is None else EntryRow.model_validate(row._mapping)
 
-    def entry_by_id(self, entry_id: str) -> EntryRow | None:
-        with self.read() as c:
-            row = c.execute(select(EntryRow).where(EntryRow.entry_id == entry_id)).first()
+    def dataset_entry_by_id(self, entry_id: str, conn: Connection | None = None) -> EntryRow | None:
+        """The dataset.publish entry with this entry id (entries are keyed by index and by (signer, seq); an
+        entry id is found through the table of the records that are looked up by it)."""
+        q = select(EntryRow).join(DatasetRow, DatasetRow.idx == EntryRow.idx).where(DatasetRow.entry_id == entry_id)
+        with _maybe(self, conn) as c:
+            row = c.execute(q).first()
         return None if row is None else EntryRow.model_validate(row._mapping)
 
     def entries(self, start: int, end: int) -> list[EntryRow]:
@@ -186,12 +189,9 @@ class Store:
             row = c.execute(select(DatasetRow).where(DatasetRow.entry_id == entry_id)).first()
         return None if row is None else DatasetRow.model_validate(row._mapping)
 
-    def envelope_by_id(self, entry_id: str, conn: Connection | None = None) -> bytes | None:
-        with _maybe(self, conn) as c:
-            row = c.execute(
-                select(EntryRow.payload, EntryRow.signer, EntryRow.sig).where(EntryRow.entry_id == entry_id)
-            ).first()
-        return None if row is None else envelope_bytes(bytes(row[0]), row[1], bytes(row[2]))
+    def dataset_envelope_by_id(self, entry_id: str, conn: Connection | None = None) -> bytes | None:
+        row = self.dataset_entry_by_id(entry_id, conn)
+        return None if row is None else row.envelope
 
     @staticmethod
     def retire_dataset(conn: Connection, dataset_id: str, version: int, index: int, by_entry: str) -> None:

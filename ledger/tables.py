@@ -26,7 +26,9 @@ class EntryRow(SQLModel, table=True):
     )
 
     idx: int = Field(sa_column=Column(ROWID_BIGINT, primary_key=True, autoincrement=False))
-    entry_id: str = Field(max_length=64, unique=True)
+    # Not unique-indexed: the same entry id means the same payload, hence the same (signer, seq), which is
+    # unique; a random-keyed index here would cost every append a random B-tree insert.
+    entry_id: str = Field(max_length=64)
     kind: str = Field(max_length=32)
     signer: str = Field(max_length=64)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False))
