@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from mapping.errors import NotFoundError
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from mapping.errors import CarbonLedgerError, NotFoundError
 from verifier.bundle import encode_bundle
 from verifier.envelope import parse_entry
 from verifier.trust import Trust
@@ -10,6 +13,9 @@ from verifier.trust import Trust
 from .log import Log
 from .state import ROOT
 from .tables import EntryRow, LabelRow
+
+if TYPE_CHECKING:
+    from verifier.report import Report
 
 LABEL_STATUS_KINDS = ("label.revoke", "label.supersede")
 
@@ -158,3 +164,23 @@ def export_trust(
         scheme_roots=roots,
         buyer_scheme=buyer_scheme,
     )
+
+
+def verify_upload(log: Log, bundle: bytes, trust: bytes | None, to: str | None, at: date) -> Report:
+    """Verify an uploaded bundle in the request (API and upload page): against the uploaded trust file, or
+    else this log's own keys; malformed input of any kind is a step-1 failure, never an exception."""
+    from verifier.report import FAILED, Report
+    from verifier.verify import verify_bundle
+
+    try:
+        return verify_bundle(
+            bundle,
+            trust if trust is not None else export_trust(log, buyer_scheme=to),
+            at=at,
+            now=datetime.now(UTC),
+            target_scheme=to,
+        )
+    except (CarbonLedgerError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
+        report = Report()
+        report.set(1, FAILED, f"unusable input [{type(e).__name__}]: {e}")
+        return report

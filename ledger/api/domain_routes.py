@@ -25,11 +25,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
-from mapping.errors import CarbonLedgerError, InputError, MappingError, NotFoundError
-from verifier.report import FAILED, Report
+from mapping.errors import InputError, MappingError, NotFoundError
 
 from .. import agreements_service as agreements
-from ..bundles import export_trust, find_label
+from ..bundles import find_label, verify_upload
 from ..log import Log
 from ..tables import LabelRow
 from .app import read_limited
@@ -122,22 +121,6 @@ def _label_detail(log: Log, row: LabelRow) -> dict[str, Any]:
 
 
 # ---- verification ---------------------------------------------------------------------------------------------
-def _verify(bundle: bytes, trust: bytes | None, log: Log, to: str | None, at: date) -> Report:
-    """The verifier's report; malformed input of any kind is a step-1 failure, never an exception."""
-    from verifier.verify import verify_bundle
-
-    try:
-        return verify_bundle(
-            bundle,
-            trust if trust is not None else export_trust(log, buyer_scheme=to),
-            at=at,
-            now=datetime.now(UTC),
-            target_scheme=to,
-        )
-    except (CarbonLedgerError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
-        report = Report()
-        report.set(1, FAILED, f"unusable input [{type(e).__name__}]: {e}")
-        return report
 
 
 def _content_type(request: Request) -> str:
@@ -332,7 +315,7 @@ def domain_router() -> APIRouter:
         log = _log(request)
         bundle, trust, to, at_text = await _verify_inputs(request)
         at = parse_day(at_text, "at") or datetime.now(UTC).date()
-        report = await run_in_threadpool(_verify, bundle, trust, log, (to or "").strip() or None, at)
+        report = await run_in_threadpool(verify_upload, log, bundle, trust, (to or "").strip() or None, at)
         out = report.to_dict()
         out["at"] = at.isoformat()
         out["trust_source"] = "uploaded" if trust is not None else "log"

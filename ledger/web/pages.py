@@ -21,11 +21,12 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
-from mapping.errors import CarbonLedgerError, NotFoundError
-from verifier.report import FAILED, Report
+from mapping.errors import CarbonLedgerError, InputError, NotFoundError
+from verifier.report import Report
 
 from .. import agreements_service
-from ..bundles import build_bundle, export_trust, find_label
+from ..api.app import read_limited
+from ..bundles import build_bundle, find_label, verify_upload
 from ..log import Log
 from ..tables import LabelRow
 from . import queries
@@ -237,7 +238,7 @@ def build_router(log: Log) -> APIRouter:
             at = datetime.now(UTC).date()
         record = queries.entry_payload(log.entry(row.idx).envelope)["label"]
         bundle = build_bundle(log, row.label_id, row.scheme, to)
-        report = _verify(bundle, None, log, to, at)
+        report = verify_upload(log, bundle, None, to, at)
         equivalence = equivalence_of(report, to)
         if to is not None:
             try:
@@ -349,7 +350,7 @@ def build_router(log: Log) -> APIRouter:
             at = None
         if errors or at is None:
             return verify_form(request, 413 if too_large else 400, errors=errors, **context)
-        report = await run_in_threadpool(_verify, bundle, trust or None, log, to, at)
+        report = await run_in_threadpool(verify_upload, log, bundle, trust or None, to, at)
         return verify_form(
             request,
             report=report.to_dict(),
@@ -445,35 +446,12 @@ def _label_view(record: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-def _verify(bundle: bytes, trust: bytes | None, log: Log, to: str | None, at: date) -> Report:
-    """The verifier's report; malformed input of any kind becomes a step-1 failure, never an exception."""
-    from verifier.verify import verify_bundle
-
-    try:
-        return verify_bundle(
-            bundle,
-            trust if trust is not None else export_trust(log, buyer_scheme=to),
-            at=at,
-            now=datetime.now(UTC),
-            target_scheme=to,
-        )
-    except (CarbonLedgerError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
-        report = Report()
-        report.set(1, FAILED, f"unusable input [{type(e).__name__}]: {e}")
-        return report
-
-
 async def _read_limited(request: Request, limit: int) -> bytes | None:
     """The request body, or None as soon as it is known to exceed ``limit`` (never buffering more)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    try:
+        return await read_limited(request, limit)
+    except InputError:
         return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 async def _file_bytes(value: Any) -> bytes:
