@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -87,3 +90,28 @@ def label_for(scheme_id: str, label_id: str) -> dict[str, Any]:
     label["scheme"] = scheme_id
     label["label_id"] = label_id
     return label
+
+
+class Cli:
+    """The `carbonledger` command as a user runs it: a real process with its own home, no colour."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.env = {**os.environ, "CARBONLEDGER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
+        self.env.pop("CARBONLEDGER_DATABASE_URL", None)
+
+    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        cp = subprocess.run(
+            [sys.executable, "-c", "from cli.main import main; main()", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).parent.parent,
+        )
+        if ok:
+            assert cp.returncode == 0, f"{args}: rc {cp.returncode}\n{cp.stdout}\n{cp.stderr}"
+        return cp
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "--json").stdout)

@@ -8,41 +8,17 @@ export, verify with each exit code it can reach here), bulk import, QR codes, an
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from verifier.merkle import verify_consistency, verify_inclusion
 from verifier.note import parse_checkpoint, split_note
 
+from .helpers import Cli
+
 DATA = Path(__file__).parent / "data"
 GD = "gd-carbon-label"
-
-
-class Cli:
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.env = {**os.environ, "CARBONLEDGER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
-        self.env.pop("CARBONLEDGER_DATABASE_URL", None)
-
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        cp = subprocess.run(
-            [sys.executable, "-c", "from cli.main import main; main()", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if ok:
-            assert cp.returncode == 0, f"{args}: rc {cp.returncode}\n{cp.stdout}\n{cp.stderr}"
-        return cp
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.run(*args, "--json").stdout)
 
 
 @pytest.fixture(scope="module")

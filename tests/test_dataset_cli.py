@@ -9,13 +9,11 @@ too large for one entry is refused with a clear hint, --dry-run signs nothing, a
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from .helpers import Cli as BaseCli
 
 ROOT = Path(__file__).parent.parent
 SHIPPED = ROOT / "ledger" / "data" / "datasets" / "cn-electricity-footprint.json"
@@ -31,27 +29,7 @@ def _row(key: str, value: str, year: int = 2023, source: str = "Test publication
     return f'{key},{value},kgCO2e/kWh,lifecycle-co2e,{year},CN-GD,"{source}",confirmed,lifecycle,CO2e,location,true,AR5'
 
 
-class Cli:
-    def __init__(self, home: Path) -> None:
-        self.env = {**os.environ, "CARBONLEDGER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
-        self.env.pop("CARBONLEDGER_DATABASE_URL", None)
-
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        cp = subprocess.run(
-            [sys.executable, "-c", "from cli.main import main; main()", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=ROOT,
-        )
-        if ok:
-            assert cp.returncode == 0, f"{args}: rc {cp.returncode}\n{cp.stdout}\n{cp.stderr}"
-        return cp
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.run(*args, "--json").stdout)
-
+class Cli(BaseCli):
     def size(self) -> int:
         return self.json("log", "checkpoint")["tree_size"]
 
