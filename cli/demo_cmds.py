@@ -18,7 +18,6 @@ recognition rules are not public yet (shared/domain/schemes.md).
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import date
 from importlib import resources
@@ -38,6 +37,7 @@ from ledger.log import Log, utc_now
 from ledger.reference_data import GWP_DATASET_ID, REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
 from ledger.runtime import open_log
 from mapping.profiles import get_profile
+from verifier.envelope import public_key_to_b64
 from verifier.keys import SigningKey
 from verifier.verify import verify_bundle
 
@@ -74,7 +74,7 @@ def _key(home: Path, name: str) -> SigningKey:
 
 
 def _b64(key: SigningKey) -> str:
-    return base64.b64encode(key.public_key).decode()
+    return public_key_to_b64(key.public_key)
 
 
 def midea_record() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from ledger.log import Log, Receipt, utc_now
 from ledger.runtime import open_log
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.canonical import loads_strict
+from verifier.envelope import public_key_to_b64
 from verifier.keys import SigningKey
 from verifier.merkle import leaf_hash
 
@@ -112,7 +113,7 @@ def keygen(
     key = SigningKey.generate()
     write_key_file(out, key)
     emit(
-        {"key_file": str(out), "key_id": key.key_id, "public_key": base64.b64encode(key.public_key).decode()},
+        {"key_file": str(out), "key_id": key.key_id, "public_key": public_key_to_b64(key.public_key)},
         as_json,
         lambda v: console.print(f"key id {v['key_id']}\npublic key {v['public_key']}\nwritten to {out}"),
     )
@@ -158,7 +159,7 @@ def _print_receipt(receipt: Receipt, as_json: bool) -> None:
 
 def _public_key_arg(public_key: str | None, key_file: Path | None) -> str:
     if key_file is not None:
-        return base64.b64encode(read_key_file(key_file).public_key).decode()
+        return public_key_to_b64(read_key_file(key_file).public_key)
     if public_key is None:
         raise InputError("give --public-key B64 or --key-file PEM", code="input.missing", field="public_key")
     return public_key
@@ -182,7 +183,7 @@ def scheme_register(
     if country:
         info["country"] = country
     root = read_key_file(key)
-    fields = {"scheme": info, "public_key": base64.b64encode(root.public_key).decode()}
+    fields = {"scheme": info, "public_key": public_key_to_b64(root.public_key)}
     _sign("scheme.register", fields, key, out, as_json)
 
 

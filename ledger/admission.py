@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from mapping.conversions import CONVERSIONS
 from mapping.errors import AdmissionError, CarbonLedgerError
 from mapping.negotiation import check_event
 from mapping.profiles import validate_profile
 from verifier import datasets
 from verifier.agreements import event_from_payload
 from verifier.envelope import ZERO_ENTRY_ID, Entry, public_key_from_b64
+from verifier.equivalence_offline import KNOWN_CONVERSIONS
 from verifier.keys import VerifyingKey
 
 from .state import (
@@ -508,7 +508,7 @@ def _agreement(
             at=at,
             signer_scheme=key.scheme,
             signer_is_root=is_root,
-            known_conversions=frozenset(CONVERSIONS),
+            known_conversions=KNOWN_CONVERSIONS,
         )
         check_event(view.agreement_history(), event, now=at)
     except CarbonLedgerError as e:

@@ -11,21 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from mapping.conversions import CONVERSIONS
 from mapping.errors import NotFoundError
-from mapping.negotiation import AgreementEvent, VersionState, negotiation_log, versions
+from mapping.negotiation import VersionState, negotiation_log, versions
 from verifier.agreements import terms_hash
 from verifier.envelope import parse_entry
 from verifier.equivalence_offline import offline_verdict
 
 from .bundles import find_label, pinned_dataset_payloads
 from .log import Log
-
-KNOWN_CONVERSIONS = frozenset(CONVERSIONS)
-
-
-def history(log: Log) -> list[AgreementEvent]:
-    return list(log._agreements)
 
 
 def version_states(log: Log, at: date | datetime | None = None) -> list[VersionState]:

@@ -14,7 +14,6 @@ timed end to end (plan, one node query, hashing) and spot-checked with the verif
 
 from __future__ import annotations
 
-import base64
 import os
 import random
 import resource
@@ -25,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from verifier.envelope import ZERO_ENTRY_ID, envelope_bytes, parse_entry
+from verifier.envelope import ZERO_ENTRY_ID, envelope_bytes, parse_entry, public_key_to_b64
 from verifier.keys import SigningKey
 from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
 
@@ -106,7 +105,7 @@ class _BenchIssuer:
             "scheme.register",
             {
                 "scheme": {"id": BENCH_SCHEME, "name": "Benchmark label", "role": "scheme"},
-                "public_key": base64.b64encode(self.root.public_key).decode(),
+                "public_key": public_key_to_b64(self.root.public_key),
             },
             self.root,
             0,
@@ -117,7 +116,7 @@ class _BenchIssuer:
             "key.authorize",
             {
                 "scheme": BENCH_SCHEME,
-                "public_key": base64.b64encode(self.issuer.public_key).decode(),
+                "public_key": public_key_to_b64(self.issuer.public_key),
                 "kinds": ["label.issue"],
                 "holder": {"name": "Bench CB", "role": "certification-body"},
             },

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mapping.conversions import CONVERSIONS
 from mapping.errors import CarbonLedgerError, ConfigError, NotFoundError, ProofError
 from mapping.negotiation import AgreementEvent
 from verifier.agreements import event_from_payload
 from verifier.envelope import Entry, claimed_signer, entry_from_checked_envelope, parse_entry
+from verifier.equivalence_offline import KNOWN_CONVERSIONS
 from verifier.keys import SigningKey, VerifyingKey
 from verifier.merkle import EMPTY_ROOT, leaf_hash, node_hash
 from verifier.note import encode_vkey, format_checkpoint, sign_note
@@ -722,7 +722,7 @@ def _agreement_event(row: AgreementEventRow, envelope: bytes) -> AgreementEvent:
         at=datetime.fromisoformat(body["signed_at"]),
         signer_scheme=row.scheme,
         signer_is_root=True,
-        known_conversions=frozenset(CONVERSIONS),
+        known_conversions=KNOWN_CONVERSIONS,
     )
 
 

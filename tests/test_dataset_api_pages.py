@@ -9,17 +9,13 @@ status badges, and the superseded / retired banners, in English and Chinese.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import AsyncIterator, Iterator
-from html import unescape
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from ledger.api import create_app
-from ledger.api.dataset_routes import dataset_router
 from ledger.datasets_service import dataset_list, dataset_show
 from ledger.log import Log
 from ledger.reference_data import shipped_datasets
@@ -29,6 +25,7 @@ from mapping.errors import NotFoundError
 from verifier.keys import SigningKey
 
 from .helpers import NOW, Signer
+from .test_web_pages import text_of
 
 MEE, OTHER = "cn-mee-data", "lca-data"
 CN = "cn-electricity-footprint"
@@ -95,23 +92,12 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _app(log: Log) -> FastAPI:
-    app = create_app(log)
-    if not any(getattr(r, "path", "") == "/v1/datasets" for r in app.routes):  # until the lead wires it in
-        app.include_router(dataset_router())
-    return app
-
-
 @pytest.fixture
 async def client(log: Log) -> AsyncIterator[httpx.AsyncClient]:
-    app = _app(log)
+    app = create_app(log)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         yield c
     app.state.deps.sequencer.close()
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 def test_service_statuses_and_values(log: Log) -> None:
