@@ -64,6 +64,35 @@ def test_fast_check_agrees_with_rfc8785(value: object) -> None:
         assert e.value.code in {"json.non_canonical"}
 
 
+def _holds_float(value: object) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(map(_holds_float, value.values()))
+    return isinstance(value, list) and any(map(_holds_float, value))
+
+
+values_with_floats = st.recursive(
+    json_scalars | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(values_with_floats)
+def test_no_float_passes_in_the_serializer_own_output(value: object) -> None:
+    # The fast path's own serializer is the adversary: its compact bytes with a float are refused.
+    import orjson
+
+    data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    if not _holds_float(value):
+        return
+    with pytest.raises(InputError) as e:
+        require_canonical(data)
+    assert e.value.code == "json.float"
+
+
 @pytest.mark.parametrize(
     ("data", "code"),
     [
@@ -112,19 +141,32 @@ def test_canonicalize_rejects_python_floats_with_a_pointer() -> None:
     assert e.value.field == "/footprint/pcf"
 
 
-def test_fast_path_scan_sees_numbers_only_outside_strings() -> None:
+def test_fast_path_scan_sees_every_float_of_compact_output() -> None:
     from verifier.canonical import _fast_path_may_vouch
 
     note = rfc8785.dumps({"checkpoint": "log\n12\nabc=\n\n— log ab+cd\n", "size": 12})
-    assert _fast_path_may_vouch(note)  # escapes other than \" keep every quote a delimiter
+    assert _fast_path_may_vouch(note)  # escapes and non-ASCII BMP text are fine
     assert require_canonical(note) == {"checkpoint": "log\n12\nabc=\n\n— log ab+cd\n", "size": 12}
-    assert _fast_path_may_vouch(b'{"a":"1.5e3 true"}')  # a float-like text inside a string is no number
-    assert not _fast_path_may_vouch(b'{"a":1.5}')
-    assert not _fast_path_may_vouch(b'{"a":1e5}')
-    assert not _fast_path_may_vouch(b'{"a":true,"b":2e1}')  # one e too many for the literals
-    assert not _fast_path_may_vouch(b'{"a":12345678901234567}')
-    tricky = b'{"a":"x\\",\\"b\\":1.5","c":1.5}'  # an escaped quote could hide a float from the split
+    assert _fast_path_may_vouch(b'{"a":"1.5e3 true","b":[1,-2],"c":-3}')  # float-like text in a string
+    for floaty in (b'{"a":1.5}', b'{"a":1e5}', b'{"a":-1.5}', b'{"a":[1.5]}', b'{"a":[1,-2.5]}', b'{"a":2E+1}'):
+        assert not _fast_path_may_vouch(floaty), floaty
+    tricky = b'{"a":"x\\",\\"b\\":1.5","c":1.5}'  # an escaped quote cannot hide a float
     assert not _fast_path_may_vouch(tricky)
     with pytest.raises(InputError) as e:
         require_canonical(tricky)
     assert e.value.code == "json.float"
+    # A string that looks like a float after a separator is a false alarm: slow path, still accepted.
+    assert not _fast_path_may_vouch(b'{"t":"10:00.5"}')
+    assert require_canonical(b'{"t":"10:00.5"}') == {"t": "10:00.5"}
+
+
+def test_integers_beyond_53_bits_leave_the_fast_path() -> None:
+    # The scan lets integers through; orjson's serializer, held to 53 bits, refuses the big ones.
+    big = b'{"a":12345678901234567}'
+    with pytest.raises(InputError) as e:
+        require_canonical(big)
+    assert e.value.code == "json.integer_range"
+    assert require_canonical(b'{"a":9007199254740991}') == {"a": 9007199254740991}
+    with pytest.raises(InputError) as e:
+        require_canonical(b'{"a":-9007199254740992}')
+    assert e.value.code == "json.integer_range"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mapping.errors import CarbonLedgerError, InputError, SchemaError, SignatureError
+from verifier.b64 import decode_canonical
 from verifier.canonical import canonicalize
 from verifier.envelope import ENTRY_PAYLOAD_TYPE, MAX_ENTRY_BYTES, entry_id, pae, parse_entry, sign_entry
 from verifier.keys import SigningKey
@@ -177,3 +181,31 @@ def test_envelope_rebuilt_from_payload_and_signature_is_byte_identical() -> None
         env = signer.issue(label_for("gd-carbon-label", f"GD-R-{i}"))
         entry = parse_entry(env)
         assert envelope_bytes(entry.payload, entry.signer, entry.signature) == env
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n-_", max_size=16)
+    | st.builds(  # near misses: a real encoding with one character swapped (often a pad-bit change)
+        lambda raw, i, c: (lambda t: t[: i % (len(t) or 1)] + c + t[i % (len(t) or 1) + 1 :])(
+            base64.b64encode(raw).decode()
+        ),
+        st.binary(max_size=10),
+        st.integers(0, 20),
+        st.sampled_from("AQgwBRhx+/="),
+    )
+)
+def test_canonical_base64_is_exactly_what_reencodes_to_itself(text: str) -> None:
+    # Reference: lenient decode, then demand the one canonical re-encoding (RFC 4648 §3.5).
+
+    try:
+        expected: bytes | None = binascii.a2b_base64(text)
+        if base64.b64encode(expected).decode() != text:
+            expected = None
+    except (binascii.Error, ValueError):
+        expected = None
+    try:
+        got: bytes | None = decode_canonical(text)
+    except ValueError:
+        got = None
+    assert got == expected

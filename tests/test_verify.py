@@ -268,6 +268,36 @@ def test_cache_shares_checkpoint_work_across_bundles(ship: Shipment) -> None:
     assert len(cache.checkpoints) == 1
 
 
+def test_warm_cache_never_vouches_for_a_changed_bundle(ship: Shipment) -> None:
+    """Items a shipment shares are parsed once; a later bundle that differs from them in any way is judged
+    afresh: an extra member, a float index, a non-object item, a changed proof hash."""
+    cache = VerifierCache()
+    good = ship.bundle("GD-1")
+    assert run(good, ship.trust(), cache=cache).exit_code() == 0
+    assert cache.items  # the scheme's registration and the key's authorization
+    shared = 0  # the registration of GD, remembered from the good bundle
+
+    def extra_member(d: dict) -> None:
+        d["entries"][shared]["note"] = "x"
+
+    def bad_hash(d: dict) -> None:
+        d["entries"][shared]["proof"][0] = "00" * 32
+
+    unusable = {
+        "extra member": edit_bundle(good, extra_member),
+        "float index": canonicalize(json.loads(good)).replace(b'"index":0,', b'"index":0.0,', 1),
+        "string item": edit_bundle(good, lambda d: d["entries"].insert(0, "x")),
+        "unsorted item": good.replace(b'{"envelope"', b'{"proof":[],"envelope"', 1),
+    }
+    for name, bad in unusable.items():
+        assert bad != good, name
+        r = run(bad, ship.trust(), cache=cache)
+        assert (status(r, 1), r.exit_code()) == (FAILED, 5), (name, r.steps[1].detail)
+    r = run(edit_bundle(good, bad_hash), ship.trust(), cache=cache)
+    assert status(r, 5) == FAILED and r.exit_code() == 3
+    assert run(good, ship.trust(), cache=cache).exit_code() == 0  # the cache still serves the real bundle
+
+
 BLOCKER = """
 import sys
 class Block:

@@ -7,13 +7,17 @@ bytes, so the verifier checks the bytes the log hashed, never a re-serialization
 from __future__ import annotations
 
 import base64
-import binascii
+import copy
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+import orjson
 
 from mapping.errors import CarbonLedgerError, InputError
 from verifier import schemas
-from verifier.canonical import canonicalize, require_canonical
+from verifier.b64 import decode_canonical
+from verifier.canonical import canonical_bytes_match, canonicalize, check_size, is_bmp_only, require_canonical
 from verifier.envelope import Entry, parse_entry
 
 BUNDLE_VERSION = "carbonledger.bundle/v1"
@@ -34,10 +38,7 @@ class Bundle:
     label_entry: str
     target_scheme: str | None
     entries: tuple[BundleEntry, ...]
-
-    @property
-    def label(self) -> BundleEntry:
-        return next(e for e in self.entries if e.entry.entry_id == self.label_entry)
+    label: BundleEntry  # the entry ``label_entry`` names
 
 
 def encode_bundle(
@@ -62,13 +63,64 @@ def encode_bundle(
     return canonicalize(doc)
 
 
-def parse_bundle(data: bytes, entry_cache: dict[str, Entry] | None = None) -> Bundle:
+ItemKey = tuple[int, str]  # (index, the envelope text's last 48 characters: its signature's base64)
+CachedItem = tuple[str, list[str], "BundleEntry"]  # (envelope text, proof hex, the parsed item)
+
+
+def parse_bundle(data: bytes, item_cache: dict[ItemKey, CachedItem] | None = None) -> Bundle:
     """Parse a bundle strictly; raise :class:`InputError` (``bundle.*``, ``json.*``) naming the field.
 
-    ``entry_cache`` maps an envelope's base64 text to its parsed entry: bundles of one shipment share
-    their scheme's registration and authorizations, which then parse once (entries are immutable, and
-    only envelopes that parsed are cached)."""
-    doc = require_canonical(data, max_bytes=MAX_BUNDLE_BYTES, what="bundle")
+    ``item_cache`` remembers parsed items of earlier bundles: bundles of one shipment against one checkpoint
+    share their scheme's registration and authorizations with the same proofs, which then parse once. An item
+    is reused only when its full envelope text and proof equal the remembered ones (the short key just finds
+    the candidate without hashing kilobytes); entries are immutable, and only items that parsed are kept."""
+    check_size(data, MAX_BUNDLE_BYTES, "bundle")
+    doc = _fast_bundle_shell(data)
+    items_checked = doc is None  # the strict path checks the whole document, items included
+    if doc is None:
+        doc = _strict_bundle_document(data)
+    entries: list[BundleEntry] = []
+    seen_index: set[int] = set()
+    seen_id: set[str] = set()
+    label: BundleEntry | None = None
+    for i, item in enumerate(doc["entries"]):
+        text, proof = item["envelope"], item["proof"]
+        key = (item["index"], text[-48:])
+        hit = None if item_cache is None else item_cache.get(key)
+        if hit is not None and hit[0] == text and hit[1] == proof:
+            be = hit[2]
+        else:
+            if not items_checked and not _split_validators()[1].is_valid(item):
+                _strict_bundle_document(data)  # raises, naming the field
+            be = BundleEntry(item["index"], _parse_item(item, f"/entries/{i}"), tuple(map(bytes.fromhex, proof)))
+            if item_cache is not None and be.entry.entry_id != doc["label_entry"]:
+                item_cache[key] = (text, proof, be)  # shared items only: each label is in one bundle
+        if be.index in seen_index or be.entry.entry_id in seen_id:
+            field = f"/entries/{i}"
+            raise InputError(f"{field} repeats an index or entry", code="bundle.duplicate_entry", field=field)
+        seen_index.add(be.index)
+        seen_id.add(be.entry.entry_id)
+        entries.append(be)
+        if be.entry.entry_id == doc["label_entry"]:
+            label = be
+    if label is None:
+        raise InputError("label_entry names no entry of the bundle", code="bundle.no_label", field="/label_entry")
+    bundle = Bundle(
+        doc["origin"], doc["checkpoint"], doc["label_entry"], doc.get("target_scheme"), tuple(entries), label
+    )
+    if label.entry.kind != "label.issue":
+        raise InputError(
+            f"label_entry is a {label.entry.kind}, not a label.issue",
+            code="bundle.no_label",
+            field="/label_entry",
+        )
+    return bundle
+
+
+def _strict_bundle_document(data: bytes) -> dict[str, Any]:
+    """The bundle's document: canonical bytes, a known version, valid under the bundle schema; or the error
+    naming the fault."""
+    doc = require_canonical(data, what="bundle")
     if isinstance(doc, dict) and doc.get("version") != BUNDLE_VERSION:
         raise InputError(
             f"unknown bundle version {doc.get('version')!r}; this verifier reads {BUNDLE_VERSION}",
@@ -79,40 +131,63 @@ def parse_bundle(data: bytes, entry_cache: dict[str, Entry] | None = None) -> Bu
         schemas.validate("bundle", doc)
     except CarbonLedgerError as e:
         raise InputError(f"bundle: {e.message}", code="bundle.invalid", field=e.field) from e
-    entries: list[BundleEntry] = []
-    seen_index: set[int] = set()
-    seen_id: set[str] = set()
-    for i, item in enumerate(doc["entries"]):
-        field = f"/entries/{i}"
-        entry = None if entry_cache is None else entry_cache.get(item["envelope"])
-        if entry is None:
-            entry = _parse_item(item, field)
-            if entry_cache is not None:
-                entry_cache[item["envelope"]] = entry
-        if item["index"] in seen_index or entry.entry_id in seen_id:
-            raise InputError(f"{field} repeats an index or entry", code="bundle.duplicate_entry", field=field)
-        seen_index.add(item["index"])
-        seen_id.add(entry.entry_id)
-        entries.append(BundleEntry(item["index"], entry, tuple(bytes.fromhex(h) for h in item["proof"])))
-    if doc["label_entry"] not in seen_id:
-        raise InputError("label_entry names no entry of the bundle", code="bundle.no_label", field="/label_entry")
-    bundle = Bundle(doc["origin"], doc["checkpoint"], doc["label_entry"], doc.get("target_scheme"), tuple(entries))
-    if bundle.label.entry.kind != "label.issue":
-        raise InputError(
-            f"label_entry is a {bundle.label.entry.kind}, not a label.issue",
-            code="bundle.no_label",
-            field="/label_entry",
-        )
-    return bundle
+    return doc
+
+
+@cache
+def _split_validators() -> tuple[Any, Any]:
+    """The bundle schema cut in two, both derived from the shipped schema: the document with its entries'
+    items unchecked, and one item. A document is valid under the whole schema exactly when it is valid under
+    the first and each item under the second, so items equal to ones already checked need no second look."""
+    shell = copy.deepcopy(schemas.load_schema("bundle"))
+    del shell["properties"]["entries"]["items"]
+    item = {"$ref": f"{shell['$id']}#/properties/entries/items"}
+    return schemas.compile_schema(shell), schemas.compile_schema(item)
+
+
+def _fast_bundle_shell(data: bytes) -> dict[str, Any] | None:
+    """The document when a structural argument proves ``data`` canonical and its shell schema-valid (each
+    item not seen before is then checked against the item schema); None sends it to the strict path.
+
+    The bundle schema admits numbers only as entry indexes, so a document of that shape whose indexes parsed
+    as Python ints holds no float. Such a document is in RFC 8785 form when its bytes are BMP-only and equal
+    orjson's sorted compact serialization (the argument of :func:`verifier.canonical.require_canonical`'s
+    fast path), with no byte scan for floats over envelopes that are mostly base64. (A float index such as
+    ``1.0`` fails :func:`_plain_item`.)"""
+    try:
+        doc = orjson.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if (
+        _split_validators()[0].is_valid(doc)
+        and all(map(_plain_item, doc["entries"]))
+        and canonical_bytes_match(doc, data)
+        and is_bmp_only(data)
+    ):
+        return doc
+    return None
+
+
+def _plain_item(item: Any) -> bool:
+    """An item with exactly the three members, of the types a cache lookup reads (an int index: ``1.0`` is
+    refused here, whatever the item schema would say). Its values are checked by the item schema, or are
+    equal to an item's that was."""
+    return (
+        type(item) is dict
+        and len(item) == 3
+        and type(item.get("index")) is int
+        and type(item.get("envelope")) is str
+        and type(item.get("proof")) is list
+    )
 
 
 def _parse_item(item: dict[str, Any], field: str) -> Entry:
     try:
-        raw = binascii.a2b_base64(item["envelope"])
-    except (binascii.Error, ValueError) as e:
-        raise InputError(f"{field}/envelope is not base64: {e}", code="bundle.invalid", field=field) from e
-    if base64.b64encode(raw).decode() != item["envelope"]:
-        raise InputError(f"{field}/envelope is not canonical padded base64", code="bundle.invalid", field=field)
+        raw = decode_canonical(item["envelope"])
+    except ValueError as e:
+        raise InputError(
+            f"{field}/envelope is not canonical padded base64: {e}", code="bundle.invalid", field=field
+        ) from e
     try:
         return parse_entry(raw)
     except CarbonLedgerError as e:

@@ -6,14 +6,14 @@ them, never over a re-serialization" (DESIGN §3). So this module does two jobs:
 - :func:`canonicalize` serializes with the ``rfc8785`` package (the reference);
 - :func:`require_canonical` checks that received bytes already *are* the
   canonical form and returns the parsed value. Its fast path parses and
-  re-serializes with ``orjson`` (sorted keys, compact) and accepts only a
-  byte-identical result, for documents a byte scan shows to hold no float-like
-  or 16-digit number and no character outside the Basic Multilingual Plane
-  (where UTF-8 byte order, code-point order and RFC 8785 §3.2.3's "UTF-16 code
-  units" order agree). orjson rejects NaN, Infinity and lone surrogates itself;
-  duplicate keys collapse and so fail the byte comparison. Anything else, and every mismatch, goes
-  to the slow path, which parses strictly and names the exact fault. The tests
-  prove the fast path agrees with ``rfc8785`` byte for byte.
+  re-serializes with ``orjson`` (sorted keys, compact, integers within 53 bits)
+  and accepts only a byte-identical result, for documents a byte scan shows to
+  hold no float and no character outside the Basic Multilingual Plane (where
+  UTF-8 byte order, code-point order and RFC 8785 §3.2.3's "UTF-16 code units"
+  order agree). orjson rejects NaN, Infinity and lone surrogates itself;
+  duplicate keys collapse and so fail the byte comparison. Anything else, and
+  every mismatch, goes to the slow path, which parses strictly and names the
+  exact fault. The tests prove the fast path agrees with ``rfc8785`` byte for byte.
 
 Strictness (for every document carbonledger reads): valid UTF-8; no duplicate
 member names (RFC 8785 §3.1 requires I-JSON, RFC 7493 §2.3); no NaN or
@@ -32,31 +32,44 @@ import rfc8785
 from mapping.errors import InputError
 
 MAX_SAFE_INTEGER = 2**53 - 1
-# UTF-8 lead bytes of characters outside the Basic Multilingual Plane are 0xF0-0xF4; deleting every
-# other byte leaves them, so an empty result means none.
-_ALL_BUT_SUPPLEMENTARY_LEADS = bytes(b for b in range(256) if not 0xF0 <= b <= 0xF4)
 _NUMBER_START = frozenset(b"-0123456789")
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_SIXTEEN_DIGITS = b"0" * 16
+# The float scan: "," and "[" become ":", "e" and "E" become ".", and digits and "-" are deleted.
+_SEPARATORS_TO_COLON = bytes.maketrans(b",[eE", b"::..")
+_DIGITS_AND_MINUS = b"0123456789-"
 
 
 def _fast_path_may_vouch(data: bytes) -> bool:
-    """True when ``data`` holds no float-like or 16-digit number token and no non-BMP character.
+    """True when ``data``, if it is orjson's compact output, holds no float and no non-BMP character.
 
-    Only what lies outside strings can be a number. With no escaped quote (``\\"``) in ``data`` every ``"``
-    delimits a string, so the even pieces of ``data.split(b'"')`` are exactly the text outside strings: structure,
-    numbers and the literals true, false and null. A float there shows as a ``.``, an ``E``, or an ``e``
-    beyond the one each ``true`` and ``false`` carries; a number too long for the fast path as 16 digits
-    in a row. Anything the scan cannot rule out goes to the strict slow path.
+    In compact output (the only kind the fast path accepts) a number below the top level follows ``:``,
+    ``,`` or ``[`` with no space, and orjson writes every float with a ``.`` or an ``e``. With digits and
+    ``-`` deleted, ``,``/``[`` read as ``:`` and ``e``/``E`` as ``.``, a float therefore leaves ``:.`` behind.
+    Strings can leave it too ("10:00.5"): such documents merely take the slow path. Integers beyond 53 bits
+    make orjson's serializer raise (``OPT_STRICT_INTEGER``), which also sends them to the slow path.
     """
-    if not data or data[0] in _NUMBER_START or b'\\"' in data:
+    if not data or data[0] in _NUMBER_START:
         return False
-    outside = b"".join(data.split(b'"')[::2]).translate(_DIGITS_TO_ZERO)
-    if b"." in outside or b"E" in outside or _SIXTEEN_DIGITS in outside:
+    if b":." in data.translate(_SEPARATORS_TO_COLON, _DIGITS_AND_MINUS):
         return False
-    if outside.count(b"e") != outside.count(b"true") + outside.count(b"false"):
+    return is_bmp_only(data)
+
+
+def canonical_bytes_match(value: Any, data: bytes) -> bool:
+    """Whether orjson's sorted compact serialization of ``value`` (parsed from ``data``) is ``data`` itself,
+    integers held to 53 bits. With a float-free, BMP-only ``value`` that is RFC 8785's form."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER) == data
+    except (TypeError, orjson.JSONEncodeError, RecursionError):
         return False
-    return data.isascii() or not data.translate(None, _ALL_BUT_SUPPLEMENTARY_LEADS)
+
+
+_SUPPLEMENTARY_LEADS = tuple(bytes([b]) for b in range(0xF0, 0xF5))
+
+
+def is_bmp_only(data: bytes) -> bool:
+    """No UTF-8 lead byte of a character outside the Basic Multilingual Plane (0xF0-0xF4) in ``data``
+    (five one-byte searches: memchr beats a translation of every byte)."""
+    return data.isascii() or not any(lead in data for lead in _SUPPLEMENTARY_LEADS)
 
 
 def canonicalize(value: Any) -> bytes:
@@ -79,10 +92,11 @@ def require_canonical(data: bytes, *, max_bytes: int | None = None, what: str = 
     if _fast_path_may_vouch(data):
         try:
             value = orjson.loads(data)
-            if orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == data:
-                return value
-        except (ValueError, TypeError, orjson.JSONEncodeError, RecursionError):
+        except (ValueError, RecursionError):
             pass
+        else:
+            if canonical_bytes_match(value, data):
+                return value
     value = loads_strict(data, what=what)
     canonical = rfc8785.dumps(value)
     if canonical != data:

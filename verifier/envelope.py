@@ -29,6 +29,7 @@ import orjson
 
 from mapping.errors import InputError, SchemaError
 from verifier import schemas
+from verifier.b64 import decode_canonical
 from verifier.canonical import canonicalize, check_size, require_canonical
 from verifier.keys import SigningKey, VerifyingKey
 
@@ -104,17 +105,14 @@ class Entry:
 
 
 def _b64decode_exact(text: Any, field: str, expected_len: int | None = None) -> bytes:
-    if not isinstance(text, str):
+    if not isinstance(text, str | bytes):
         raise InputError(f"{field} must be a base64 string", code="envelope.malformed", field=field)
-    # Decoding leniently and requiring that the bytes re-encode to the same text
-    # rejects every non-alphabet character, missing or extra padding, and
-    # non-zero pad bits in one step (RFC 4648 §3.5 canonical encoding).
     try:
-        raw = binascii.a2b_base64(text)
-    except (binascii.Error, ValueError) as e:
-        raise InputError(f"{field} is not padded standard base64: {e}", code="envelope.base64", field=field) from e
-    if binascii.b2a_base64(raw, newline=False).decode("ascii") != text:
-        raise InputError(f"{field} is not in canonical padded standard base64", code="envelope.base64", field=field)
+        raw = decode_canonical(text)
+    except ValueError as e:
+        raise InputError(
+            f"{field} is not in canonical padded standard base64: {e}", code="envelope.base64", field=field
+        ) from e
     if expected_len is not None and len(raw) != expected_len:
         raise InputError(
             f"{field} decodes to {len(raw)} bytes, expected {expected_len}", code="envelope.malformed", field=field
@@ -122,18 +120,10 @@ def _b64decode_exact(text: Any, field: str, expected_len: int | None = None) -> 
     return raw
 
 
-def parse_entry(envelope: bytes) -> Entry:
-    """Parse and validate an envelope in its one valid form; does not verify the signature."""
-    check_size(envelope, MAX_ENTRY_BYTES, "entry envelope")
-    match = _SUFFIX.fullmatch(envelope, len(envelope) - _SUFFIX_LEN) if envelope.startswith(_PREFIX) else None
-    if match is not None and len(envelope) >= len(_PREFIX) + _SUFFIX_LEN:
-        doc = {
-            "payload": envelope[len(_PREFIX) : len(envelope) - _SUFFIX_LEN].decode("ascii", "replace"),
-            "payloadType": ENTRY_PAYLOAD_TYPE,
-            "signatures": [{"keyid": match.group(1).decode("ascii"), "sig": match.group(2).decode("ascii")}],
-        }
-    else:
-        doc = require_canonical(envelope, max_bytes=MAX_ENTRY_BYTES, what="entry envelope")
+def _general_envelope(envelope: bytes) -> tuple[str, Any, Any]:
+    """(keyid, sig text, payload text) of an envelope not in the one valid shape, or the error naming why
+    it is not an envelope at all (canonical JSON, members, payload type, exactly one signature)."""
+    doc = require_canonical(envelope, max_bytes=MAX_ENTRY_BYTES, what="entry envelope")
     if not isinstance(doc, dict) or set(doc) != _ENVELOPE_MEMBERS:
         got = sorted(doc) if isinstance(doc, dict) else type(doc).__name__
         raise InputError(
@@ -157,8 +147,22 @@ def parse_entry(envelope: bytes) -> Entry:
         raise InputError(
             "a signature has exactly the members keyid and sig", code="envelope.signatures", field="/signatures/0"
         )
-    signature = _b64decode_exact(sig["sig"], "/signatures/0/sig", 64)
-    payload = _b64decode_exact(doc["payload"], "/payload")
+    return sig["keyid"], sig["sig"], doc["payload"]
+
+
+def parse_entry(envelope: bytes) -> Entry:
+    """Parse and validate an envelope in its one valid form; does not verify the signature."""
+    check_size(envelope, MAX_ENTRY_BYTES, "entry envelope")
+    match = _SUFFIX.fullmatch(envelope, len(envelope) - _SUFFIX_LEN) if envelope.startswith(_PREFIX) else None
+    if match is not None and len(envelope) >= len(_PREFIX) + _SUFFIX_LEN:
+        # The one valid shape, read by position: its base64 texts are decoded below, strictly.
+        keyid = match.group(1).decode("ascii")
+        sig_text: str | bytes = match.group(2)
+        payload_text: str | bytes = envelope[len(_PREFIX) : len(envelope) - _SUFFIX_LEN]
+    else:
+        keyid, sig_text, payload_text = _general_envelope(envelope)
+    signature = _b64decode_exact(sig_text, "/signatures/0/sig", 64)
+    payload = _b64decode_exact(payload_text, "/payload")
     body = require_canonical(payload, what="entry payload")
     if not isinstance(body, dict):
         raise SchemaError("an entry payload is a JSON object", code="schema.invalid", field="/")
@@ -166,9 +170,9 @@ def parse_entry(envelope: bytes) -> Entry:
     if kind not in schemas.ENTRY_KINDS:
         raise SchemaError(f"unknown entry kind {kind!r}", code="entry.unknown_kind", field="/kind")
     schemas.validate(kind, body)
-    if sig["keyid"] != body["signer"]:
+    if keyid != body["signer"]:
         raise InputError(
-            f"signature keyid {sig['keyid']!r} differs from the payload's signer {body['signer']!r}",
+            f"signature keyid {keyid!r} differs from the payload's signer {body['signer']!r}",
             code="envelope.keyid_mismatch",
             field="/signatures/0/keyid",
         )

@@ -20,13 +20,13 @@ Ed25519 itself is only touched through :mod:`verifier.keys`.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mapping.errors import NoteError, SignatureError
+from verifier.b64 import decode_canonical
 
 from .keys import PUBLIC_KEY_BYTES, SIGNATURE_BYTES, SigningKey, VerifyingKey
 
@@ -411,12 +411,9 @@ def _check_timestamp(timestamp_s: int) -> None:
 def _b64decode(s: str, what: str, code: str) -> bytes:
     """Standard padded base64 (RFC 4648 §4), canonical only: it must re-encode to the same text."""
     try:
-        raw = base64.b64decode(s, validate=True)
-    except (binascii.Error, ValueError) as e:
-        raise NoteError(f"{what}: {s[:80]!r} is not standard base64 ({e})", code=code) from e
-    if base64.b64encode(raw).decode() != s:
-        raise NoteError(f"{what}: {s[:80]!r} is not canonical base64", code=code)
-    return raw
+        return decode_canonical(s)
+    except ValueError as e:
+        raise NoteError(f"{what}: {s[:80]!r} is not canonical standard base64 ({e})", code=code) from e
 
 
 def _format_line(name: str, blob: bytes) -> str:

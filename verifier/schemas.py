@@ -59,7 +59,13 @@ def _registry() -> jsonschema_rs.Registry:
 @cache
 def validator(name: str) -> Any:
     """A compiled ``jsonschema-rs`` validator for schema ``name``."""
-    return jsonschema_rs.Draft202012Validator(load_schema(name), registry=_registry(), validate_formats=False)
+    return compile_schema(load_schema(name))
+
+
+def compile_schema(schema: dict[str, Any]) -> Any:
+    """A ``jsonschema-rs`` validator for a schema document built from the shipped ones (its ``$ref`` s resolve
+    against the shipped schemas)."""
+    return jsonschema_rs.Draft202012Validator(schema, registry=_registry(), validate_formats=False)
 
 
 def validate(name: str, document: Any) -> None:

@@ -15,10 +15,11 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from mapping.errors import CarbonLedgerError, InputError
-from verifier.bundle import Bundle, BundleEntry, parse_bundle
+from verifier.bundle import Bundle, BundleEntry, CachedItem, ItemKey, parse_bundle
 from verifier.datasets import check_citation, check_retire, newer_versions, version_statuses
 from verifier.envelope import Entry
 from verifier.equivalence_offline import EVENT_KINDS, history_of, offline_verdict
@@ -56,9 +57,12 @@ class VerifierCache:
     """Results shared by many bundles against one checkpoint, keyed by content hash (bench: a shipment)."""
 
     checkpoints: dict[bytes, tuple[Checkpoint, list[str], int | None]] = field(default_factory=dict)
-    signatures: set[bytes] = field(default_factory=set)
-    inclusions: set[tuple[bytes, int, int, bytes]] = field(default_factory=set)
-    entries: dict[str, Entry] = field(default_factory=dict)  # envelope base64 -> parsed entry
+    note_origins: dict[str, str] = field(default_factory=dict)  # checkpoint note -> its body's origin line
+    # (entry id = SHA-256 of the payload, signature, public key) of each shared entry's verified signature
+    signatures: set[tuple[str, bytes, bytes]] = field(default_factory=set)
+    # (entry id, signature, index, proof, tree size, root) of each shared entry's verified inclusion
+    inclusions: set[tuple[str, bytes, int, tuple[bytes, ...], int, bytes]] = field(default_factory=set)
+    items: dict[ItemKey, CachedItem] = field(default_factory=dict)  # see parse_bundle
 
 
 def _h(*parts: bytes) -> bytes:
@@ -81,8 +85,10 @@ def verify_bundle(
     # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
     try:
         t = trust if isinstance(trust, Trust) else parse_trust(trust)
-        b = parse_bundle(bundle_bytes, cache.entries)
-        body_origin = split_note(b.checkpoint)[0].split("\n", 1)[0]
+        b = parse_bundle(bundle_bytes, cache.items)
+        body_origin = cache.note_origins.get(b.checkpoint)
+        if body_origin is None:
+            body_origin = cache.note_origins[b.checkpoint] = split_note(b.checkpoint)[0].split("\n", 1)[0]
         if not (b.origin == t.origin == body_origin):
             raise InputError(
                 f"mixed origins: bundle {b.origin!r}, checkpoint {body_origin!r}, trust file {t.origin!r}",
@@ -169,18 +175,21 @@ def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, 
     included: set[int] = set()
     failures: list[str] = []
     for be in b.entries:
-        lh = leaf_hash(be.entry.envelope)
-        k = (lh, be.index, size, root)
+        # An envelope has one valid form, so (entry id, signature) names its bytes; the proof is part of the
+        # key, so a bundle carrying a wrong proof for a known entry still fails.
+        k = (be.entry.entry_id, be.entry.signature, be.index, be.proof, size, root)
         if k not in cache.inclusions:
+            lh = leaf_hash(be.entry.envelope)
             try:
-                verify_inclusion(lh, be.index, size, list(be.proof), root)
+                verify_inclusion(lh, be.index, size, be.proof, root)
             except CarbonLedgerError as e:
                 failures.append(
                     f"{be.entry.kind} at index {be.index} is not in the checkpoint's tree of size "
                     f"{size} [{e.code}]: {e.message}"
                 )
                 continue
-            cache.inclusions.add(k)
+            if be is not b.label:
+                cache.inclusions.add(k)
         included.add(be.index)
     if failures:
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
@@ -198,16 +207,20 @@ class _Root:
     until_index: int | None  # index of the rotation that replaced it
 
 
-def _sig_ok(entry: Entry, key: VerifyingKey, cache: VerifierCache) -> bool:
-    k = _h(entry.envelope, key.public_key)
+def _sig_ok(entry: Entry, key: VerifyingKey, cache: VerifierCache, *, remember: bool = True) -> bool:
+    """Whether ``key`` signed ``entry``; a verified signature of a shared entry is remembered by (entry id,
+    signature, key): the entry id is the SHA-256 of the payload, and the payload type is fixed."""
+    k = (entry.entry_id, entry.signature, key.public_key)
     if k in cache.signatures:
         return True
     if key.key_id != entry.signer or not key.is_valid(entry.signed_message(), entry.signature):
         return False
-    cache.signatures.add(k)
+    if remember:
+        cache.signatures.add(k)
     return True
 
 
+@lru_cache(maxsize=1024)
 def _pub(text: str) -> VerifyingKey:
     return VerifyingKey(base64.b64decode(text))
 
@@ -394,7 +407,7 @@ def _step3_authority(report: Report, b: Bundle, roots: list[_Root], cache: Verif
 def _step2_signature(report: Report, label: BundleEntry, key: VerifyingKey | None, cache: VerifierCache) -> None:
     if key is None:
         report.set(2, FAILED, "the signer's public key is not established by an authorization in the bundle")
-    elif _sig_ok(label.entry, key, cache):
+    elif _sig_ok(label.entry, key, cache, remember=False):  # each label is checked once per shipment
         report.set(2, PASSED, f"signature verifies under key {key.key_id[:16]}…")
     else:
         report.set(2, FAILED, f"signature does not verify under the authorized key {key.key_id[:16]}…")
