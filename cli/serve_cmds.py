@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ledger.heap import settle_startup_heap
 from ledger.home import load_settings, resolve_home
 from ledger.runtime import open_log
 
@@ -32,7 +33,9 @@ def register(app: typer.Typer) -> None:
 
         log = open_log(load_settings(_home(home)))
         console.print(f"serving log [bold]{log.origin}[/] (tree size {log.size}) on http://{host}:{port}/")
-        uvicorn.run(create_app(log), host=host, port=port, log_level="info")
+        app = create_app(log)
+        settle_startup_heap()
+        uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def _home(home: Path | None) -> Path:

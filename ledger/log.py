@@ -11,6 +11,7 @@ its error in its slot and changes nothing; the others go on.
 from __future__ import annotations
 
 import base64
+import collections
 import dataclasses
 import functools
 import hashlib
@@ -90,6 +91,16 @@ class _Batch:
     size: int
     checkpoint: str
     nodes: dict[tuple[int, int], bytes]
+
+
+@dataclass(slots=True)
+class _Checks:
+    """A batch whose stateless checks may be running in worker processes (``outcomes`` pending), with the
+    committed signer keys they verify signatures under; None when this process checks it itself."""
+
+    envelopes: Sequence[bytes]
+    keys: dict[str, bytes] | None = None
+    outcomes: list[Future[list[precheck.Outcome]]] | None = None
 
 
 @dataclass(slots=True)
@@ -357,27 +368,48 @@ class Log:
 
     def submit_many(self, envelopes: Sequence[bytes], *, with_proofs: bool = True) -> list[Receipt | CarbonLedgerError]:
         """Admit a batch in one transaction under one checkpoint: a receipt or an error per envelope, in order."""
-        return self._commit(self._prepare(envelopes), with_proofs)
+        return self._commit(self._finish_checks(self._start_checks(envelopes)), with_proofs)
 
     def submit_pipelined(
-        self, batches: Iterable[Sequence[bytes]], *, with_proofs: bool = True
+        self, batches: Iterable[Sequence[bytes]], *, with_proofs: bool = True, lookahead: int = 2
     ) -> Iterator[list[Receipt | CarbonLedgerError]]:
-        """Admit batches one after another, checking batch N+1's envelopes (parse, schema, signatures)
-        while batch N is admitted and written — the two halves of the work overlap, as a sequencer
-        pipelines them. Yields each batch's results, in order, once that batch is durable."""
+        """Admit batches one after another, the stateless checks (parse, schema, signatures) of the next
+        ``lookahead`` batches running in worker processes while this thread admits and writes the current
+        one — as a sequencer pipelines them, so the workers never wait for the writer. Yields each batch's
+        results, in order, once that batch is durable."""
         it = iter(batches)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carbonledger-prepare") as ex:
-            first = next(it, None)
-            upcoming = None if first is None else ex.submit(self._prepare, first)
-            while upcoming is not None:
-                prepared = upcoming.result()
-                following = next(it, None)
-                upcoming = None if following is None else ex.submit(self._prepare, following)
-                yield self._commit(prepared, with_proofs)
+        window: collections.deque[_Checks] = collections.deque()
 
-    def _prepare(self, envelopes: Sequence[bytes]) -> _Prepared:
-        results: list[Receipt | CarbonLedgerError | None] = [None] * len(envelopes)
-        parsed, preverified = self._parse_and_preverify(envelopes, results)
+        def fill() -> None:
+            while len(window) <= lookahead and (following := next(it, None)) is not None:
+                window.append(self._start_checks(following))
+
+        fill()
+        while window:
+            current = window.popleft()
+            fill()
+            yield self._commit(self._finish_checks(current), with_proofs)
+
+    def _start_checks(self, envelopes: Sequence[bytes]) -> _Checks:
+        """Large batches: start the stateless checks in worker processes (ledger/precheck.py), signatures
+        checked under the signer keys the committed state knows now. Smaller ones wait for
+        :meth:`_finish_checks`, which checks them in this process."""
+        if not (self.precheck_workers and len(envelopes) >= precheck.POOL_MIN_BATCH):
+            return _Checks(envelopes)
+        keys: dict[str, bytes] = {}
+        for env in envelopes:
+            signer = claimed_signer(env)
+            if signer is not None and signer not in keys and (rec := self._keys.get(signer)) is not None:
+                keys[signer] = rec.verifying_key.public_key
+        return _Checks(envelopes, keys, precheck.start_in_workers(envelopes, keys))
+
+    def _finish_checks(self, checks: _Checks) -> _Prepared:
+        results: list[Receipt | CarbonLedgerError | None] = [None] * len(checks.envelopes)
+        if checks.outcomes is None:
+            parsed, preverified = self._parse_and_preverify(checks.envelopes, results)
+        else:
+            assert checks.keys is not None
+            parsed, preverified = self._rebuild_checked(checks.envelopes, checks.keys, checks.outcomes, results)
         return _Prepared(results, parsed, preverified)
 
     def _commit(self, prepared: _Prepared, with_proofs: bool) -> list[Receipt | CarbonLedgerError]:
@@ -393,8 +425,6 @@ class Log:
         signer the committed state already knows. Ed25519 runs in C without the GIL, so on a machine with
         two cores the signature checks overlap the parsing. Admission re-checks any entry not in the
         returned set (an unknown signer, a key bound within this batch, or a bad signature)."""
-        if self.precheck_workers and len(envelopes) >= precheck.POOL_MIN_BATCH:
-            return self._precheck_in_workers(envelopes, results)
         parsed: list[tuple[int, Entry]] = []
         futures: list[Future[set[tuple[str, bytes]]]] = []
         pending: list[tuple[Entry, VerifyingKey]] = []
@@ -419,20 +449,18 @@ class Log:
             preverified |= f.result()
         return parsed, preverified
 
-    def _precheck_in_workers(
-        self, envelopes: Sequence[bytes], results: list[Receipt | CarbonLedgerError | None]
+    def _rebuild_checked(
+        self,
+        envelopes: Sequence[bytes],
+        keys: dict[str, bytes],
+        outcomes: list[Future[list[precheck.Outcome]]],
+        results: list[Receipt | CarbonLedgerError | None],
     ) -> tuple[list[tuple[int, Entry]], set[tuple[str, bytes]]]:
-        """Large batches: parsing, schema and signature checks run in worker processes (ledger/precheck.py)."""
-        keys: dict[str, bytes] = {}
-        for env in envelopes:
-            signer = claimed_signer(env)
-            if signer is not None and signer not in keys and (rec := self._keys.get(signer)) is not None:
-                keys[signer] = rec.verifying_key.public_key
+        """The workers' outcomes: errors into their slots, and each accepted envelope rebuilt from the same
+        bytes (:func:`verifier.envelope.entry_from_checked_envelope`) with whether its signature verified."""
         parsed: list[tuple[int, Entry]] = []
         preverified: set[tuple[str, bytes]] = set()
-        for i, (env, (status, detail)) in enumerate(
-            zip(envelopes, precheck.check_in_workers(envelopes, keys), strict=True)
-        ):
+        for i, (env, (status, detail)) in enumerate(zip(envelopes, precheck.collect(outcomes), strict=True)):
             if status == "error":
                 assert detail is not None
                 results[i] = precheck.rebuild_error(detail)

@@ -15,7 +15,7 @@ import functools
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from mapping import errors
 from mapping.errors import CarbonLedgerError
@@ -59,16 +59,26 @@ def check_chunk(envelopes: Sequence[bytes], keys: dict[str, bytes]) -> list[Outc
     return out
 
 
-def check_in_workers(envelopes: Sequence[bytes], keys: dict[str, bytes]) -> list[Outcome]:
-    """Run :func:`check_chunk` over ``envelopes`` in the worker pool; outcomes in input order."""
+def start_in_workers(envelopes: Sequence[bytes], keys: dict[str, bytes]) -> list[Future[list[Outcome]]]:
+    """Hand :func:`check_chunk` over ``envelopes`` to the worker pool and return at once; :func:`collect`
+    waits for the outcomes. Starting the next batches early keeps the workers busy while the log writes."""
     n = len(envelopes)
     parts = max(1, workers() * _CHUNKS_PER_WORKER)
     size = -(-n // parts)
-    futures = [_pool().submit(check_chunk, envelopes[i : i + size], keys) for i in range(0, n, size)]
+    return [_pool().submit(check_chunk, envelopes[i : i + size], keys) for i in range(0, n, size)]
+
+
+def collect(futures: list[Future[list[Outcome]]]) -> list[Outcome]:
+    """The outcomes of :func:`start_in_workers`, in input order."""
     out: list[Outcome] = []
     for f in futures:
         out.extend(f.result())
     return out
+
+
+def check_in_workers(envelopes: Sequence[bytes], keys: dict[str, bytes]) -> list[Outcome]:
+    """Run :func:`check_chunk` over ``envelopes`` in the worker pool; outcomes in input order."""
+    return collect(start_in_workers(envelopes, keys))
 
 
 def rebuild_error(detail: tuple[str, str, str, str | None]) -> CarbonLedgerError:

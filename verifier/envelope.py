@@ -29,7 +29,7 @@ import orjson
 
 from mapping.errors import InputError, SchemaError
 from verifier import schemas
-from verifier.b64 import decode_canonical
+from verifier.b64 import decode_canonical, decode_checked
 from verifier.canonical import canonicalize, check_size, require_canonical
 from verifier.keys import SigningKey, VerifyingKey
 
@@ -212,13 +212,13 @@ def entry_from_checked_envelope(envelope: bytes) -> Entry:
     match = _SUFFIX.fullmatch(envelope, len(envelope) - _SUFFIX_LEN)
     if match is None or not envelope.startswith(_PREFIX):
         raise InputError("envelope is not in the one valid form", code="envelope.malformed")
-    payload = binascii.a2b_base64(envelope[len(_PREFIX) : len(envelope) - _SUFFIX_LEN])
+    payload = decode_checked(envelope[len(_PREFIX) : len(envelope) - _SUFFIX_LEN])
     body = orjson.loads(payload)
     return Entry(
         envelope=envelope,
         payload=payload,
         body=body,
-        signature=binascii.a2b_base64(match.group(2)),
+        signature=decode_checked(match.group(2)),
         entry_id=entry_id(payload),
     )
 
