@@ -17,14 +17,14 @@ import orjson
 from mapping.errors import CarbonLedgerError, InputError
 from verifier import schemas
 from verifier.b64 import decode_canonical
-from verifier.canonical import canonical_bytes_match, canonicalize, check_size, is_bmp_only, require_canonical
+from verifier.canonical import canonical_bytes_match, canonicalize, check_size, require_canonical
 from verifier.envelope import Entry, parse_entry
 
 BUNDLE_VERSION = "carbonledger.bundle/v1"
 MAX_BUNDLE_BYTES = 16 << 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a parsed item is one object (see the cache)
 class BundleEntry:
     index: int
     entry: Entry
@@ -150,10 +150,11 @@ def _fast_bundle_shell(data: bytes) -> dict[str, Any] | None:
     item not seen before is then checked against the item schema); None sends it to the strict path.
 
     The bundle schema admits numbers only as entry indexes, so a document of that shape whose indexes parsed
-    as Python ints holds no float. Such a document is in RFC 8785 form when its bytes are BMP-only and equal
-    orjson's sorted compact serialization (the argument of :func:`verifier.canonical.require_canonical`'s
-    fast path), with no byte scan for floats over envelopes that are mostly base64. (A float index such as
-    ``1.0`` fails :func:`_plain_item`.)"""
+    as Python ints holds no float. Its member names are the schema's fixed ASCII names, so orjson's key order
+    is RFC 8785's (§3.2.3 sorts by UTF-16 code units; the two orders differ only between names that hold
+    characters outside the Basic Multilingual Plane), and strings serialize alike in both. Such a document
+    is in RFC 8785 form when its bytes equal orjson's sorted compact serialization — with no byte scan of
+    envelopes that are mostly base64. (A float index such as ``1.0`` fails :func:`_plain_item`.)"""
     try:
         doc = orjson.loads(data)
     except (ValueError, RecursionError):
@@ -162,7 +163,6 @@ def _fast_bundle_shell(data: bytes) -> dict[str, Any] | None:
         _split_validators()[0].is_valid(doc)
         and all(map(_plain_item, doc["entries"]))
         and canonical_bytes_match(doc, data)
-        and is_bmp_only(data)
     ):
         return doc
     return None

@@ -206,16 +206,21 @@ def _check_sizes(size1: int, size2: int) -> None:
         raise ProofError(f"size1 {size1} > size2 {size2}", code="proof.bad_sizes")
 
 
+_BYTES = (bytes, bytearray)
+_ONLY_BYTES = frozenset({bytes})
+_ONLY_HASH_LENGTH = frozenset({HASH_BYTES})
+
+
 def _check_hash(name: str, value: bytes) -> None:
-    if not isinstance(value, bytes | bytearray) or len(value) != HASH_BYTES:
-        got = f"{len(value)} bytes" if isinstance(value, bytes | bytearray) else type(value).__name__
+    if not isinstance(value, _BYTES) or len(value) != HASH_BYTES:
+        got = f"{len(value)} bytes" if isinstance(value, _BYTES) else type(value).__name__
         raise ProofError(f"{name} must be {HASH_BYTES} bytes, got {got}", code="proof.bad_hash_length")
 
 
 def _check_proof(proof: Sequence[bytes], expected: int, what: str) -> None:
     if len(proof) != expected:
         raise ProofError(f"{what} has {len(proof)} hashes, expected {expected}", code="proof.wrong_length")
-    if all(type(h) is bytes and len(h) == HASH_BYTES for h in proof):
+    if set(map(type, proof)) <= _ONLY_BYTES and set(map(len, proof)) <= _ONLY_HASH_LENGTH:  # no Python loop
         return
     for i, h in enumerate(proof):
         _check_hash(f"proof[{i}]", h)

@@ -34,7 +34,7 @@ STEP_NAMES = {
 EXIT_OK, EXIT_NOT_AUTHENTIC, EXIT_NOT_EQUIVALENT, EXIT_UNUSABLE, EXIT_NOT_VALID, EXIT_INCONSISTENT = 0, 3, 4, 5, 6, 7
 
 
-@dataclass
+@dataclass(slots=True)
 class StepResult:
     step: int
     status: str

@@ -12,7 +12,7 @@ never absence: step 8 reports "none seen as of tree size N", never "not revoked"
 from __future__ import annotations
 
 import base64
-import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -56,17 +56,31 @@ class KeptCheckpoint:
 class VerifierCache:
     """Results shared by many bundles against one checkpoint, keyed by content hash (bench: a shipment)."""
 
-    checkpoints: dict[bytes, tuple[Checkpoint, list[str], int | None]] = field(default_factory=dict)
+    # (checkpoint note, log key, witness keys, threshold) -> step 6's verdict on it
+    checkpoints: dict[tuple[str, str, tuple[str, ...], int], tuple[Any, str, str]] = field(default_factory=dict)
     note_origins: dict[str, str] = field(default_factory=dict)  # checkpoint note -> its body's origin line
     # (entry id = SHA-256 of the payload, signature, public key) of each shared entry's verified signature
     signatures: set[tuple[str, bytes, bytes]] = field(default_factory=set)
-    # (entry id, signature, index, proof, tree size, root) of each shared entry's verified inclusion
-    inclusions: set[tuple[str, bytes, int, tuple[bytes, ...], int, bytes]] = field(default_factory=set)
+    # (shared item, tree size, root) of each verified inclusion; the key holds the item, so its identity
+    # stays unique while remembered
+    inclusions: set[tuple[BundleEntry, int, bytes]] = field(default_factory=set)
     items: dict[ItemKey, CachedItem] = field(default_factory=dict)  # see parse_bundle
+    # Results derived from shared items alone (a scheme's root timeline, a key's authorizations), keyed by
+    # the items themselves: a key holds its items, so their identities stay unique while it is kept.
+    derived: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+    def remember(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered under ``key`` (a bounded memo: cleared when it grows past its limit)."""
+        hit = self.derived.get(key, _MISSING)
+        if hit is _MISSING:
+            if len(self.derived) >= _DERIVED_LIMIT:
+                self.derived.clear()
+            hit = self.derived[key] = compute()
+        return hit
 
 
-def _h(*parts: bytes) -> bytes:
-    return hashlib.sha256(b"\x00".join(parts)).digest()
+_MISSING = object()
+_DERIVED_LIMIT = 4096
 
 
 def verify_bundle(
@@ -81,7 +95,8 @@ def verify_bundle(
     cache: VerifierCache | None = None,
 ) -> Report:
     report = Report()
-    cache = cache or VerifierCache()
+    if cache is None:
+        cache = VerifierCache()
     # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
     try:
         t = trust if isinstance(trust, Trust) else parse_trust(trust)
@@ -110,7 +125,7 @@ def verify_bundle(
     _step8_status(report, b, roots, signer_key, cache)
     report.citations = _citations(report, b, t, included, cache)
     _step8_add_citation_summary(report)
-    _step9_validity(report, at, now, t, cp)
+    _step9_validity(report, at, now, t, cp, cache)
     _step10_equivalence(report, b, t, target_scheme or b.target_scheme, at, included, cache)
     return report
 
@@ -134,34 +149,37 @@ class _VerifiedCheckpoint:
 def _step6_checkpoint(
     report: Report, b: Bundle, t: Trust, now: datetime, cache: VerifierCache
 ) -> _VerifiedCheckpoint | None:
-    key = _h(b.checkpoint.encode(), t.log_vkey.encode(), *(v.encode() for v in t.witness_vkeys))
+    key = (b.checkpoint, t.log_vkey, t.witness_vkeys, t.threshold)
     hit = cache.checkpoints.get(key)
+    if hit is None:
+        hit = cache.checkpoints[key] = _judge_checkpoint(b.checkpoint, t)
+    vc, status, detail = hit
+    if vc is not None:
+        report.tree_size = vc.cp.size
+    report.set(6, status, detail)
+    return vc
+
+
+def _judge_checkpoint(note: str, t: Trust) -> tuple[_VerifiedCheckpoint | None, str, str]:
+    """Step 6 for one checkpoint note and trust file: the verified checkpoint (None when the log's key did not
+    sign it), the step's status and its detail. The same note and trust file always get the same verdict."""
     try:
-        if hit is None:
-            verify_note(b.checkpoint, [t.log_vkey])  # raises unless the log's key signed it
-            cp = parse_checkpoint(split_note(b.checkpoint)[0])
-            cos = witness_cosignatures(b.checkpoint, list(t.witness_vkeys), cp) if t.witness_vkeys else {}
-            hit = (cp, sorted(cos), max(cos.values()) if cos else None)
-            cache.checkpoints[key] = hit
+        verify_note(note, [t.log_vkey])  # raises unless the log's key signed it
+        cp = parse_checkpoint(split_note(note)[0])
+        cos = witness_cosignatures(note, list(t.witness_vkeys), cp) if t.witness_vkeys else {}
     except CarbonLedgerError as e:
-        report.set(6, FAILED, f"checkpoint not signed by the trusted log key [{e.code}]: {e.message}")
-        return None
-    cp, witnesses, newest = hit
-    report.tree_size = cp.size
-    if len(witnesses) < t.threshold:
-        report.set(6, FAILED, f"{len(witnesses)} distinct witness cosignatures, {t.threshold} required")
-    elif t.threshold == 0:
-        report.set(
-            6, PASSED, f"signed by the log at tree size {cp.size}; witness threshold 0: no split-view protection"
-        )
-    else:
-        report.set(
-            6,
-            PASSED,
-            f"signed by the log at tree size {cp.size} and cosigned by {len(witnesses)} of "
-            f"{len(t.witness_vkeys)} witnesses (threshold {t.threshold}): {', '.join(witnesses)}",
-        )
-    return _VerifiedCheckpoint(cp, witnesses, newest)
+        return None, FAILED, f"checkpoint not signed by the trusted log key [{e.code}]: {e.message}"
+    vc = _VerifiedCheckpoint(cp, sorted(cos), max(cos.values()) if cos else None)
+    if len(vc.witnesses) < t.threshold:
+        return vc, FAILED, f"{len(vc.witnesses)} distinct witness cosignatures, {t.threshold} required"
+    if t.threshold == 0:
+        return vc, PASSED, f"signed by the log at tree size {cp.size}; witness threshold 0: no split-view protection"
+    return (
+        vc,
+        PASSED,
+        f"signed by the log at tree size {cp.size} and cosigned by {len(vc.witnesses)} of "
+        f"{len(t.witness_vkeys)} witnesses (threshold {t.threshold}): {', '.join(vc.witnesses)}",
+    )
 
 
 # ---- step 5 -----------------------------------------------------------------------------------
@@ -175,9 +193,9 @@ def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, 
     included: set[int] = set()
     failures: list[str] = []
     for be in b.entries:
-        # An envelope has one valid form, so (entry id, signature) names its bytes; the proof is part of the
-        # key, so a bundle carrying a wrong proof for a known entry still fails.
-        k = (be.entry.entry_id, be.entry.signature, be.index, be.proof, size, root)
+        # A parsed item is one object (the item cache hands out the same one only for the same envelope,
+        # index and proof), so the item itself keys its verified inclusion in this tree.
+        k = (be, size, root)
         if k not in cache.inclusions:
             lh = leaf_hash(be.entry.envelope)
             try:
@@ -200,7 +218,7 @@ def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, 
 
 
 # ---- step 4 -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a timeline's roots are shared by its memo's users
 class _Root:
     key: VerifyingKey
     from_index: int
@@ -225,7 +243,7 @@ def _pub(text: str) -> VerifyingKey:
     return VerifyingKey(base64.b64decode(text))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: memoized, one object per distinct timeline
 class _Timeline:
     """A scheme's root keys by log index, as the bundle's scheme.register / scheme.rotate chain shows them.
 
@@ -239,10 +257,20 @@ class _Timeline:
     trusted: _Root | None = None
 
 
+_ROOT_KINDS = frozenset({"scheme.register", "scheme.rotate"})
+
+
 def _root_timeline(b: Bundle, t: Trust, scheme: str, cache: VerifierCache) -> _Timeline:
     """The root-key timeline of any scheme id (step 4's rule, reused by step 10 and the citations): its first
     registration in the bundle, signed by the key it registers, then each rotation signed by the root in force
-    (others have no effect); anchored when one of those roots is a key the trust file lists for ``scheme``."""
+    (others have no effect); anchored when one of those roots is a key the trust file lists for ``scheme``.
+    It depends on the bundle's register/rotate items and the trust file's roots for ``scheme`` only."""
+    items = tuple(e for e in b.entries if e.entry.kind in _ROOT_KINDS)
+    key = ("timeline", scheme, items, t.scheme_roots.get(scheme))
+    return cache.remember(key, lambda: _compute_root_timeline(b, t, scheme, cache))  # type: ignore[no-any-return]
+
+
+def _compute_root_timeline(b: Bundle, t: Trust, scheme: str, cache: VerifierCache) -> _Timeline:
     regs = sorted(
         (e for e in b.entries if e.entry.kind == "scheme.register" and e.entry.body["scheme"]["id"] == scheme),
         key=lambda e: e.index,
@@ -308,31 +336,32 @@ def _step4_scheme(report: Report, b: Bundle, t: Trust, cache: VerifierCache) -> 
     # Step 4: the scheme's registration (and rotations) lead to the root key in the trust file.
     scheme = b.label.entry.body["label"]["scheme"]
     tl = _root_timeline(b, t, scheme, cache)
+    status, detail = cache.remember(("step 4", tl), lambda: _judge_timeline(tl))
+    report.set(4, status, detail)
+    return tl.roots
+
+
+def _judge_timeline(tl: _Timeline) -> tuple[str, str]:
+    scheme = tl.scheme
     if tl.problem == "unregistered":
-        report.set(4, FAILED, f"the bundle holds no registration of scheme {scheme!r}")
-    elif tl.problem == "bad_registration":
+        return FAILED, f"the bundle holds no registration of scheme {scheme!r}"
+    if tl.problem == "bad_registration":
         assert tl.registration is not None
-        report.set(
-            4,
+        return (
             FAILED,
             f"the registration of {scheme!r} at index {tl.registration.index} is not signed by the key it registers",
         )
-    elif tl.problem == "not_in_trust":
-        report.set(4, FAILED, f"scheme {scheme!r} is not in the trust file")
-    elif tl.problem == "unanchored":
-        report.set(
-            4, FAILED, f"none of the {len(tl.roots)} root keys of {scheme!r} in the bundle is one the trust file names"
-        )
-    else:
-        assert tl.registration is not None and tl.trusted is not None
-        report.set(
-            4,
-            PASSED,
-            f"{scheme!r} registered at index {tl.registration.index}"
-            + (f", rotated {len(tl.roots) - 1} time(s)" if len(tl.roots) > 1 else "")
-            + f"; root key {tl.trusted.key.key_id[:16]}… is trusted",
-        )
-    return tl.roots
+    if tl.problem == "not_in_trust":
+        return FAILED, f"scheme {scheme!r} is not in the trust file"
+    if tl.problem == "unanchored":
+        return FAILED, f"none of the {len(tl.roots)} root keys of {scheme!r} in the bundle is one the trust file names"
+    assert tl.registration is not None and tl.trusted is not None
+    return (
+        PASSED,
+        f"{scheme!r} registered at index {tl.registration.index}"
+        + (f", rotated {len(tl.roots) - 1} time(s)" if len(tl.roots) > 1 else "")
+        + f"; root key {tl.trusted.key.key_id[:16]}… is trusted",
+    )
 
 
 def _root_at(roots: list[_Root], index: int) -> _Root | None:
@@ -346,11 +375,22 @@ def _root_at(roots: list[_Root], index: int) -> _Root | None:
 def _authorizations(
     b: Bundle, roots: list[_Root], key_id: str, kind: str, before: int, cache: VerifierCache
 ) -> list[tuple[BundleEntry, VerifyingKey]]:
+    """The key.authorize entries of the label's scheme, earlier than ``before``, that authorize ``key_id``
+    for ``kind`` and are signed by the root in force at their index."""
     scheme = b.label.entry.body["label"]["scheme"]
+    items = tuple(e for e in b.entries if e.entry.kind == "key.authorize")
+    key = ("authorizations", scheme, items, tuple(roots), key_id, kind)
+    found = cache.remember(key, lambda: _all_authorizations(items, scheme, roots, key_id, kind, cache))
+    return [(e, vk) for e, vk in found if e.index < before]
+
+
+def _all_authorizations(
+    items: tuple[BundleEntry, ...], scheme: str, roots: list[_Root], key_id: str, kind: str, cache: VerifierCache
+) -> list[tuple[BundleEntry, VerifyingKey]]:
     out = []
-    for e in b.entries:
+    for e in items:
         body = e.entry.body
-        if e.entry.kind != "key.authorize" or body["scheme"] != scheme or e.index >= before:
+        if body["scheme"] != scheme:
             continue
         vk = _pub(body["public_key"])
         root = _root_at(roots, e.index)
@@ -360,8 +400,19 @@ def _authorizations(
 
 
 def _revocation_of(b: Bundle, roots: list[_Root], key: VerifyingKey, cache: VerifierCache) -> BundleEntry | None:
-    for e in sorted(b.entries, key=lambda e: e.index):
-        if e.entry.kind != "key.revoke" or e.entry.body["key_id"] != key.key_id:
+    """The earliest key.revoke of ``key`` signed by the key itself or by the root in force at its index."""
+    items = tuple(e for e in b.entries if e.entry.kind == "key.revoke")
+    found = cache.remember(
+        ("revocation", items, tuple(roots), key), lambda: _first_revocation(items, roots, key, cache)
+    )
+    return found  # type: ignore[no-any-return]
+
+
+def _first_revocation(
+    items: tuple[BundleEntry, ...], roots: list[_Root], key: VerifyingKey, cache: VerifierCache
+) -> BundleEntry | None:
+    for e in sorted(items, key=lambda e: e.index):
+        if e.entry.body["key_id"] != key.key_id:
             continue
         root = _root_at(roots, e.index)
         if _sig_ok(e.entry, key, cache) or (root is not None and _sig_ok(e.entry, root.key, cache)):
@@ -459,16 +510,17 @@ def _step7_consistency(
 
 
 # ---- step 8 -----------------------------------------------------------------------------------
+_STATUS_KINDS = frozenset({"label.revoke", "label.supersede"})
+
+
 def _step8_status(
     report: Report, b: Bundle, roots: list[_Root], signer_key: VerifyingKey | None, cache: VerifierCache
 ) -> None:
     label = b.label
     size = report.tree_size
-    for e in sorted(b.entries, key=lambda e: e.index):
-        if (
-            e.entry.kind not in ("label.revoke", "label.supersede")
-            or e.entry.body["label_entry"] != label.entry.entry_id
-        ):
+    status_entries = [e for e in b.entries if e.entry.kind in _STATUS_KINDS]
+    for e in sorted(status_entries, key=lambda e: e.index):
+        if e.entry.body["label_entry"] != label.entry.entry_id:
             continue
         root = _root_at(roots, e.index)
         by_own = signer_key is not None and _sig_ok(e.entry, signer_key, cache)
@@ -491,14 +543,16 @@ def _step8_status(
 
 
 # ---- step 9 -----------------------------------------------------------------------------------
-def _step9_validity(report: Report, at: date, now: datetime, t: Trust, vc: _VerifiedCheckpoint | None) -> None:
+def _step9_validity(
+    report: Report, at: date, now: datetime, t: Trust, vc: _VerifiedCheckpoint | None, cache: VerifierCache
+) -> None:
     assert report.label is not None
-    issued, until = date.fromisoformat(report.label["issued_at"]), date.fromisoformat(report.label["valid_until"])
-    if at < issued:
-        report.set(9, FAILED, f"{at} is before the label was issued ({issued})")
-        return
-    if at > until:
-        report.set(9, FAILED, f"expired: valid until {until}, asked for {at}")
+    issued_at, valid_until = report.label["issued_at"], report.label["valid_until"]
+    status, detail = cache.remember(
+        ("step 9", issued_at, valid_until, at), lambda: _judge_dates(issued_at, valid_until, at)
+    )
+    if status == FAILED:
+        report.set(9, status, detail)
         return
     if t.max_checkpoint_age_s is not None:
         newest = vc.newest_cosignature_s if vc is not None else None
@@ -516,7 +570,17 @@ def _step9_validity(report: Report, at: date, now: datetime, t: Trust, vc: _Veri
                 9, FAILED, f"checkpoint's newest cosignature is {age} s old; at most {t.max_checkpoint_age_s} s allowed"
             )
             return
-    report.set(9, PASSED, f"valid from {issued} to {until}; asked for {at}")
+    report.set(9, status, detail)
+
+
+def _judge_dates(issued_at: str, valid_until: str, at: date) -> tuple[str, str]:
+    """Step 9's date rule (labels of a shipment share their dates, so the verdict is remembered)."""
+    issued, until = date.fromisoformat(issued_at), date.fromisoformat(valid_until)
+    if at < issued:
+        return FAILED, f"{at} is before the label was issued ({issued})"
+    if at > until:
+        return FAILED, f"expired: valid until {until}, asked for {at}"
+    return PASSED, f"valid from {issued} to {until}; asked for {at}"
 
 
 # ---- citations (reported with step 8) ---------------------------------------------------------
