@@ -20,12 +20,19 @@ def register(bench_app: typer.Typer) -> None:
                 min=1, max=10000, help="Entries per append batch (the service's sequencer batches up to 1000)."
             ),
         ] = 1000,
+        workers: Annotated[
+            bool,
+            typer.Option(
+                "--workers/--no-workers",
+                help="Check envelopes in worker processes (the service's default) or all in this process.",
+            ),
+        ] = True,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Ingest realistic signed labels into a fresh SQLite store vs raw Ed25519 verification."""
         from ledger.bench import bench_ingest
 
-        result = bench_ingest(n, batch)
+        result = bench_ingest(n, batch, precheck_workers=workers)
         emit(
             result,
             as_json,

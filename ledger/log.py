@@ -1,11 +1,14 @@
 """The log: admits entries, appends them in batches, signs checkpoints, serves proofs.
 
-:meth:`Log.submit_many` is the one write path. It parses every envelope outside
-the lock, then — holding the sequencer lock, inside one store transaction —
-admits each entry against the authority state as it stands after the entries
-before it, appends the admitted ones to the Merkle tree, and signs a checkpoint
-of the new size. Receipts are built only after the commit. A refused entry gets
-its error in its slot and changes nothing; the others go on.
+One write path, in two halves: :meth:`Log.start_checks` starts a batch's stateless
+checks (parse, schema, signatures — in worker processes for large batches), and
+:meth:`Log.commit_checked` then — holding the sequencer lock, inside one store
+transaction — admits each entry against the authority state as it stands after the
+entries before it, appends the admitted ones to the Merkle tree, and signs a
+checkpoint of the new size. :meth:`Log.submit_many` is the two in a row;
+:meth:`Log.submit_pipelined` and the service's sequencer overlap the checks of the
+next batches with the write of the current one. Receipts are built only after the
+commit. A refused entry gets its error in its slot and changes nothing; the others go on.
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ class _Batch:
 
 
 @dataclass(slots=True)
-class _Checks:
+class PendingBatch:
     """A batch whose stateless checks may be running in worker processes (``outcomes`` pending), with the
     committed signer keys they verify signatures under; None when this process checks it itself."""
 
@@ -368,7 +371,17 @@ class Log:
 
     def submit_many(self, envelopes: Sequence[bytes], *, with_proofs: bool = True) -> list[Receipt | CarbonLedgerError]:
         """Admit a batch in one transaction under one checkpoint: a receipt or an error per envelope, in order."""
-        return self._commit(self._finish_checks(self._start_checks(envelopes)), with_proofs)
+        return self.commit_checked(self.start_checks(envelopes), with_proofs=with_proofs)
+
+    def start_checks(self, envelopes: Sequence[bytes]) -> PendingBatch:
+        """Start a batch's stateless checks (parse, schema, signatures); they run in worker processes while
+        the caller goes on — typically committing the batch before it (:meth:`commit_checked`)."""
+        return self._start_checks(envelopes)
+
+    def commit_checked(self, pending: PendingBatch, *, with_proofs: bool = True) -> list[Receipt | CarbonLedgerError]:
+        """Wait for a batch's stateless checks, then admit it in one transaction under one checkpoint: a receipt
+        or an error per envelope, in order, once the batch is durable."""
+        return self._commit(self._finish_checks(pending), with_proofs)
 
     def submit_pipelined(
         self, batches: Iterable[Sequence[bytes]], *, with_proofs: bool = True, lookahead: int = 2
@@ -378,32 +391,32 @@ class Log:
         one — as a sequencer pipelines them, so the workers never wait for the writer. Yields each batch's
         results, in order, once that batch is durable."""
         it = iter(batches)
-        window: collections.deque[_Checks] = collections.deque()
+        window: collections.deque[PendingBatch] = collections.deque()
 
         def fill() -> None:
             while len(window) <= lookahead and (following := next(it, None)) is not None:
-                window.append(self._start_checks(following))
+                window.append(self.start_checks(following))
 
         fill()
         while window:
             current = window.popleft()
             fill()
-            yield self._commit(self._finish_checks(current), with_proofs)
+            yield self.commit_checked(current, with_proofs=with_proofs)
 
-    def _start_checks(self, envelopes: Sequence[bytes]) -> _Checks:
+    def _start_checks(self, envelopes: Sequence[bytes]) -> PendingBatch:
         """Large batches: start the stateless checks in worker processes (ledger/precheck.py), signatures
         checked under the signer keys the committed state knows now. Smaller ones wait for
         :meth:`_finish_checks`, which checks them in this process."""
         if not (self.precheck_workers and len(envelopes) >= precheck.POOL_MIN_BATCH):
-            return _Checks(envelopes)
+            return PendingBatch(envelopes)
         keys: dict[str, bytes] = {}
         for env in envelopes:
             signer = claimed_signer(env)
             if signer is not None and signer not in keys and (rec := self._keys.get(signer)) is not None:
                 keys[signer] = rec.verifying_key.public_key
-        return _Checks(envelopes, keys, precheck.start_in_workers(envelopes, keys))
+        return PendingBatch(envelopes, keys, precheck.start_in_workers(envelopes, keys))
 
-    def _finish_checks(self, checks: _Checks) -> _Prepared:
+    def _finish_checks(self, checks: PendingBatch) -> _Prepared:
         results: list[Receipt | CarbonLedgerError | None] = [None] * len(checks.envelopes)
         if checks.outcomes is None:
             parsed, preverified = self._parse_and_preverify(checks.envelopes, results)

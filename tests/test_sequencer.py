@@ -11,7 +11,7 @@ from ledger.log import Log
 from ledger.sequencer import Sequencer, SequencerLimits
 from ledger.state import Policy
 from ledger.store import Store
-from mapping.errors import BackPressureError
+from mapping.errors import BackPressureError, CarbonLedgerError
 from verifier.keys import SigningKey
 from verifier.merkle import leaf_hash, verify_inclusion
 from verifier.note import parse_checkpoint
@@ -64,3 +64,54 @@ def test_back_pressure_is_an_explicit_error(log: Log) -> None:
         seq.submit(Signer().register(GD))
     assert e.value.retry_after_s >= 1 and log.size == 0
     seq.close()
+
+
+def test_waiting_batches_are_checked_ahead_in_worker_processes(db_url: str) -> None:
+    """Many submitters at once (each its own key, so no chain depends on arrival order): batches large enough
+    for the worker processes, several waiting at once, are checked ahead of the write, and every submitter
+    still gets its own receipt or its own refusal."""
+    from ledger import precheck
+
+    store = Store(db_url)
+    log = Log(store, SigningKey.generate(), "seq.test/log", Policy(frozenset({GD})), lambda: NOW, precheck_workers=True)
+    gd = Signer()
+    issuers = [Signer() for _ in range(3 * precheck.POOL_MIN_BATCH)]
+    log.submit(gd.register(GD))
+    log.submit_many([gd.authorize(GD, s) for s in issuers])
+    envelopes = [s.issue(label_for(GD, f"W-{i:04d}")) for i, s in enumerate(issuers)]
+    bad = bytearray(envelopes[7])
+    bad[-10] = ord("A") if bad[-10] != ord("A") else ord("B")  # a signature that no longer verifies
+    envelopes[7] = bytes(bad)
+    started: list[bool] = []
+    start_checks = log.start_checks
+
+    def spy(batch):  # type: ignore[no-untyped-def]
+        pending = start_checks(batch)
+        started.append(pending.outcomes is not None)
+        return pending
+
+    log.start_checks = spy  # type: ignore[method-assign]
+    seq = Sequencer(log, SequencerLimits(max_batch=precheck.POOL_MIN_BATCH, max_wait_ms=200))
+    results: list[object] = [None] * len(envelopes)
+    gate = threading.Barrier(len(envelopes))
+
+    def submit(i: int) -> None:
+        gate.wait()
+        try:
+            results[i] = seq.submit(envelopes[i])
+        except CarbonLedgerError as e:  # the refusal is this submitter's own
+            results[i] = e
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(envelopes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seq.close()
+    assert isinstance(results[7], CarbonLedgerError) and results[7].code == "signature.invalid"
+    receipts = [r for i, r in enumerate(results) if i != 7]
+    base = 1 + len(issuers)
+    assert sorted(r.index for r in receipts) == list(range(base, base + len(receipts)))  # type: ignore[attr-defined]
+    assert log.size == base + len(receipts)
+    assert any(started), "no batch went to the worker processes"
+    store.close()
