@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ledger import precheck
 from ledger.heap import settle_startup_heap
 from ledger.home import load_settings, resolve_home
 from ledger.runtime import open_log
@@ -34,6 +35,7 @@ def register(app: typer.Typer) -> None:
         log = open_log(load_settings(_home(home)))
         console.print(f"serving log [bold]{log.origin}[/] (tree size {log.size}) on http://{host}:{port}/")
         app = create_app(log)
+        precheck.start_workers()  # the first large batch should not wait for worker processes to start
         settle_startup_heap()
         uvicorn.run(app, host=host, port=port, log_level="info")
 

@@ -168,6 +168,8 @@ def bench_ingest(
         for r in log.submit_many(bi.setup_entries()):
             if not hasattr(r, "index"):
                 raise RuntimeError(f"bench setup refused: {r}")
+        if precheck_workers:
+            precheck.start_workers()  # as `carbonledger serve` does at start-up
         settle_startup_heap()  # as `carbonledger serve` does once its app is built
         ingest_rates, raw_rates, sizes = [], [], []
         total_ingest_s = total_raw_s = 0.0

@@ -14,11 +14,13 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from mapping import errors
 from mapping.errors import CarbonLedgerError
+from verifier import schemas
 from verifier.envelope import parse_entry
 from verifier.keys import VerifyingKey
 
@@ -38,6 +40,22 @@ def _pool() -> ProcessPoolExecutor:
     # "spawn": a clean interpreter that imports only the verifier, never a fork of a process holding
     # database connections and threads.
     return ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("spawn"))
+
+
+def _ready(pause_s: float) -> int:
+    """Worker side: load what checks need (every entry kind's compiled schema), then hold the worker a
+    moment so that each warm-up job lands in a process of its own."""
+    for kind in schemas.ENTRY_KINDS:
+        schemas.validator(kind)
+    time.sleep(pause_s)
+    return os.getpid()
+
+
+def start_workers() -> int:
+    """Start every worker process now and load its schemas, so the first large batch does not pay for it
+    (the service calls this at start-up). Returns how many distinct worker processes answered."""
+    pool = _pool()
+    return len({f.result() for f in [pool.submit(_ready, 0.2) for _ in range(workers())]})
 
 
 def check_chunk(envelopes: Sequence[bytes], keys: dict[str, bytes]) -> list[Outcome]:

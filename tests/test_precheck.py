@@ -106,3 +106,7 @@ def test_rebuilt_errors_keep_class_code_and_field() -> None:
     assert (err.code, err.message, err.field) == ("schema.invalid", "bad unit", "/label/footprint/pcf/unit")
     odd = precheck.rebuild_error(("NotAnError", "x.y", "m", None))
     assert type(odd) is CarbonLedgerError and odd.code == "x.y"
+
+
+def test_start_workers_brings_up_every_worker_process() -> None:
+    assert precheck.start_workers() == precheck.workers()
