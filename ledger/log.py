@@ -106,16 +106,6 @@ class PendingBatch:
     outcomes: list[Future[list[precheck.Outcome]]] | None = None
 
 
-@dataclass(slots=True)
-class _Prepared:
-    """A batch after the checks that need no log state: per-slot errors so far, parsed entries, and the
-    (entry id, key) pairs whose signatures already verified."""
-
-    results: list[Receipt | CarbonLedgerError | None]
-    parsed: list[tuple[int, Entry]]
-    preverified: set[tuple[str, bytes]]
-
-
 @dataclass
 class _Node:
     level: int
@@ -374,14 +364,32 @@ class Log:
         return self.commit_checked(self.start_checks(envelopes), with_proofs=with_proofs)
 
     def start_checks(self, envelopes: Sequence[bytes]) -> PendingBatch:
-        """Start a batch's stateless checks (parse, schema, signatures); they run in worker processes while
-        the caller goes on — typically committing the batch before it (:meth:`commit_checked`)."""
-        return self._start_checks(envelopes)
+        """Start a batch's stateless checks (parse, schema, signatures) and return at once; the caller goes on —
+        typically committing the batch before it (:meth:`commit_checked`). Large batches are checked in worker
+        processes (ledger/precheck.py), signatures under the signer keys the committed state knows now;
+        smaller ones are checked in this process by :meth:`commit_checked`."""
+        if not (self.precheck_workers and len(envelopes) >= precheck.POOL_MIN_BATCH):
+            return PendingBatch(envelopes)
+        keys: dict[str, bytes] = {}
+        for env in envelopes:
+            signer = claimed_signer(env)
+            if signer is not None and signer not in keys and (rec := self._keys.get(signer)) is not None:
+                keys[signer] = rec.verifying_key.public_key
+        return PendingBatch(envelopes, keys, precheck.start_in_workers(envelopes, keys))
 
     def commit_checked(self, pending: PendingBatch, *, with_proofs: bool = True) -> list[Receipt | CarbonLedgerError]:
         """Wait for a batch's stateless checks, then admit it in one transaction under one checkpoint: a receipt
         or an error per envelope, in order, once the batch is durable."""
-        return self._commit(self._finish_checks(pending), with_proofs)
+        results: list[Receipt | CarbonLedgerError | None] = [None] * len(pending.envelopes)
+        if pending.outcomes is None:
+            parsed, preverified = self._parse_and_preverify(pending.envelopes, results)
+        else:
+            assert pending.keys is not None
+            parsed, preverified = self._rebuild_checked(pending.envelopes, pending.keys, pending.outcomes, results)
+        if parsed:
+            with self._lock:
+                self._append(parsed, results, preverified, with_proofs)
+        return results  # type: ignore[return-value]
 
     def submit_pipelined(
         self, batches: Iterable[Sequence[bytes]], *, with_proofs: bool = True, lookahead: int = 2
@@ -402,34 +410,6 @@ class Log:
             current = window.popleft()
             fill()
             yield self.commit_checked(current, with_proofs=with_proofs)
-
-    def _start_checks(self, envelopes: Sequence[bytes]) -> PendingBatch:
-        """Large batches: start the stateless checks in worker processes (ledger/precheck.py), signatures
-        checked under the signer keys the committed state knows now. Smaller ones wait for
-        :meth:`_finish_checks`, which checks them in this process."""
-        if not (self.precheck_workers and len(envelopes) >= precheck.POOL_MIN_BATCH):
-            return PendingBatch(envelopes)
-        keys: dict[str, bytes] = {}
-        for env in envelopes:
-            signer = claimed_signer(env)
-            if signer is not None and signer not in keys and (rec := self._keys.get(signer)) is not None:
-                keys[signer] = rec.verifying_key.public_key
-        return PendingBatch(envelopes, keys, precheck.start_in_workers(envelopes, keys))
-
-    def _finish_checks(self, checks: PendingBatch) -> _Prepared:
-        results: list[Receipt | CarbonLedgerError | None] = [None] * len(checks.envelopes)
-        if checks.outcomes is None:
-            parsed, preverified = self._parse_and_preverify(checks.envelopes, results)
-        else:
-            assert checks.keys is not None
-            parsed, preverified = self._rebuild_checked(checks.envelopes, checks.keys, checks.outcomes, results)
-        return _Prepared(results, parsed, preverified)
-
-    def _commit(self, prepared: _Prepared, with_proofs: bool) -> list[Receipt | CarbonLedgerError]:
-        if prepared.parsed:
-            with self._lock:
-                self._append(prepared.parsed, prepared.results, prepared.preverified, with_proofs)
-        return prepared.results  # type: ignore[return-value]
 
     def _parse_and_preverify(
         self, envelopes: Sequence[bytes], results: list[Receipt | CarbonLedgerError | None]

@@ -94,11 +94,6 @@ def collect(futures: list[Future[list[Outcome]]]) -> list[Outcome]:
     return out
 
 
-def check_in_workers(envelopes: Sequence[bytes], keys: dict[str, bytes]) -> list[Outcome]:
-    """Run :func:`check_chunk` over ``envelopes`` in the worker pool; outcomes in input order."""
-    return collect(start_in_workers(envelopes, keys))
-
-
 def rebuild_error(detail: tuple[str, str, str, str | None]) -> CarbonLedgerError:
     """The error a worker reported, as the same class with the same code, message and field."""
     name, code, message, field = detail

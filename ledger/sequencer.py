@@ -64,36 +64,32 @@ class Sequencer:
         self._thread.join(timeout=10)
 
     def _take_batch(self) -> list[tuple[bytes, Future[Receipt]]] | None:
+        """Wait for a submission, then take what follows within ``max_wait_ms``; None once closing."""
         first = self._queue.get()
         if first is None:
             return None
-        batch = [first]
-        deadline = self.limits.max_wait_ms / 1000
-        while len(batch) < self.limits.max_batch:
-            try:
-                item = self._queue.get(timeout=deadline) if deadline > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                self._queue.put(None)
-                break
-            batch.append(item)
-            deadline = 0  # after the wait, take only what is already queued
-        return batch
+        return self._take_more([first], self.limits.max_wait_ms / 1000)
 
     def _take_waiting(self) -> list[tuple[bytes, Future[Receipt]]] | None:
-        """Up to ``max_batch`` submissions already queued, without waiting; None once closing."""
-        batch: list[tuple[bytes, Future[Receipt]]] = []
+        """The submissions already queued, without waiting; None when there are none."""
+        return self._take_more([], 0) or None
+
+    def _take_more(
+        self, batch: list[tuple[bytes, Future[Receipt]]], wait_s: float
+    ) -> list[tuple[bytes, Future[Receipt]]]:
+        """Fill ``batch`` up to ``max_batch`` with queued submissions, waiting at most ``wait_s`` for the first
+        one (after it, only what is already queued); a close request stays queued for the next take."""
         while len(batch) < self.limits.max_batch:
             try:
-                item = self._queue.get_nowait()
+                item = self._queue.get(timeout=wait_s) if wait_s > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is None:
                 self._queue.put(None)
                 break
             batch.append(item)
-        return batch or None
+            wait_s = 0
+        return batch
 
     def _run(self) -> None:
         # A pipeline: the stateless checks of the batches already waiting (up to LOOKAHEAD of them) run in the

@@ -41,8 +41,3 @@ def decode_canonical(text: str | bytes) -> bytes:
 def decode_checked(text: str | bytes) -> bytes:
     """The bytes of a text :func:`decode_canonical` already accepted (no second check)."""
     return pybase64.b64decode(text)
-
-
-def encode(raw: bytes) -> bytes:
-    """The canonical padded standard base64 of ``raw``."""
-    return pybase64.b64encode(raw)

@@ -35,10 +35,13 @@ class BundleEntry:
 class Bundle:
     origin: str
     checkpoint: str
-    label_entry: str
     target_scheme: str | None
     entries: tuple[BundleEntry, ...]
-    label: BundleEntry  # the entry ``label_entry`` names
+    label: BundleEntry  # the entry the document's ``label_entry`` names
+
+    def of_kind(self, *kinds: str) -> tuple[BundleEntry, ...]:
+        """The bundle's entries of these kinds, in bundle order."""
+        return tuple(e for e in self.entries if e.entry.kind in kinds)
 
 
 def encode_bundle(
@@ -105,9 +108,7 @@ def parse_bundle(data: bytes, item_cache: dict[ItemKey, CachedItem] | None = Non
             label = be
     if label is None:
         raise InputError("label_entry names no entry of the bundle", code="bundle.no_label", field="/label_entry")
-    bundle = Bundle(
-        doc["origin"], doc["checkpoint"], doc["label_entry"], doc.get("target_scheme"), tuple(entries), label
-    )
+    bundle = Bundle(doc["origin"], doc["checkpoint"], doc.get("target_scheme"), tuple(entries), label)
     if label.entry.kind != "label.issue":
         raise InputError(
             f"label_entry is a {label.entry.kind}, not a label.issue",

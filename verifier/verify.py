@@ -257,22 +257,19 @@ class _Timeline:
     trusted: _Root | None = None
 
 
-_ROOT_KINDS = frozenset({"scheme.register", "scheme.rotate"})
-
-
 def _root_timeline(b: Bundle, t: Trust, scheme: str, cache: VerifierCache) -> _Timeline:
     """The root-key timeline of any scheme id (step 4's rule, reused by step 10 and the citations): its first
     registration in the bundle, signed by the key it registers, then each rotation signed by the root in force
     (others have no effect); anchored when one of those roots is a key the trust file lists for ``scheme``.
     It depends on the bundle's register/rotate items and the trust file's roots for ``scheme`` only."""
-    items = tuple(e for e in b.entries if e.entry.kind in _ROOT_KINDS)
+    items = b.of_kind("scheme.register", "scheme.rotate")
     key = ("timeline", scheme, items, t.scheme_roots.get(scheme))
-    return cache.remember(key, lambda: _compute_root_timeline(b, t, scheme, cache))  # type: ignore[no-any-return]
+    return cache.remember(key, lambda: _compute_root_timeline(items, t, scheme, cache))  # type: ignore[no-any-return]
 
 
-def _compute_root_timeline(b: Bundle, t: Trust, scheme: str, cache: VerifierCache) -> _Timeline:
+def _compute_root_timeline(items: tuple[BundleEntry, ...], t: Trust, scheme: str, cache: VerifierCache) -> _Timeline:
     regs = sorted(
-        (e for e in b.entries if e.entry.kind == "scheme.register" and e.entry.body["scheme"]["id"] == scheme),
+        (e for e in items if e.entry.kind == "scheme.register" and e.entry.body["scheme"]["id"] == scheme),
         key=lambda e: e.index,
     )
     if not regs:
@@ -285,7 +282,7 @@ def _compute_root_timeline(b: Bundle, t: Trust, scheme: str, cache: VerifierCach
     for rot in sorted(
         (
             e
-            for e in b.entries
+            for e in items
             if e.entry.kind == "scheme.rotate" and e.entry.body["scheme"] == scheme and e.index > reg.index
         ),
         key=lambda e: e.index,
@@ -378,7 +375,7 @@ def _authorizations(
     """The key.authorize entries of the label's scheme, earlier than ``before``, that authorize ``key_id``
     for ``kind`` and are signed by the root in force at their index."""
     scheme = b.label.entry.body["label"]["scheme"]
-    items = tuple(e for e in b.entries if e.entry.kind == "key.authorize")
+    items = b.of_kind("key.authorize")
     key = ("authorizations", scheme, items, tuple(roots), key_id, kind)
     found = cache.remember(key, lambda: _all_authorizations(items, scheme, roots, key_id, kind, cache))
     return [(e, vk) for e, vk in found if e.index < before]
@@ -401,7 +398,7 @@ def _all_authorizations(
 
 def _revocation_of(b: Bundle, roots: list[_Root], key: VerifyingKey, cache: VerifierCache) -> BundleEntry | None:
     """The earliest key.revoke of ``key`` signed by the key itself or by the root in force at its index."""
-    items = tuple(e for e in b.entries if e.entry.kind == "key.revoke")
+    items = b.of_kind("key.revoke")
     found = cache.remember(
         ("revocation", items, tuple(roots), key), lambda: _first_revocation(items, roots, key, cache)
     )
@@ -424,7 +421,7 @@ def _step3_authority(report: Report, b: Bundle, roots: list[_Root], cache: Verif
     label = b.label
     auths = _authorizations(b, roots, label.entry.signer, "label.issue", label.index, cache)
     if not auths:
-        later = [e.index for e in b.entries if e.entry.kind == "key.authorize" and e.index > label.index]
+        later = [e.index for e in b.of_kind("key.authorize") if e.index > label.index]
         report.set(
             3,
             FAILED,
@@ -510,16 +507,12 @@ def _step7_consistency(
 
 
 # ---- step 8 -----------------------------------------------------------------------------------
-_STATUS_KINDS = frozenset({"label.revoke", "label.supersede"})
-
-
 def _step8_status(
     report: Report, b: Bundle, roots: list[_Root], signer_key: VerifyingKey | None, cache: VerifierCache
 ) -> None:
     label = b.label
     size = report.tree_size
-    status_entries = [e for e in b.entries if e.entry.kind in _STATUS_KINDS]
-    for e in sorted(status_entries, key=lambda e: e.index):
+    for e in sorted(b.of_kind("label.revoke", "label.supersede"), key=lambda e: e.index):
         if e.entry.body["label_entry"] != label.entry.entry_id:
             continue
         root = _root_at(roots, e.index)
@@ -605,8 +598,8 @@ def _citations(report: Report, b: Bundle, t: Trust, included: frozenset[int], ca
     def problem_of(e: BundleEntry) -> str | None:
         return _publisher_entry_problem(e, b, t, included, timelines, cache)
 
-    publishes = {e.entry.entry_id: e for e in b.entries if e.entry.kind == "dataset.publish"}
-    retires = [e for e in b.entries if e.entry.kind == "dataset.retire"]
+    publishes = {e.entry.entry_id: e for e in b.of_kind("dataset.publish")}
+    retires = b.of_kind("dataset.retire")
     out: list[dict] = []
     for cite in cites:
         found = publishes.get(cite.get("entry"))  # type: ignore[arg-type]
@@ -718,9 +711,7 @@ def _authentic_datasets(
     timelines: dict[str, _Timeline] = {}
     good: dict[str, dict[str, Any]] = {}
     problems: dict[str, str] = {}
-    for e in b.entries:
-        if e.entry.kind != "dataset.publish":
-            continue
+    for e in b.of_kind("dataset.publish"):
         problem = _publisher_entry_problem(e, b, t, included, timelines, cache)
         if problem is None:
             good[e.entry.entry_id] = e.entry.body
@@ -760,7 +751,7 @@ def _step10_equivalence(
     unanchored: dict[str, list[int]] = {}
     excluded: list[str] = []
     authentic: list[tuple[int, dict[str, Any]]] = []
-    agreement_entries = sorted((e for e in b.entries if e.entry.kind in EVENT_KINDS), key=lambda e: e.index)
+    agreement_entries = sorted(b.of_kind(*EVENT_KINDS), key=lambda e: e.index)
     for e in agreement_entries:
         speaker = str(e.entry.body.get("scheme"))
         if e.index not in included:
