@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from mapping.errors import ProofError
 from verifier.merkle import (
     EMPTY_ROOT,
+    ProvenPaths,
     LEAF_PREFIX,
     NODE_PREFIX,
     consistency_proof_length,
@@ -289,3 +290,58 @@ def test_proof_lengths_are_logarithmic(size: int, data: st.DataObject) -> None:
     size1 = data.draw(st.integers(min_value=0, max_value=size))
     assert inclusion_proof_length(index, size) <= (size - 1).bit_length()
     assert consistency_proof_length(size1, size) <= 2 * (size - 1).bit_length() + 1
+
+
+# ---- ProvenPaths: the memoized inclusion check must decide exactly as verify_inclusion --------
+def _outcome(check: Any) -> str:
+    try:
+        check()
+    except ProofError as e:
+        return e.code
+    return "ok"
+
+
+def _tampered(proof: list[bytes], k: int) -> list[bytes]:
+    out = list(proof)
+    out[k] = bytes([out[k][0] ^ 1]) + out[k][1:]
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_proven_paths_decide_as_verify_inclusion_over_a_shared_memo(data: st.DataObject) -> None:
+    size = data.draw(st.integers(min_value=1, max_value=300), label="size")
+    leaves = ref_leaves(size)
+    root = ref_mth(leaves)
+    paths = ProvenPaths(size, root)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=40), label="queries")):
+        index = data.draw(st.integers(min_value=0, max_value=size - 1), label="index")
+        leaf, at, proof = leaf_hash(leaves[index]), index, ref_path(index, leaves)
+        fault = data.draw(st.sampled_from(["none", "none", "proof", "leaf", "index", "short"]), label="fault")
+        if fault == "proof" and proof:
+            proof = _tampered(proof, data.draw(st.integers(min_value=0, max_value=len(proof) - 1), label="k"))
+        elif fault == "leaf":
+            leaf = leaf_hash(b"not-" + leaves[index])
+        elif fault == "index":
+            at = data.draw(st.integers(min_value=0, max_value=size - 1), label="other index")
+        elif fault == "short" and proof:
+            proof = proof[:-1]
+        expected = _outcome(lambda: verify_inclusion(leaf, at, size, proof, root))  # noqa: B023
+        assert _outcome(lambda: paths.verify(leaf, at, proof)) == expected, (fault, index, at)  # noqa: B023
+
+
+def test_a_warm_memo_still_checks_every_hash_a_proof_does_not_share() -> None:
+    """Once every leaf's path is proven, a proof whose upper hashes differ from the proven ones still fails:
+    a state is reused only with the same remaining hashes."""
+    size = 37
+    leaves = ref_leaves(size)
+    paths = ProvenPaths(size, ref_mth(leaves))
+    for i in range(size):
+        paths.verify(leaf_hash(leaves[i]), i, ref_path(i, leaves))
+    for i in range(size):
+        proof = ref_path(i, leaves)
+        for k in range(len(proof)):
+            with pytest.raises(ProofError):
+                paths.verify(leaf_hash(leaves[i]), i, _tampered(proof, k))
+        with pytest.raises(ProofError):
+            paths.verify(leaf_hash(leaves[i]), (i + 1) % size, proof)

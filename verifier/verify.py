@@ -24,7 +24,7 @@ from verifier.datasets import check_citation, check_retire, newer_versions, vers
 from verifier.envelope import Entry
 from verifier.equivalence_offline import EVENT_KINDS, history_of, offline_verdict
 from verifier.keys import VerifyingKey
-from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
+from verifier.merkle import ProvenPaths, leaf_hash, verify_consistency
 from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
 from verifier.trust import Trust, parse_trust
@@ -64,6 +64,8 @@ class VerifierCache:
     # (shared item, tree size, root) of each verified inclusion; the key holds the item, so its identity
     # stays unique while remembered
     inclusions: set[tuple[BundleEntry, int, bytes]] = field(default_factory=set)
+    # (tree size, root) -> the inclusion paths proven in that tree: a shipment's labels share their upper nodes
+    paths: dict[tuple[int, bytes], ProvenPaths] = field(default_factory=dict)
     items: dict[ItemKey, CachedItem] = field(default_factory=dict)  # see parse_bundle
     # Results derived from shared items alone (a scheme's root timeline, a key's authorizations), keyed by
     # the items themselves: a key holds its items, so their identities stay unique while it is kept.
@@ -81,6 +83,7 @@ class VerifierCache:
 
 _MISSING = object()
 _DERIVED_LIMIT = 4096
+_PATHS_LIMIT = 16  # trees whose proven paths are kept
 
 
 def verify_bundle(
@@ -190,6 +193,11 @@ def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, 
         report.set(5, FAILED, "no verified checkpoint to check inclusion against")
         return frozenset()
     size, root = vc.cp.size, vc.cp.root_hash
+    paths = cache.paths.get((size, root))
+    if paths is None:
+        if len(cache.paths) >= _PATHS_LIMIT:
+            cache.paths.clear()
+        paths = cache.paths[(size, root)] = ProvenPaths(size, root)
     included: set[int] = set()
     failures: list[str] = []
     for be in b.entries:
@@ -199,7 +207,7 @@ def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, 
         if k not in cache.inclusions:
             lh = leaf_hash(be.entry.envelope)
             try:
-                verify_inclusion(lh, be.index, size, be.proof, root)
+                paths.verify(lh, be.index, be.proof)
             except CarbonLedgerError as e:
                 failures.append(
                     f"{be.entry.kind} at index {be.index} is not in the checkpoint's tree of size "
