@@ -308,6 +308,7 @@ def check_dataset(body: Mapping[str, Any]) -> None:
                     field=f"{pointer}/year",
                 )
     else:
+        assert release is not None  # exactly one of the two, checked above
         seen: dict[Any, int] = {}
         for i, f in enumerate(release.get("files") or ()):
             name = f.get("name") if isinstance(f, Mapping) else None
@@ -514,7 +515,7 @@ def check_citation(
         raise InputError(
             f"dataset status {dataset_status!r} is not one of {list(DATASET_STATUSES)}", code="dataset.status_invalid"
         )
-    base = {m: cite.get(m) for m in _CITE_MEMBERS}
+    base: dict[str, Any] = {m: cite.get(m) for m in _CITE_MEMBERS}
     # Step 1: availability.
     if dataset_body is None or dataset_status == "missing":
         return CitationResult(**base, status="missing")

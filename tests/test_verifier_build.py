@@ -1,0 +1,131 @@
+"""The compiled verifier (setup.py compiles verifier.COMPILED_MODULES with mypyc) and the guard in
+verifier/__init__.py: the sources stay the truth, and compiled and pure-Python verification agree."""
+
+from __future__ import annotations
+
+import base64
+import importlib.machinery
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import verifier
+from verifier.verify import verify_bundle
+
+from .test_verify import AT, NOW, Shipment, edit_bundle, log, ship  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import importlib, json, sys
+import verifier
+files = {m: importlib.import_module('verifier.' + m).__file__ for m in verifier.COMPILED_MODULES}
+print(json.dumps({'compiled': verifier.COMPILED, 'files': files}))
+"""
+
+
+def probe(cwd: Path, **env: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_the_pure_python_switch_imports_every_compiled_module_from_its_source() -> None:
+    got = probe(ROOT, CARBONLEDGER_PURE_PYTHON="1")
+    assert got["compiled"] is False
+    assert sorted(got["files"]) == sorted(verifier.COMPILED_MODULES)
+    assert all(f.endswith(".py") for f in got["files"].values()), got["files"]
+
+
+def test_the_ci_build_is_compiled() -> None:
+    """CI installs with the README's command, which compiles the hot path; a build without a compiler must say
+    so with CARBONLEDGER_PURE_PYTHON=1 (then this test has nothing to check)."""
+    if os.environ.get("CI") != "true" or os.environ.get("CARBONLEDGER_PURE_PYTHON") == "1":
+        return
+    got = probe(ROOT)
+    assert got["compiled"] is True, "pip install -e . did not compile verifier.COMPILED_MODULES (see setup.py)"
+    assert all(not f.endswith(".py") for f in got["files"].values()), got["files"]
+
+
+def test_one_source_newer_than_its_compiled_file_turns_every_compiled_file_off(tmp_path: Path) -> None:
+    """Compiled files that are not real extensions stand in for a stale build: importing one would fail, so the
+    probe passing proves the guard never loads them once a single source is newer."""
+    for package in ("verifier", "mapping"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    past = time.time() - 3600
+    for name in verifier.COMPILED_MODULES:
+        stand_in = tmp_path / "verifier" / f"{name}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+        stand_in.write_bytes(b"not an extension module")
+        os.utime(tmp_path / "verifier" / f"{name}.py", (past, past))
+    edited = tmp_path / "verifier" / "report.py"
+    os.utime(edited, None)  # edited just now: newer than its stand-in
+    got = probe(tmp_path)
+    assert got["compiled"] is False
+    assert all(f.startswith(str(tmp_path)) and f.endswith(".py") for f in got["files"].values()), got["files"]
+
+
+VERIFY_IN_SOURCES = """
+import base64, json, sys
+from datetime import date, datetime
+import verifier
+from verifier.verify import VerifierCache, verify_bundle
+assert not verifier.COMPILED
+job = json.load(sys.stdin)
+cache = VerifierCache()
+out = [verify_bundle(base64.b64decode(b), base64.b64decode(job['trust']), at=date.fromisoformat(job['at']),
+                     now=datetime.fromisoformat(job['now']), cache=cache).to_dict() for b in job['bundles']]
+print(json.dumps(out))
+"""
+
+
+def test_compiled_and_pure_python_verification_agree(ship: Shipment) -> None:  # noqa: F811
+    good, other = ship.bundle("GD-1"), ship.bundle("GD-2")
+
+    def flip_signature_bit(d: dict) -> None:
+        item = next(i for i in d["entries"] if i["index"] == max(e["index"] for e in d["entries"]))
+        env = bytearray(base64.b64decode(item["envelope"]))
+        env[-10] ^= 1
+        item["envelope"] = base64.b64encode(bytes(env)).decode()
+
+    def wrong_proof(d: dict) -> None:
+        d["entries"][0]["proof"] = d["entries"][0]["proof"][::-1]
+
+    bundles = [
+        good,
+        other,
+        good,
+        edit_bundle(good, flip_signature_bit),
+        edit_bundle(good, wrong_proof),
+        good.replace(b'{"checkpoint"', b'{ "checkpoint"', 1),
+        b'{"version":"carbonledger.bundle/v9"}',
+        good[:100],
+    ]
+    trust = ship.trust()
+    job = {
+        "bundles": [base64.b64encode(b).decode() for b in bundles],
+        "trust": base64.b64encode(trust).decode(),
+        "at": AT.isoformat(),
+        "now": NOW.isoformat(),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", VERIFY_IN_SOURCES],
+        cwd=ROOT,
+        env={**os.environ, "CARBONLEDGER_PURE_PYTHON": "1"},
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    from verifier.verify import VerifierCache
+
+    cache = VerifierCache()
+    here = [verify_bundle(b, trust, at=AT, now=NOW, cache=cache).to_dict() for b in bundles]
+    assert json.loads(out.stdout) == json.loads(json.dumps(here))
+    assert [r["exit_code"] for r in here] == [0, 0, 0, 3, 3, 5, 5, 5]
