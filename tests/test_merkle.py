@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from mapping.errors import ProofError
 from verifier.merkle import (
     EMPTY_ROOT,
-    ProvenPaths,
     LEAF_PREFIX,
     NODE_PREFIX,
     consistency_proof_length,
@@ -32,6 +31,7 @@ from verifier.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from verifier.proven_paths import ProvenPaths
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "rfc6962_8_leaves.json").read_text())
 KAT_LEAVES = [bytes.fromhex(h) for h in VECTORS["leaves_hex"]]
@@ -317,7 +317,10 @@ def test_proven_paths_decide_as_verify_inclusion_over_a_shared_memo(data: st.Dat
     for _ in range(data.draw(st.integers(min_value=1, max_value=40), label="queries")):
         index = data.draw(st.integers(min_value=0, max_value=size - 1), label="index")
         leaf, at, proof = leaf_hash(leaves[index]), index, ref_path(index, leaves)
-        fault = data.draw(st.sampled_from(["none", "none", "proof", "leaf", "index", "short"]), label="fault")
+        fault = data.draw(
+            st.sampled_from(["none", "none", "proof", "leaf", "index", "short", "bool", "float", "leaf31", "str"]),
+            label="fault",
+        )
         if fault == "proof" and proof:
             proof = _tampered(proof, data.draw(st.integers(min_value=0, max_value=len(proof) - 1), label="k"))
         elif fault == "leaf":
@@ -326,6 +329,14 @@ def test_proven_paths_decide_as_verify_inclusion_over_a_shared_memo(data: st.Dat
             at = data.draw(st.integers(min_value=0, max_value=size - 1), label="other index")
         elif fault == "short" and proof:
             proof = proof[:-1]
+        elif fault == "bool":
+            at = bool(index)  # type: ignore[assignment]
+        elif fault == "float":
+            at = float(index)  # type: ignore[assignment]
+        elif fault == "leaf31":
+            leaf = leaf[:31]
+        elif fault == "str" and proof:
+            proof = [proof[0].hex(), *proof[1:]]  # type: ignore[list-item]
         expected = _outcome(lambda: verify_inclusion(leaf, at, size, proof, root))  # noqa: B023
         assert _outcome(lambda: paths.verify(leaf, at, proof)) == expected, (fault, index, at)  # noqa: B023
 

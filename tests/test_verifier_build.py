@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import verifier
+from verifier.canonical import canonicalize
 from verifier.verify import verify_bundle
 
 from .test_verify import AT, NOW, Shipment, edit_bundle, log, ship  # noqa: F401  (fixtures)
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import importlib, json, sys
 import verifier
-files = {m: importlib.import_module('verifier.' + m).__file__ for m in verifier.COMPILED_MODULES}
+files = {m: importlib.import_module('verifier.' + m).__file__ for m in (*verifier.COMPILED_MODULES, 'merkle')}
 print(json.dumps({'compiled': verifier.COMPILED, 'files': files}))
 """
 
@@ -39,7 +40,7 @@ def probe(cwd: Path, **env: str) -> dict:
 def test_the_pure_python_switch_imports_every_compiled_module_from_its_source() -> None:
     got = probe(ROOT, CARBONLEDGER_PURE_PYTHON="1")
     assert got["compiled"] is False
-    assert sorted(got["files"]) == sorted(verifier.COMPILED_MODULES)
+    assert sorted(got["files"]) == sorted([*verifier.COMPILED_MODULES, "merkle"])
     assert all(f.endswith(".py") for f in got["files"].values()), got["files"]
 
 
@@ -50,7 +51,7 @@ def test_the_ci_build_is_compiled() -> None:
         return
     got = probe(ROOT)
     assert got["compiled"] is True, "pip install -e . did not compile verifier.COMPILED_MODULES (see setup.py)"
-    assert all(not f.endswith(".py") for f in got["files"].values()), got["files"]
+    assert all(not f.endswith(".py") for m, f in got["files"].items() if m != "merkle"), got["files"]
 
 
 def test_one_source_newer_than_its_compiled_file_turns_every_compiled_file_off(tmp_path: Path) -> None:
@@ -63,6 +64,8 @@ def test_one_source_newer_than_its_compiled_file_turns_every_compiled_file_off(t
         stand_in = tmp_path / "verifier" / f"{name}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
         stand_in.write_bytes(b"not an extension module")
         os.utime(tmp_path / "verifier" / f"{name}.py", (past, past))
+    orphan = tmp_path / "verifier" / f"merkle{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+    orphan.write_bytes(b"left by an earlier build that compiled merkle")  # never compiled now: never used
     edited = tmp_path / "verifier" / "report.py"
     os.utime(edited, None)  # edited just now: newer than its stand-in
     got = probe(tmp_path)
@@ -89,9 +92,11 @@ def test_compiled_and_pure_python_verification_agree(ship: Shipment) -> None:  #
 
     def flip_signature_bit(d: dict) -> None:
         item = next(i for i in d["entries"] if i["index"] == max(e["index"] for e in d["entries"]))
-        env = bytearray(base64.b64decode(item["envelope"]))
-        env[-10] ^= 1
-        item["envelope"] = base64.b64encode(bytes(env)).decode()
+        env = json.loads(base64.b64decode(item["envelope"]))
+        sig = bytearray(base64.b64decode(env["signatures"][0]["sig"]))
+        sig[0] ^= 1  # still 64 bytes of canonical base64: only the signature check can fail
+        env["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
+        item["envelope"] = base64.b64encode(canonicalize(env)).decode()
 
     def wrong_proof(d: dict) -> None:
         d["entries"][0]["proof"] = d["entries"][0]["proof"][::-1]

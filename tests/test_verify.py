@@ -20,7 +20,7 @@ from verifier.canonical import canonicalize
 from verifier.keys import SigningKey
 from verifier.note import cosign_checkpoint, encode_vkey
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
-from verifier.verify import KeptCheckpoint, VerifierCache, verify_bundle
+from verifier.verify import KeptCheckpoint, VerifierCache, verify_bundle, verify_shipment
 
 from .helpers import NOW, Signer, label_for
 
@@ -296,6 +296,21 @@ def test_warm_cache_never_vouches_for_a_changed_bundle(ship: Shipment) -> None:
     r = run(edit_bundle(good, bad_hash), ship.trust(), cache=cache)
     assert status(r, 5) == FAILED and r.exit_code() == 3
     assert run(good, ship.trust(), cache=cache).exit_code() == 0  # the cache still serves the real bundle
+
+
+def test_a_shipment_verified_phase_by_phase_gets_each_bundle_its_own_report(ship: Shipment) -> None:
+    """verify_shipment runs the steps phase by phase across the bundles; each report is verify_bundle's, in
+    order, whatever the others hold (good, tampered, unusable, expired, a target scheme)."""
+    good, other = ship.bundle("GD-1"), ship.bundle("GD-2")
+    tampered = edit_bundle(good, lambda d: d["entries"][0]["proof"].reverse())
+    bundles = [good, tampered, b"{}", other, good[:-1], other]
+    for kw in ({}, {"at": date(2040, 1, 1)}, {"target_scheme": HK}):
+        args = {"at": AT, "now": NOW, **kw}
+        alone = [verify_bundle(b, ship.trust(), **args).to_dict() for b in bundles]  # type: ignore[arg-type]
+        together = verify_shipment(bundles, ship.trust(), cache=VerifierCache(), **args)  # type: ignore[arg-type]
+        assert [r.to_dict() for r in together] == alone
+    assert [r["exit_code"] for r in alone] == [4, 3, 5, 4, 5, 4]
+    assert verify_shipment([], ship.trust(), at=AT, now=NOW) == []
 
 
 BLOCKER = """

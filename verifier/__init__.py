@@ -4,7 +4,8 @@ The verification hot path (:data:`COMPILED_MODULES`) is compiled with mypyc when
 (``setup.py``); the compiled files sit beside their sources and Python imports them first. The sources stay
 the truth: when any compiled file is older than its source (a source edited since the last
 ``pip install -e .``), or ``CARBONLEDGER_PURE_PYTHON=1`` is set, all of those modules are imported from their
-sources instead — all or none, since compiled modules call each other directly. :data:`COMPILED` says which.
+sources instead — all or none, since compiled modules call each other directly; a compiled file of any other
+module (left by an earlier build) is never used. :data:`COMPILED` says which.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-COMPILED_MODULES = ("b64", "bundle", "canonical", "envelope", "keys", "report", "verify")
+COMPILED_MODULES = ("b64", "bundle", "canonical", "envelope", "keys", "proven_paths", "report", "verify")
 
 _HERE = Path(__file__).resolve().parent
 
@@ -33,16 +34,19 @@ def _compiled_files_current() -> bool:
 
 
 class _SourcesFirst:
-    """A meta path finder that imports the modules of COMPILED_MODULES from their ``.py`` sources."""
+    """A meta path finder for this package's modules: a compiled file is used only for a module of
+    COMPILED_MODULES while COMPILED holds; every other module with a ``.py`` source is imported from it, so a
+    compiled file left behind by an earlier build never shadows a source."""
 
     @staticmethod
     def find_spec(fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
         package, _, name = fullname.partition(".")
-        if package != __name__ or name not in COMPILED_MODULES:
+        if package != __name__ or "." in name or (COMPILED and name in COMPILED_MODULES):
             return None
-        return importlib.util.spec_from_file_location(fullname, _HERE / f"{name}.py")
+        source = _HERE / f"{name}.py"
+        return importlib.util.spec_from_file_location(fullname, source) if source.exists() else None
 
 
 COMPILED = _compiled_files_current()
-if not COMPILED and _SourcesFirst not in sys.meta_path:
+if _SourcesFirst not in sys.meta_path:
     sys.meta_path.insert(0, _SourcesFirst)  # type: ignore[arg-type]

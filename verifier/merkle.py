@@ -31,7 +31,6 @@ __all__ = [
     "node_hash",
     "root_from_consistency_proof",
     "root_from_inclusion_proof",
-    "ProvenPaths",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -117,59 +116,6 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
             f"not the given root {root.hex()}",
             code="proof.root_mismatch",
         )
-
-
-class ProvenPaths:
-    """Inclusion checks against one tree (size, root) that remember the paths already proven.
-
-    RFC 9162 §2.1.3.2's loop is a function of its state (fn, sn, r) and the proof hashes not yet used, so a
-    state met before with the same remaining hashes, on a path that led to ``root``, leads there again: the
-    check stops at that state instead of hashing to the top. Proofs of neighbouring leaves (a shipment's
-    labels) share their upper states, so most checks hash only a few levels. The outcome is
-    :func:`verify_inclusion`'s for every input (the tests cross-check them over shared memos)."""
-
-    __slots__ = ("_states", "root", "size")
-
-    LIMIT = 1 << 16  # remembered states; cleared when full
-
-    def __init__(self, size: int, root: bytes) -> None:
-        _check_uint("size", size)
-        _check_hash("root", root)
-        self.size, self.root = size, root
-        self._states: dict[tuple[int, int, bytes], tuple[bytes, ...]] = {}
-
-    def verify(self, leaf: bytes, index: int, proof: Sequence[bytes]) -> None:
-        """Raises :class:`ProofError` unless ``proof`` shows ``leaf`` at ``index`` in this tree."""
-        size = self.size
-        _check_index(index, size)
-        _check_hash("leaf hash", leaf)
-        _check_proof(proof, inclusion_proof_length(index, size), f"inclusion proof for index {index} in tree size {size}")
-        proof = tuple(proof)
-        states, met = self._states, []
-        fn, sn, r = index, size - 1, leaf
-        sha256 = hashlib.sha256
-        for j, p in enumerate(proof, 1):  # the loop of root_from_inclusion_proof, with its state looked up
-            if fn & 1 or fn == sn:
-                r = sha256(NODE_PREFIX + p + r).digest()
-                if not fn & 1:
-                    while fn and not fn & 1:
-                        fn, sn = fn >> 1, sn >> 1
-            else:
-                r = sha256(NODE_PREFIX + r + p).digest()
-            fn, sn = fn >> 1, sn >> 1
-            state = (fn, sn, r)
-            rest = states.get(state)
-            if rest is not None and rest == proof[j:]:
-                break  # this state, with these remaining hashes, was proven to lead to the root
-            met.append((state, j))
-        else:
-            if sn != 0 or r != self.root:
-                verify_inclusion(leaf, index, size, proof, self.root)  # raises, naming the fault
-                raise ProofError("inclusion proof does not lead to the root", code="proof.root_mismatch")
-        if len(states) + len(met) > self.LIMIT:
-            states.clear()
-        for state, j in met:
-            states[state] = proof[j:]
 
 
 def root_from_consistency_proof(size1: int, size2: int, proof: Sequence[bytes], root1: bytes) -> bytes:

@@ -12,7 +12,7 @@ never absence: step 8 reports "none seen as of tree size N", never "not revoked"
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -24,8 +24,9 @@ from verifier.datasets import check_citation, check_retire, newer_versions, vers
 from verifier.envelope import Entry
 from verifier.equivalence_offline import EVENT_KINDS, history_of, offline_verdict
 from verifier.keys import VerifyingKey
-from verifier.merkle import ProvenPaths, leaf_hash, verify_consistency
+from verifier.merkle import leaf_hash, verify_consistency
 from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
+from verifier.proven_paths import ProvenPaths
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
 from verifier.trust import Trust, parse_trust
 
@@ -97,9 +98,62 @@ def verify_bundle(
     target_scheme: str | None = None,
     cache: VerifierCache | None = None,
 ) -> Report:
-    report = Report()
     if cache is None:
         cache = VerifierCache()
+    started = _steps_1_and_3_to_6(bundle_bytes, trust, now, cache)
+    if isinstance(started, _Started):
+        _step2_signature(started.report, started.b.label, started.signer_key, cache)
+        return _steps_7_to_10(started, at, now, kept, consistency_proof, target_scheme, cache)
+    return started
+
+
+def verify_shipment(
+    bundles: Sequence[bytes],
+    trust: Trust | bytes,
+    *,
+    at: date,
+    now: datetime,
+    kept: KeptCheckpoint | None = None,
+    consistency_proof: list[bytes] | None = None,
+    target_scheme: str | None = None,
+    cache: VerifierCache | None = None,
+) -> list[Report]:
+    """:func:`verify_bundle` of each bundle of a shipment, each report the one it returns for that bundle.
+
+    The steps run phase by phase across the bundles (parsing and steps 3-6 of every bundle, then every label
+    signature, then steps 7-10), so each phase's code and tables stay in the processor's caches instead of
+    being evicted by the next phase's for every bundle. Every bundle gets every step; no result of one bundle
+    decides another's beyond what :class:`VerifierCache` shares."""
+    if cache is None:
+        cache = VerifierCache()
+    started = [_steps_1_and_3_to_6(bundle, trust, now, cache) for bundle in bundles]
+    for s in started:
+        if isinstance(s, _Started):
+            _step2_signature(s.report, s.b.label, s.signer_key, cache)
+    return [
+        _steps_7_to_10(s, at, now, kept, consistency_proof, target_scheme, cache) if isinstance(s, _Started) else s
+        for s in started
+    ]
+
+
+@dataclass(slots=True)
+class _Started:
+    """A bundle past step 1, with the results of steps 3-6 that later steps use."""
+
+    report: Report
+    b: Bundle
+    t: Trust
+    cp: _VerifiedCheckpoint | None
+    included: frozenset[int]
+    roots: list[_Root]
+    signer_key: VerifyingKey | None
+
+
+def _steps_1_and_3_to_6(
+    bundle_bytes: bytes, trust: Trust | bytes, now: datetime, cache: VerifierCache
+) -> _Started | Report:
+    """Step 1, then steps 6, 5, 4 and 3; the finished report when step 1 fails."""
+    report = Report()
     # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
     try:
         t = trust if isinstance(trust, Trust) else parse_trust(trust)
@@ -123,13 +177,25 @@ def verify_bundle(
     included = _step5_inclusion(report, b, cp, cache)
     roots = _step4_scheme(report, b, t, cache)
     signer_key = _step3_authority(report, b, roots, cache)
-    _step2_signature(report, label, signer_key, cache)
-    _step7_consistency(report, cp, kept, consistency_proof)
-    _step8_status(report, b, roots, signer_key, cache)
-    report.citations = _citations(report, b, t, included, cache)
+    return _Started(report, b, t, cp, included, roots, signer_key)
+
+
+def _steps_7_to_10(
+    s: _Started,
+    at: date,
+    now: datetime,
+    kept: KeptCheckpoint | None,
+    consistency_proof: list[bytes] | None,
+    target_scheme: str | None,
+    cache: VerifierCache,
+) -> Report:
+    report, b, t = s.report, s.b, s.t
+    _step7_consistency(report, s.cp, kept, consistency_proof)
+    _step8_status(report, b, s.roots, s.signer_key, cache)
+    report.citations = _citations(report, b, t, s.included, cache)
     _step8_add_citation_summary(report)
-    _step9_validity(report, at, now, t, cp, cache)
-    _step10_equivalence(report, b, t, target_scheme or b.target_scheme, at, included, cache)
+    _step9_validity(report, at, now, t, s.cp, cache)
+    _step10_equivalence(report, b, t, target_scheme or b.target_scheme, at, s.included, cache)
     return report
 
 
