@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -91,6 +92,18 @@ def test_waiting_batches_are_checked_ahead_in_worker_processes(db_url: str) -> N
         return pending
 
     log.start_checks = spy  # type: ignore[method-assign]
+    commit_checked = log.commit_checked
+
+    def first_write_waits_for_every_submitter(pending):  # type: ignore[no-untyped-def]
+        # However fast the first batch is taken, the rest are queued before it is written: the sequencer then
+        # finds full batches waiting (how many threads enqueue in time is otherwise up to the scheduler).
+        deadline = time.monotonic() + 20
+        while seq._pending < len(envelopes) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        log.commit_checked = commit_checked  # type: ignore[method-assign]
+        return commit_checked(pending)
+
+    log.commit_checked = first_write_waits_for_every_submitter  # type: ignore[method-assign]
     seq = Sequencer(log, SequencerLimits(max_batch=precheck.POOL_MIN_BATCH, max_wait_ms=200))
     results: list[object] = [None] * len(envelopes)
     gate = threading.Barrier(len(envelopes))

@@ -98,13 +98,17 @@ def verify_bundle(
     target_scheme: str | None = None,
     cache: VerifierCache | None = None,
 ) -> Report:
-    if cache is None:
-        cache = VerifierCache()
-    started = _steps_1_and_3_to_6(bundle_bytes, trust, now, cache)
-    if isinstance(started, _Started):
-        _step2_signature(started.report, started.b.label, started.signer_key, cache)
-        return _steps_7_to_10(started, at, now, kept, consistency_proof, target_scheme, cache)
-    return started
+    """Every step of DESIGN §6 for one bundle: a shipment of one (:func:`verify_shipment`)."""
+    return verify_shipment(
+        (bundle_bytes,),
+        trust,
+        at=at,
+        now=now,
+        kept=kept,
+        consistency_proof=consistency_proof,
+        target_scheme=target_scheme,
+        cache=cache,
+    )[0]
 
 
 def verify_shipment(
