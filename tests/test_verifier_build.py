@@ -4,13 +4,13 @@ verifier/__init__.py: the sources stay the truth, and compiled and pure-Python v
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.machinery
 import json
 import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import verifier
@@ -54,23 +54,28 @@ def test_the_ci_build_is_compiled() -> None:
     assert all(not f.endswith(".py") for m, f in got["files"].items() if m != "merkle"), got["files"]
 
 
-def test_one_source_newer_than_its_compiled_file_turns_every_compiled_file_off(tmp_path: Path) -> None:
-    """Compiled files that are not real extensions stand in for a stale build: importing one would fail, so the
-    probe passing proves the guard never loads them once a single source is newer."""
+def test_a_source_changed_since_the_build_turns_every_compiled_file_off(tmp_path: Path) -> None:
+    """Compiled files that are not real extensions stand in for a build: importing one would fail, so the
+    probe passing proves the guard never loads them once a single source differs from the one compiled."""
     for package in ("verifier", "mapping"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-    past = time.time() - 3600
+    here = tmp_path / "verifier"
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     for name in verifier.COMPILED_MODULES:
-        stand_in = tmp_path / "verifier" / f"{name}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
-        stand_in.write_bytes(b"not an extension module")
-        os.utime(tmp_path / "verifier" / f"{name}.py", (past, past))
-    orphan = tmp_path / "verifier" / f"merkle{importlib.machinery.EXTENSION_SUFFIXES[0]}"
-    orphan.write_bytes(b"left by an earlier build that compiled merkle")  # never compiled now: never used
-    edited = tmp_path / "verifier" / "report.py"
-    os.utime(edited, None)  # edited just now: newer than its stand-in
+        (here / f"{name}{suffix}").write_bytes(b"not an extension module")
+    (here / f"merkle{suffix}").write_bytes(b"left by an earlier build that compiled merkle")  # never used
+    manifest = {n: hashlib.sha256((here / f"{n}.py").read_bytes()).hexdigest() for n in verifier.COMPILED_MODULES}
+    (here / "compiled_sources.json").write_text(json.dumps(manifest))
+    only_the_flag = "import json, verifier; print(json.dumps({'compiled': verifier.COMPILED}))"
+    flag = subprocess.run([sys.executable, "-c", only_the_flag], cwd=tmp_path, capture_output=True, text=True)
+    assert json.loads(flag.stdout) == {"compiled": True}, flag.stderr  # the build's sources, all there
+    with (here / "report.py").open("a") as f:
+        f.write("# edited after the build\n")
     got = probe(tmp_path)
     assert got["compiled"] is False
     assert all(f.startswith(str(tmp_path)) and f.endswith(".py") for f in got["files"].values()), got["files"]
+    (here / "compiled_sources.json").unlink()
+    assert probe(tmp_path, CARBONLEDGER_PURE_PYTHON="0")["compiled"] is False  # no record of a build
 
 
 VERIFY_IN_SOURCES = """

@@ -2,16 +2,19 @@
 
 The verification hot path (:data:`COMPILED_MODULES`) is compiled with mypyc when the package is installed
 (``setup.py``); the compiled files sit beside their sources and Python imports them first. The sources stay
-the truth: when any compiled file is older than its source (a source edited since the last
-``pip install -e .``), or ``CARBONLEDGER_PURE_PYTHON=1`` is set, all of those modules are imported from their
-sources instead — all or none, since compiled modules call each other directly; a compiled file of any other
-module (left by an earlier build) is never used. :data:`COMPILED` says which.
+the truth: the build records the SHA-256 of each source it compiled (``compiled_sources.json``), and when any
+source differs from its record (edited since the last ``pip install``), or ``CARBONLEDGER_PURE_PYTHON=1`` is
+set, all of those modules are imported from their sources instead — all or none, since compiled modules call
+each other directly; a compiled file of any other module (left by an earlier build) is never used.
+:data:`COMPILED` says which.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.machinery
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -22,13 +25,17 @@ _HERE = Path(__file__).resolve().parent
 
 
 def _compiled_files_current() -> bool:
-    """Every module of COMPILED_MODULES has a compiled file at least as new as its source."""
+    """Every module of COMPILED_MODULES has a compiled file, built from the source that is there now."""
     if os.environ.get("CARBONLEDGER_PURE_PYTHON") == "1":
         return False
+    try:
+        built_from = json.loads((_HERE / "compiled_sources.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
     for name in COMPILED_MODULES:
-        source = _HERE / f"{name}.py"
-        built = [p for s in importlib.machinery.EXTENSION_SUFFIXES if (p := _HERE / f"{name}{s}").exists()]
-        if not built or any(p.stat().st_mtime < source.stat().st_mtime for p in built):
+        if not any((_HERE / f"{name}{suffix}").exists() for suffix in importlib.machinery.EXTENSION_SUFFIXES):
+            return False
+        if built_from.get(name) != hashlib.sha256((_HERE / f"{name}.py").read_bytes()).hexdigest():
             return False
     return True
 
