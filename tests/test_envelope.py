@@ -259,19 +259,29 @@ def _closes(node: object, base: str, keyword: str) -> bool:
     """Whether ``keyword`` (additionalProperties / items) is given at ``node``, its ``$ref`` or ``allOf``."""
     if not isinstance(node, dict):
         return False
-    if keyword in node or (keyword == "additionalProperties" and "unevaluatedProperties" in node):
+    if keyword in node or (keyword == "additionalProperties" and node.get("unevaluatedProperties") is False):
         return True
     if "$ref" in node and _closes(*_resolve(node["$ref"], base), keyword):
         return True
     return any(_closes(sub, base, keyword) for sub in node.get("allOf", ()))
 
 
+# Keywords that apply subschemas the walker below does not follow; a schema using one fails the walk.
+# (propertyNames applies to member names, which are strings; $defs only through $ref.)
+_UNREAD_APPLICATORS = {"not", "contains", "dependentSchemas", "unevaluatedItems", "additionalItems", "dependencies"}
+
+
 def number_positions(node: object, base: str, path: str = "", out: set[str] | None = None) -> set[str]:
     """Every position where ``node`` admits a number, as a path with ``*`` for any item or member. Conservative:
     a member or item left unconstrained is reported as ``<any member>`` / ``<any item>``."""
     out = set() if out is None else out
-    if not isinstance(node, dict) or path.count("/") > 40:
+    if not isinstance(node, dict):
         return out
+    assert path.count("/") <= 40, f"schema nests deeper than this walker follows at {path}"
+    unread = _UNREAD_APPLICATORS & set(node)
+    if node.get("unevaluatedProperties", False) is not False:
+        unread.add("unevaluatedProperties")
+    assert not unread, f"the walker does not follow {sorted(unread)} at {path or '/'}: teach it before relying on it"
     base = node.get("$id", base)
     if _admits(node, base, "number"):
         out.add(path or "/")
@@ -319,6 +329,10 @@ def test_the_number_walker_sees_numbers_and_open_members() -> None:
         base,
     )
     assert got == {"/a", "/c", "/d/*/n", "/e/<any item>"}
+    unreadable = ({"not": {}}, {"unevaluatedProperties": {"type": "integer"}}, {"unevaluatedProperties": {}})
+    for unread in (*unreadable, {"contains": {}}):
+        with pytest.raises(AssertionError, match="does not follow"):
+            number_positions({**closed, "properties": {"x": unread}}, base)
 
 
 def _label_with_every_number() -> dict:
@@ -329,15 +343,19 @@ def _label_with_every_number() -> dict:
     return label
 
 
-@pytest.mark.parametrize(
-    ("position", "integer", "as_float"),
-    [
-        ("/seq", b'"seq":5,', b'"seq":5.0,'),
-        ("/label/cites/*/version", b'"version":7', b'"version":7.0'),
-        ("/label/footprint/electricity/*/factor/citation/version", b'"version":8', b'"version":8.0'),
-        ("/label/footprint/electricity/*/factor/year", b'"year":2021', b'"year":2021.0'),
-    ],
-)
+FLOAT_CASES = [
+    ("/seq", b'"seq":5,', b'"seq":5.0,'),
+    ("/label/cites/*/version", b'"version":7', b'"version":7.0'),
+    ("/label/footprint/electricity/*/factor/citation/version", b'"version":8', b'"version":8.0'),
+    ("/label/footprint/electricity/*/factor/year", b'"year":2021', b'"year":2021.0'),
+]
+
+
+def test_every_label_number_position_has_a_float_case() -> None:
+    assert {position for position, _, _ in FLOAT_CASES} == set(LABEL_NUMBER_POSITIONS)
+
+
+@pytest.mark.parametrize(("position", "integer", "as_float"), FLOAT_CASES)
 def test_a_float_where_the_label_schema_admits_a_number_is_refused(
     signer: Signer, position: str, integer: bytes, as_float: bytes
 ) -> None:

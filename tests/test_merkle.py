@@ -7,6 +7,7 @@ test_merkle_probes.py. They are used only to check the fast code, never by it.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from functools import cache
@@ -307,7 +308,25 @@ def _tampered(proof: list[bytes], k: int) -> list[bytes]:
     return out
 
 
-@settings(max_examples=40, deadline=None)
+_Index = enum.IntEnum("_Index", {f"I{i}": i for i in range(300)})  # type: ignore[misc]
+FAULTS = [
+    *["none"] * 4,
+    *["proof", "leaf", "index", "short", "bool", "float", "leaf31", "str"],
+    *["bytearray leaf", "bytearray hash", "int subclass", "no proof"],
+]
+
+
+def _outcome_of_any(check: Any) -> str:
+    try:
+        check()
+    except ProofError as e:
+        return e.code
+    except TypeError:
+        return "TypeError"
+    return "ok"
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_proven_paths_decide_as_verify_inclusion_over_a_shared_memo(data: st.DataObject) -> None:
     size = data.draw(st.integers(min_value=1, max_value=300), label="size")
@@ -318,7 +337,7 @@ def test_proven_paths_decide_as_verify_inclusion_over_a_shared_memo(data: st.Dat
         index = data.draw(st.integers(min_value=0, max_value=size - 1), label="index")
         leaf, at, proof = leaf_hash(leaves[index]), index, ref_path(index, leaves)
         fault = data.draw(
-            st.sampled_from(["none", "none", "proof", "leaf", "index", "short", "bool", "float", "leaf31", "str"]),
+            st.sampled_from(FAULTS),
             label="fault",
         )
         if fault == "proof" and proof:
@@ -337,8 +356,16 @@ def test_proven_paths_decide_as_verify_inclusion_over_a_shared_memo(data: st.Dat
             leaf = leaf[:31]
         elif fault == "str" and proof:
             proof = [proof[0].hex(), *proof[1:]]  # type: ignore[list-item]
-        expected = _outcome(lambda: verify_inclusion(leaf, at, size, proof, root))  # noqa: B023
-        assert _outcome(lambda: paths.verify(leaf, at, proof)) == expected, (fault, index, at)  # noqa: B023
+        elif fault == "bytearray leaf":
+            leaf = bytearray(leaf)  # type: ignore[assignment]
+        elif fault == "bytearray hash" and proof:
+            proof = [bytearray(proof[0]), *proof[1:]]  # type: ignore[list-item]
+        elif fault == "int subclass":
+            at = _Index(index)  # type: ignore[assignment]
+        elif fault == "no proof":
+            proof = None  # type: ignore[assignment]
+        expected = _outcome_of_any(lambda: verify_inclusion(leaf, at, size, proof, root))  # noqa: B023
+        assert _outcome_of_any(lambda: paths.verify(leaf, at, proof)) == expected, (fault, index, at)  # noqa: B023
 
 
 def test_a_warm_memo_still_checks_every_hash_a_proof_does_not_share() -> None:
@@ -356,3 +383,16 @@ def test_a_warm_memo_still_checks_every_hash_a_proof_does_not_share() -> None:
                 paths.verify(leaf_hash(leaves[i]), i, _tampered(proof, k))
         with pytest.raises(ProofError):
             paths.verify(leaf_hash(leaves[i]), (i + 1) % size, proof)
+
+
+@pytest.mark.parametrize(
+    ("size", "root"),
+    [(True, None), (1.0, None), (-1, None), (1, "str"), (1, "bytearray"), (1, "short"), (1, "good")],
+    ids=["bool size", "float size", "negative size", "str root", "bytearray root", "31-byte root", "good"],
+)
+def test_proven_paths_of_odd_trees_decide_as_the_reference(size: Any, root: Any) -> None:
+    leaf = leaf_hash(b"only")
+    roots = {"str": leaf.hex(), "bytearray": bytearray(leaf), "short": leaf[:31], "good": leaf, None: leaf}
+    tree_root = roots[root]
+    expected = _outcome_of_any(lambda: verify_inclusion(leaf, 0, size, [], tree_root))
+    assert _outcome_of_any(lambda: ProvenPaths(size, tree_root).verify(leaf, 0, [])) == expected

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import verifier
 from verifier.canonical import canonicalize
 from verifier.verify import verify_bundle
@@ -44,38 +46,78 @@ def test_the_pure_python_switch_imports_every_compiled_module_from_its_source() 
     assert all(f.endswith(".py") for f in got["files"].values()), got["files"]
 
 
+IN_CI_BUILD = os.environ.get("CI") == "true" and os.environ.get("CARBONLEDGER_PURE_PYTHON") != "1"
+
+
+@pytest.mark.skipif(not IN_CI_BUILD, reason="only CI's install must compile (CI=true, no CARBONLEDGER_PURE_PYTHON=1)")
 def test_the_ci_build_is_compiled() -> None:
-    """CI installs with the README's command, which compiles the hot path; a build without a compiler must say
-    so with CARBONLEDGER_PURE_PYTHON=1 (then this test has nothing to check)."""
-    if os.environ.get("CI") != "true" or os.environ.get("CARBONLEDGER_PURE_PYTHON") == "1":
-        return
+    """CI installs with the README's command, which compiles the hot path (a machine without a C compiler
+    installs with CARBONLEDGER_PURE_PYTHON=1)."""
+    assert verifier.COMPILED, "pip install -e . did not compile verifier.COMPILED_MODULES (see setup.py)"
     got = probe(ROOT)
-    assert got["compiled"] is True, "pip install -e . did not compile verifier.COMPILED_MODULES (see setup.py)"
+    assert got["compiled"] is True
     assert all(not f.endswith(".py") for m, f in got["files"].items() if m != "merkle"), got["files"]
 
 
-def test_a_source_changed_since_the_build_turns_every_compiled_file_off(tmp_path: Path) -> None:
-    """Compiled files that are not real extensions stand in for a build: importing one would fail, so the
-    probe passing proves the guard never loads them once a single source differs from the one compiled."""
+FLAG = "import json, verifier; print(json.dumps(verifier.COMPILED))"
+
+
+def _flag(cwd: Path) -> bool:
+    out = subprocess.run([sys.executable, "-c", FLAG], cwd=cwd, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    return bool(json.loads(out.stdout))
+
+
+def _stand_in_build(root: Path) -> dict:
+    """A copy of verifier/ and mapping/ with stand-ins for a build's compiled files (importing one would fail)
+    and the record such a build leaves; returns the record."""
     for package in ("verifier", "mapping"):
-        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-    here = tmp_path / "verifier"
+        shutil.copytree(ROOT / package, root / package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     for name in verifier.COMPILED_MODULES:
-        (here / f"{name}{suffix}").write_bytes(b"not an extension module")
-    (here / f"merkle{suffix}").write_bytes(b"left by an earlier build that compiled merkle")  # never used
-    manifest = {n: hashlib.sha256((here / f"{n}.py").read_bytes()).hexdigest() for n in verifier.COMPILED_MODULES}
-    (here / "compiled_sources.json").write_text(json.dumps(manifest))
-    only_the_flag = "import json, verifier; print(json.dumps({'compiled': verifier.COMPILED}))"
-    flag = subprocess.run([sys.executable, "-c", only_the_flag], cwd=tmp_path, capture_output=True, text=True)
-    assert json.loads(flag.stdout) == {"compiled": True}, flag.stderr  # the build's sources, all there
-    with (here / "report.py").open("a") as f:
+        (root / "verifier" / f"{name}{suffix}").write_bytes(b"not an extension module")
+    (root / f"{verifier.GROUP_LIBRARY}{suffix}").write_bytes(b"not a shared library")
+    sources = sorted([*root.glob("verifier/*.py"), *root.glob("mapping/**/*.py")])
+    record = {
+        "compiled": list(verifier.COMPILED_MODULES),
+        "sources": {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sources},
+    }
+    (root / "verifier" / "compiled_sources.json").write_text(json.dumps(record))
+    return record
+
+
+def test_a_source_changed_since_the_build_turns_every_compiled_file_off(tmp_path: Path) -> None:
+    """The probe passing proves the guard never imports the stand-ins once a single source differs."""
+    _stand_in_build(tmp_path)
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    (tmp_path / "verifier" / f"merkle{suffix}").write_bytes(b"left by an earlier build that compiled merkle")
+    assert _flag(tmp_path) is True  # the build's sources, all there
+    with (tmp_path / "verifier" / "report.py").open("a") as f:
         f.write("# edited after the build\n")
     got = probe(tmp_path)
     assert got["compiled"] is False
     assert all(f.startswith(str(tmp_path)) and f.endswith(".py") for f in got["files"].values()), got["files"]
-    (here / "compiled_sources.json").unlink()
-    assert probe(tmp_path, CARBONLEDGER_PURE_PYTHON="0")["compiled"] is False  # no record of a build
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["a mapping source edited", "no record", "a module compiled then but not now", "no shared library"],
+)
+def test_anything_but_the_recorded_build_turns_the_compiled_files_off(tmp_path: Path, change: str) -> None:
+    record = _stand_in_build(tmp_path)
+    assert _flag(tmp_path) is True
+    if change == "a mapping source edited":
+        with (tmp_path / "mapping" / "errors.py").open("a") as f:
+            f.write("# edited after the build\n")
+    elif change == "no record":
+        (tmp_path / "verifier" / "compiled_sources.json").unlink()
+    elif change == "a module compiled then but not now":
+        record["compiled"].append("merkle")
+        (tmp_path / "verifier" / "compiled_sources.json").write_text(json.dumps(record))
+    else:
+        next(tmp_path.glob(f"{verifier.GROUP_LIBRARY}*")).unlink()
+    assert _flag(tmp_path) is False
+    assert probe(tmp_path)["compiled"] is False  # and every module imports from its source
 
 
 VERIFY_IN_SOURCES = """
@@ -123,6 +165,7 @@ def test_compiled_and_pure_python_verification_agree(ship: Shipment) -> None:  #
         "at": AT.isoformat(),
         "now": NOW.isoformat(),
     }
+    assert verifier.COMPILED or not IN_CI_BUILD  # in CI this compares the compiled verifier with the sources
     out = subprocess.run(
         [sys.executable, "-c", VERIFY_IN_SOURCES],
         cwd=ROOT,

@@ -313,6 +313,17 @@ def test_a_shipment_verified_phase_by_phase_gets_each_bundle_its_own_report(ship
     assert verify_shipment([], ship.trust(), at=AT, now=NOW) == []
 
 
+def test_bundles_and_trust_files_are_read_as_bytes(ship: Shipment) -> None:
+    """Bytes-like input verifies; text is reported as unusable input (step 1), compiled or not, never raised."""
+    good, trust = ship.bundle(), ship.trust()
+    assert run(bytearray(good), memoryview(trust)).exit_code() == 0  # type: ignore[arg-type]
+    for bundle, trust_file in ((good.decode(), trust), (good, trust.decode())):
+        r = run(bundle, trust_file)  # type: ignore[arg-type]
+        assert r.exit_code() == 5 and "[input.type]" in r.steps[1].detail, r.steps[1].detail
+    together = verify_shipment([good, good.decode()], trust, at=AT, now=NOW)
+    assert [r.exit_code() for r in together] == [0, 5]
+
+
 BLOCKER = """
 import sys
 class Block:

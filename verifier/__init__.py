@@ -2,11 +2,11 @@
 
 The verification hot path (:data:`COMPILED_MODULES`) is compiled with mypyc when the package is installed
 (``setup.py``); the compiled files sit beside their sources and Python imports them first. The sources stay
-the truth: the build records the SHA-256 of each source it compiled (``compiled_sources.json``), and when any
-source differs from its record (edited since the last ``pip install``), or ``CARBONLEDGER_PURE_PYTHON=1`` is
-set, all of those modules are imported from their sources instead — all or none, since compiled modules call
-each other directly; a compiled file of any other module (left by an earlier build) is never used.
-:data:`COMPILED` says which.
+the truth: after compiling, the build records what it compiled and the SHA-256 of every source of verifier/
+and mapping/ (``compiled_sources.json``), and when any of that no longer holds (a source edited since the last
+``pip install``, a compiled file missing), or ``CARBONLEDGER_PURE_PYTHON=1`` is set, all of those modules are
+imported from their sources instead — all or none, since compiled modules call each other directly; a
+compiled file of any other module (left by an earlier build) is never used. :data:`COMPILED` says which.
 """
 
 from __future__ import annotations
@@ -20,24 +20,29 @@ import sys
 from pathlib import Path
 
 COMPILED_MODULES = ("b64", "bundle", "canonical", "envelope", "keys", "proven_paths", "report", "verify")
+GROUP_LIBRARY = "carbonledger_verifier__mypyc"  # the compiled modules' shared code, at the top level
 
 _HERE = Path(__file__).resolve().parent
 
 
 def _compiled_files_current() -> bool:
-    """Every module of COMPILED_MODULES has a compiled file, built from the source that is there now."""
+    """The last build compiled exactly COMPILED_MODULES, every compiled file is there, and every source it
+    recorded (all of verifier/ and mapping/: compiled code checks the types other modules return) is unchanged."""
     if os.environ.get("CARBONLEDGER_PURE_PYTHON") == "1":
         return False
     try:
-        built_from = json.loads((_HERE / "compiled_sources.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = json.loads((_HERE / "compiled_sources.json").read_text(encoding="utf-8"))
+        if sorted(record["compiled"]) != sorted(COMPILED_MODULES):
+            return False
+        built = [_HERE.parent / GROUP_LIBRARY, *(_HERE / name for name in COMPILED_MODULES)]
+        if not all(any(Path(f"{p}{s}").exists() for s in importlib.machinery.EXTENSION_SUFFIXES) for p in built):
+            return False
+        return all(
+            hashlib.sha256((_HERE.parent / path).read_bytes()).hexdigest() == digest
+            for path, digest in record["sources"].items()
+        )
+    except (OSError, ValueError, KeyError, TypeError):
         return False
-    for name in COMPILED_MODULES:
-        if not any((_HERE / f"{name}{suffix}").exists() for suffix in importlib.machinery.EXTENSION_SUFFIXES):
-            return False
-        if built_from.get(name) != hashlib.sha256((_HERE / f"{name}.py").read_bytes()).hexdigest():
-            return False
-    return True
 
 
 class _SourcesFirst:
@@ -54,6 +59,8 @@ class _SourcesFirst:
         return importlib.util.spec_from_file_location(fullname, source) if source.exists() else None
 
 
-COMPILED = _compiled_files_current()
-if _SourcesFirst not in sys.meta_path:
-    sys.meta_path.insert(0, _SourcesFirst)  # type: ignore[arg-type]
+# Decided once per process: a reload of this package keeps the first decision (modules already imported keep
+# their form) and replaces the finder instead of adding a second one.
+COMPILED: bool = globals().get("COMPILED", _compiled_files_current())
+sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "__qualname__", None) != _SourcesFirst.__qualname__]
+sys.meta_path.insert(0, _SourcesFirst)  # type: ignore[arg-type]

@@ -87,9 +87,22 @@ _DERIVED_LIMIT = 4096
 _PATHS_LIMIT = 16  # trees whose proven paths are kept
 
 
+# What callers may hand in; anything but bytes-like is reported as unusable input (step 1), never raised.
+BundleInput = bytes | bytearray | memoryview | str
+TrustInput = Trust | bytes | bytearray | memoryview | str
+
+
+def _read_as_bytes(data: BundleInput, what: str) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, bytearray | memoryview):
+        return bytes(data)
+    raise InputError(f"a {what} is read as bytes, not {type(data).__name__}", code="input.type", field=what)
+
+
 def verify_bundle(
-    bundle_bytes: bytes,
-    trust: Trust | bytes,
+    bundle_bytes: BundleInput,
+    trust: TrustInput,
     *,
     at: date,
     now: datetime,
@@ -112,8 +125,8 @@ def verify_bundle(
 
 
 def verify_shipment(
-    bundles: Sequence[bytes],
-    trust: Trust | bytes,
+    bundles: Sequence[BundleInput],
+    trust: TrustInput,
     *,
     at: date,
     now: datetime,
@@ -154,14 +167,14 @@ class _Started:
 
 
 def _steps_1_and_3_to_6(
-    bundle_bytes: bytes, trust: Trust | bytes, now: datetime, cache: VerifierCache
+    bundle_bytes: BundleInput, trust: TrustInput, now: datetime, cache: VerifierCache
 ) -> _Started | Report:
     """Step 1, then steps 6, 5, 4 and 3; the finished report when step 1 fails."""
     report = Report()
     # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
     try:
-        t = trust if isinstance(trust, Trust) else parse_trust(trust)
-        b = parse_bundle(bundle_bytes, cache.items)
+        t = trust if isinstance(trust, Trust) else parse_trust(_read_as_bytes(trust, "trust file"))
+        b = parse_bundle(_read_as_bytes(bundle_bytes, "bundle"), cache.items)
         body_origin = cache.note_origins.get(b.checkpoint)
         if body_origin is None:
             body_origin = cache.note_origins[b.checkpoint] = split_note(b.checkpoint)[0].split("\n", 1)[0]
@@ -203,7 +216,7 @@ def _steps_7_to_10(
     return report
 
 
-def verify_bundle_or_raise(bundle_bytes: bytes, trust: Trust | bytes, **kw: Any) -> Report:
+def verify_bundle_or_raise(bundle_bytes: BundleInput, trust: TrustInput, **kw: Any) -> Report:
     report = verify_bundle(bundle_bytes, trust, **kw)
     if report.exit_code() != 0:
         bad = next(s for s in report.steps.values() if s.status == FAILED)
