@@ -384,8 +384,7 @@ class Log:
         if pending.outcomes is None:
             parsed, preverified = self._parse_and_preverify(pending.envelopes, results)
         else:
-            assert pending.keys is not None
-            parsed, preverified = self._rebuild_checked(pending.envelopes, pending.keys, pending.outcomes, results)
+            parsed, preverified = self._rebuild_checked(pending, results)
         if parsed:
             with self._lock:
                 self._append(parsed, results, preverified, with_proofs)
@@ -443,17 +442,15 @@ class Log:
         return parsed, preverified
 
     def _rebuild_checked(
-        self,
-        envelopes: Sequence[bytes],
-        keys: dict[str, bytes],
-        outcomes: list[Future[list[precheck.Outcome]]],
-        results: list[Receipt | CarbonLedgerError | None],
+        self, pending: PendingBatch, results: list[Receipt | CarbonLedgerError | None]
     ) -> tuple[list[tuple[int, Entry]], set[tuple[str, bytes]]]:
         """The workers' outcomes: errors into their slots, and each accepted envelope rebuilt from the same
         bytes (:func:`verifier.envelope.entry_from_checked_envelope`) with whether its signature verified."""
+        assert pending.keys is not None and pending.outcomes is not None
+        keys, outcomes = pending.keys, pending.outcomes
         parsed: list[tuple[int, Entry]] = []
         preverified: set[tuple[str, bytes]] = set()
-        for i, (env, (status, detail)) in enumerate(zip(envelopes, precheck.collect(outcomes), strict=True)):
+        for i, (env, (status, detail)) in enumerate(zip(pending.envelopes, precheck.collect(outcomes), strict=True)):
             if status == "error":
                 assert detail is not None
                 results[i] = precheck.rebuild_error(detail)

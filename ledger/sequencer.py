@@ -21,11 +21,10 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
 
 from mapping.errors import BackPressureError, CarbonLedgerError
 
-from .log import Log, Receipt
+from .log import Log, PendingBatch, Receipt
 
 log = logging.getLogger("carbonledger.sequencer")
 
@@ -94,7 +93,9 @@ class Sequencer:
     def _run(self) -> None:
         # A pipeline: the stateless checks of the batches already waiting (up to LOOKAHEAD of them) run in the
         # log's worker processes while this thread admits and writes the oldest one.
-        window: collections.deque[tuple[list[tuple[bytes, Future[Receipt]]], Any]] = collections.deque()
+        window: collections.deque[tuple[list[tuple[bytes, Future[Receipt]]], PendingBatch | Exception]] = (
+            collections.deque()
+        )
         while True:
             if not window:
                 first = self._take_batch()  # waits for work
@@ -106,13 +107,13 @@ class Sequencer:
             batch, pending = window.popleft()
             self._commit(batch, pending)
 
-    def _start(self, batch: list[tuple[bytes, Future[Receipt]]]) -> Any:
+    def _start(self, batch: list[tuple[bytes, Future[Receipt]]]) -> PendingBatch | Exception:
         try:
             return self.log.start_checks([env for env, _ in batch])
         except Exception as e:  # pragma: no cover - starting checks only hands bytes to workers
             return e
 
-    def _commit(self, batch: list[tuple[bytes, Future[Receipt]]], pending: Any) -> None:
+    def _commit(self, batch: list[tuple[bytes, Future[Receipt]]], pending: PendingBatch | Exception) -> None:
         try:
             if isinstance(pending, Exception):
                 raise pending

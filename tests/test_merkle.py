@@ -294,14 +294,6 @@ def test_proof_lengths_are_logarithmic(size: int, data: st.DataObject) -> None:
 
 
 # ---- ProvenPaths: the memoized inclusion check must decide exactly as verify_inclusion --------
-def _outcome(check: Any) -> str:
-    try:
-        check()
-    except ProofError as e:
-        return e.code
-    return "ok"
-
-
 def _tampered(proof: list[bytes], k: int) -> list[bytes]:
     out = list(proof)
     out[k] = bytes([out[k][0] ^ 1]) + out[k][1:]
@@ -316,7 +308,7 @@ FAULTS = [
 ]
 
 
-def _outcome_of_any(check: Any) -> str:
+def _outcome(check: Any) -> str:
     try:
         check()
     except ProofError as e:
@@ -364,8 +356,8 @@ def test_proven_paths_decide_as_verify_inclusion_over_a_shared_memo(data: st.Dat
             at = _Index(index)  # type: ignore[assignment]
         elif fault == "no proof":
             proof = None  # type: ignore[assignment]
-        expected = _outcome_of_any(lambda: verify_inclusion(leaf, at, size, proof, root))  # noqa: B023
-        assert _outcome_of_any(lambda: paths.verify(leaf, at, proof)) == expected, (fault, index, at)  # noqa: B023
+        expected = _outcome(lambda: verify_inclusion(leaf, at, size, proof, root))  # noqa: B023
+        assert _outcome(lambda: paths.verify(leaf, at, proof)) == expected, (fault, index, at)  # noqa: B023
 
 
 def test_a_warm_memo_still_checks_every_hash_a_proof_does_not_share() -> None:
@@ -394,5 +386,5 @@ def test_proven_paths_of_odd_trees_decide_as_the_reference(size: Any, root: Any)
     leaf = leaf_hash(b"only")
     roots = {"str": leaf.hex(), "bytearray": bytearray(leaf), "short": leaf[:31], "good": leaf, None: leaf}
     tree_root = roots[root]
-    expected = _outcome_of_any(lambda: verify_inclusion(leaf, 0, size, [], tree_root))
-    assert _outcome_of_any(lambda: ProvenPaths(size, tree_root).verify(leaf, 0, [])) == expected
+    expected = _outcome(lambda: verify_inclusion(leaf, 0, size, [], tree_root))
+    assert _outcome(lambda: ProvenPaths(size, tree_root).verify(leaf, 0, [])) == expected

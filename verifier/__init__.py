@@ -61,6 +61,7 @@ class _SourcesFirst:
 
 # Decided once per process: a reload of this package keeps the first decision (modules already imported keep
 # their form) and replaces the finder instead of adding a second one.
-COMPILED: bool = globals().get("COMPILED", _compiled_files_current())
+if "COMPILED" not in globals():
+    COMPILED = _compiled_files_current()
 sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "__qualname__", None) != _SourcesFirst.__qualname__]
 sys.meta_path.insert(0, _SourcesFirst)  # type: ignore[arg-type]

@@ -54,6 +54,17 @@ def _fast_path_may_vouch(data: bytes) -> bool:
     return is_bmp_only(data)
 
 
+def orjson_form(data: bytes) -> Any:
+    """The value of ``data`` when ``data`` is exactly orjson's sorted compact serialization of it (integers
+    within 53 bits); None otherwise (a document that is JSON ``null`` too: callers then take the strict path).
+    That is RFC 8785's form once the caller has ruled out floats and non-BMP characters."""
+    try:
+        value = orjson.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return value if canonical_bytes_match(value, data) else None
+
+
 def canonical_bytes_match(value: Any, data: bytes) -> bool:
     """Whether orjson's sorted compact serialization of ``value`` (parsed from ``data``) is ``data`` itself,
     integers held to 53 bits. With a float-free, BMP-only ``value`` that is RFC 8785's form."""
@@ -90,13 +101,9 @@ def require_canonical(data: bytes, *, max_bytes: int | None = None, what: str = 
     """
     check_size(data, max_bytes, what)
     if _fast_path_may_vouch(data):
-        try:
-            value = orjson.loads(data)
-        except (ValueError, RecursionError):
-            pass
-        else:
-            if canonical_bytes_match(value, data):
-                return value
+        value = orjson_form(data)
+        if value is not None:
+            return value
     value = loads_strict(data, what=what)
     canonical = rfc8785.dumps(value)
     if canonical != data:

@@ -30,7 +30,7 @@ import orjson
 from mapping.errors import InputError, SchemaError
 from verifier import schemas
 from verifier.b64 import decode_canonical, decode_checked
-from verifier.canonical import canonical_bytes_match, canonicalize, check_size, is_bmp_only, require_canonical
+from verifier.canonical import canonicalize, check_size, is_bmp_only, orjson_form, require_canonical
 from verifier.keys import SigningKey, VerifyingKey
 
 ENTRY_PAYLOAD_TYPE = "application/vnd.carbonledger.entry+json"
@@ -202,16 +202,8 @@ def _checked_label_payload(payload: bytes) -> dict[str, Any] | None:
     there prove it. (Labels are the one entry each bundle carries alone, so this is the hot path.)"""
     if not payload.startswith(_LABEL_PAYLOAD_START) or not is_bmp_only(payload):
         return None
-    try:
-        body = orjson.loads(payload)
-    except ValueError:
-        return None
-    if (
-        type(body) is dict
-        and canonical_bytes_match(body, payload)
-        and schemas.validator("label.issue").is_valid(body)
-        and _label_numbers_are_ints(body)
-    ):
+    body = orjson_form(payload)
+    if type(body) is dict and schemas.validator("label.issue").is_valid(body) and _label_numbers_are_ints(body):
         return body
     return None
 

@@ -65,8 +65,6 @@ class VerifierCache:
     # (shared item, tree size, root) of each verified inclusion; the key holds the item, so its identity
     # stays unique while remembered
     inclusions: set[tuple[BundleEntry, int, bytes]] = field(default_factory=set)
-    # (tree size, root) -> the inclusion paths proven in that tree: a shipment's labels share their upper nodes
-    paths: dict[tuple[int, bytes], ProvenPaths] = field(default_factory=dict)
     items: dict[ItemKey, CachedItem] = field(default_factory=dict)  # see parse_bundle
     # Results derived from shared items alone (a scheme's root timeline, a key's authorizations), keyed by
     # the items themselves: a key holds its items, so their identities stay unique while it is kept.
@@ -84,7 +82,6 @@ class VerifierCache:
 
 _MISSING = object()
 _DERIVED_LIMIT = 4096
-_PATHS_LIMIT = 16  # trees whose proven paths are kept
 
 
 # What callers may hand in; anything but bytes-like is reported as unusable input (step 1), never raised.
@@ -276,11 +273,8 @@ def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, 
         report.set(5, FAILED, "no verified checkpoint to check inclusion against")
         return frozenset()
     size, root = vc.cp.size, vc.cp.root_hash
-    paths = cache.paths.get((size, root))
-    if paths is None:
-        if len(cache.paths) >= _PATHS_LIMIT:
-            cache.paths.clear()
-        paths = cache.paths[(size, root)] = ProvenPaths(size, root)
+    # The inclusion paths proven in this tree: a shipment's labels share their upper nodes.
+    paths: ProvenPaths = cache.remember(("proven paths", size, root), lambda: ProvenPaths(size, root))
     included: set[int] = set()
     failures: list[str] = []
     for be in b.entries:
