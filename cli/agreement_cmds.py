@@ -12,6 +12,7 @@ from rich.table import Table
 
 from mapping.errors import InputError
 
+from .errors import number
 from .output import console, emit
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -104,7 +105,12 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
     @agreement_app.command("counter")
     def counter(
         terms_file: Path,
-        answers: Annotated[int, typer.Option("--answers", help="The version this counter-proposal answers.")],
+        answers: Annotated[
+            int,
+            typer.Option(
+                "--answers", help="The version this counter-proposal answers.", parser=number("--answers", minimum=1)
+            ),
+        ],
         scheme: SchemeOpt,
         key: KeyOpt,
         out: OutOpt = None,
@@ -129,7 +135,10 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
     @agreement_app.command("accept")
     def accept(
         agreement_id: str,
-        version: Annotated[int, typer.Option("--version", help="The proposed version accepted.")],
+        version: Annotated[
+            int,
+            typer.Option("--version", help="The proposed version accepted.", parser=number("--version", minimum=1)),
+        ],
         scheme: SchemeOpt,
         key: KeyOpt,
         terms_hash: Annotated[
@@ -145,7 +154,7 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
     @agreement_app.command("withdraw")
     def withdraw(
         agreement_id: str,
-        version: Annotated[int, typer.Option("--version")],
+        version: Annotated[int, typer.Option("--version", parser=number("--version", minimum=1))],
         scheme: SchemeOpt,
         key: KeyOpt,
         reason: Annotated[str, typer.Option("--reason", help="Why the scheme withdraws.")],
@@ -169,7 +178,7 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
     @agreement_app.command("show")
     def show(
         agreement_id: str,
-        version: Annotated[int | None, typer.Option("--version")] = None,
+        version: Annotated[int | None, typer.Option("--version", parser=number("--version", minimum=1))] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """One agreement version: terms, status, who signed when."""

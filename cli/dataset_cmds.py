@@ -24,6 +24,7 @@ from rich.table import Table
 
 from mapping.errors import CarbonLedgerError, InputError
 
+from .errors import number
 from .output import console, emit
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -58,7 +59,10 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
     @dataset_app.command("retire")
     def retire(
         dataset_id: Annotated[str, typer.Argument(help="The dataset id.")],
-        version: Annotated[int, typer.Option("--version", min=1, help="The published version to retire.")],
+        version: Annotated[
+            int,
+            typer.Option("--version", help="The published version to retire.", parser=number("--version", minimum=1)),
+        ],
         publisher: PublisherOpt,
         key: KeyOpt,
         reason: Annotated[str, typer.Option("--reason", help="Why it is retired (shown to buyers).")],
@@ -86,7 +90,10 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
     def show(
         dataset_id: Annotated[str, typer.Argument(help="The dataset id.")],
         version: Annotated[
-            int | None, typer.Option("--version", min=1, help="Which version (default: the current one).")
+            int | None,
+            typer.Option(
+                "--version", help="Which version (default: the current one).", parser=number("--version", minimum=1)
+            ),
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -99,7 +106,12 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
     def import_(
         file: Annotated[Path, typer.Argument(help="Factor table: FILE.csv (header row) or FILE.json (array).")],
         dataset_id: Annotated[str, typer.Option("--id", help="The dataset id, stable across versions.")],
-        version: Annotated[int, typer.Option("--version", min=1, help="This version (above every earlier one).")],
+        version: Annotated[
+            int,
+            typer.Option(
+                "--version", help="This version (above every earlier one).", parser=number("--version", minimum=1)
+            ),
+        ],
         title: Annotated[str, typer.Option("--title", help="The dataset's title.")],
         geography: Annotated[str, typer.Option("--geography", help="Where the data applies, e.g. CN.")],
         licence: Annotated[str, typer.Option("--licence", help="The licence the data is published under.")],

@@ -20,7 +20,7 @@ from verifier.envelope import public_key_to_b64
 from verifier.keys import SigningKey
 from verifier.merkle import leaf_hash
 
-from .errors import EXIT_ERROR, exit_code_for
+from .errors import EXIT_ERROR, exit_code_for, number
 from .output import console, emit, emit_error
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Carbon-label ledger: issue, publish, verify.")
@@ -235,7 +235,10 @@ def key_revoke(
     target: Annotated[str, typer.Option(help="Key id (hex) to revoke.")],
     reason: Annotated[str, typer.Option()],
     effective_from: Annotated[
-        int | None, typer.Option(help="Log index from which its entries stop counting (compromise).")
+        int | None,
+        typer.Option(
+            help="Log index from which its entries stop counting (compromise).", parser=number("--effective-from")
+        ),
     ] = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
@@ -317,12 +320,10 @@ def label_supersede(
 
 
 def _label_row(scheme: str, label_id: str) -> Any:
-    from mapping.errors import NotFoundError
+    """The label ``label_id`` of ``scheme`` (label ids are unique per scheme only): never another scheme's."""
+    from ledger.bundles import find_label
 
-    rows = [r for r in ctx().log().store.labels_by_ids([label_id]) if r.scheme == scheme]
-    if not rows:
-        raise NotFoundError(f"no label {label_id!r} of scheme {scheme!r} in this log", code="label.unknown")
-    return rows[0]
+    return find_label(ctx().log(), label_id, scheme)
 
 
 @app.command()
@@ -378,7 +379,10 @@ def log_vkey(as_json: JsonOpt = False) -> None:
 
 
 @log_app.command("get")
-def log_get(index: int, as_json: JsonOpt = False) -> None:
+def log_get(
+    index: Annotated[int, typer.Argument(parser=number("INDEX"), help="A log index, from 0.")],
+    as_json: JsonOpt = False,
+) -> None:
     """Print the entry at INDEX: its envelope and decoded payload."""
     row = ctx().log().entry(index)
     envelope = json.loads(row.envelope)
@@ -401,8 +405,10 @@ def log_get(index: int, as_json: JsonOpt = False) -> None:
 
 @prove_app.command("inclusion")
 def prove_inclusion(
-    index: int,
-    size: Annotated[int | None, typer.Option(help="Tree size (default: newest).")] = None,
+    index: Annotated[int, typer.Argument(parser=number("INDEX"), help="A log index, from 0.")],
+    size: Annotated[
+        int | None, typer.Option(help="Tree size (default: newest).", parser=number("--size", minimum=1))
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Inclusion proof of entry INDEX in the tree of SIZE."""
@@ -426,7 +432,11 @@ def prove_inclusion(
 
 
 @prove_app.command("consistency")
-def prove_consistency(size1: int, size2: int, as_json: JsonOpt = False) -> None:
+def prove_consistency(
+    size1: Annotated[int, typer.Argument(parser=number("SIZE1"), help="The older tree size.")],
+    size2: Annotated[int, typer.Argument(parser=number("SIZE2"), help="The newer tree size.")],
+    as_json: JsonOpt = False,
+) -> None:
     """Consistency proof between tree sizes SIZE1 <= SIZE2."""
     log = ctx().log()
     proof = log.consistency_proof(size1, size2)
@@ -480,9 +490,15 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as e:
-        # Usage errors come from the Click that Typer bundles: show them the Click way (exit 2).
+        # Usage errors come from the Click that Typer bundles: one line with the code "usage" (exit 2), as every
+        # other error; a group called without a command still shows its help the Click way.
         if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):
-            e.show()
+            if type(e).__name__ == "NoArgsIsHelpError" or not hasattr(e, "format_message"):
+                e.show()
+            else:
+                command = getattr(getattr(e, "ctx", None), "command_path", None)
+                hint = f" (see '{command} --help')" if command else ""
+                emit_error({"code": "usage", "message": e.format_message() + hint}, as_json)
             sys.exit(e.exit_code)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)

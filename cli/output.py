@@ -29,4 +29,5 @@ def emit_error(error: dict[str, Any], as_json: bool) -> None:
         err_console.print(
             f"[bold red]error[/] {escape('[' + error['code'] + ']')}{escape(field)}: {escape(error['message'])}",
             highlight=False,
+            soft_wrap=True,  # one line, however narrow the terminal
         )

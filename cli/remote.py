@@ -3,6 +3,8 @@ the verdict: everything fetched is verified locally like a file would be."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 
 from mapping.errors import InputError
@@ -24,9 +26,16 @@ def _get(url: str, params: dict[str, object]) -> httpx.Response:
     return r
 
 
-def fetch_bundle(server: str, label_id: str, target: str | None) -> bytes:
-    params: dict[str, object] = {"to": target} if target else {}
-    return _get(f"{server.rstrip('/')}/v1/labels/{label_id}/bundle", params).content
+def fetch_bundle(server: str, label_id: str, target: str | None, scheme: str | None = None) -> bytes:
+    """The bundle the server sends for ``label_id`` (of ``scheme``, when given) and ``target``. Whatever label it
+    holds, the caller verifies it against the label asked about: a server is never trusted to answer the
+    question it was asked."""
+    params: dict[str, object] = {}
+    if scheme:
+        params["scheme"] = scheme
+    if target:
+        params["to"] = target
+    return _get(f"{server.rstrip('/')}/v1/labels/{quote(label_id, safe='')}/bundle", params).content
 
 
 def fetch_consistency(server: str, bundle: bytes, kept: KeptCheckpoint) -> list[bytes] | None:

@@ -36,9 +36,24 @@ def _kept(home: Path) -> dict[str, Any]:
         raise InputError(f"{path} is not JSON: {e}", code="state.invalid") from e
 
 
-def _print_report(v: dict[str, Any]) -> None:
+def _not_the_label_asked(v: dict[str, Any], label_id: str | None, label_scheme: str | None) -> str | None:
+    """What the bundle holds instead of the label asked about, or None when it holds that label (or no label
+    could be read)."""
+    held_id, held_scheme = v.get("label_id"), v.get("scheme")
+    if held_id is None or held_scheme is None:
+        return None
+    if (label_id is None or held_id == label_id) and (label_scheme is None or held_scheme == label_scheme):
+        return None
+    asked = (label_id or "(any id)") + (f" of {label_scheme}" if label_scheme else "")
+    return f"the bundle holds label {held_id} of {held_scheme}, not the label {asked} asked about"
+
+
+def _print_report(v: dict[str, Any], label_id: str | None = None, label_scheme: str | None = None) -> None:
     from rich.markup import escape
 
+    mismatch = _not_the_label_asked(v, label_id, label_scheme)
+    if mismatch is not None:
+        console.print(f"[bold red]NOT THE LABEL ASKED ABOUT:[/] {escape(mismatch)}", highlight=False)
     label = v.get("label_id") or "?"
     console.print(
         f"[bold]label {escape(str(label))}[/] ({escape(str(v.get('scheme')))}) at index {v.get('label_index')} "
@@ -143,12 +158,24 @@ def register(app: typer.Typer, label_app: typer.Typer) -> None:
         trust: Annotated[Path | None, typer.Option("--trust", help="Trust file.")] = None,
         to: Annotated[str | None, typer.Option("--to", help="Is it equivalent under this scheme?")] = None,
         at: Annotated[str | None, typer.Option("--at", help="Date asked, YYYY-MM-DD (default today).")] = None,
-        label: Annotated[str | None, typer.Option("--label", help="Fetch this label's bundle from --server.")] = None,
+        label: Annotated[
+            str | None,
+            typer.Option(
+                "--label", help="The label asked about: a bundle of another label fails; with --server, fetch it."
+            ),
+        ] = None,
+        scheme: Annotated[
+            str | None, typer.Option("--scheme", help="The label's scheme: a bundle of another scheme's label fails.")
+        ] = None,
         server: Annotated[str | None, typer.Option("--server", help="Log service URL (online mode).")] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Verify a label bundle offline against a trust file. Exit 0 ok, 3 not authentic, 4 not equivalent,
-        5 unusable input, 6 not valid on the date, 7 checkpoint inconsistent."""
+        5 unusable input, 6 not valid on the date, 7 checkpoint inconsistent.
+
+        The question is bound to the answer: with --label (and --scheme) a bundle holding another label is not
+        authentic (exit 3), whoever sent it. Equivalence is asked under --to, else the trust file's buyer
+        scheme — never under a target the bundle names."""
         from .remote import fetch_bundle, fetch_consistency
 
         if trust is None:
@@ -157,7 +184,7 @@ def register(app: typer.Typer, label_app: typer.Typer) -> None:
         if bundle_file is not None:
             data = _read(bundle_file, "bundle")
         elif label is not None and server is not None:
-            data = fetch_bundle(server, label, to)
+            data = fetch_bundle(server, label, to, scheme)
         else:
             raise InputError("give a BUNDLE file, or --label ID with --server URL", code="input.missing")
         try:
@@ -176,8 +203,18 @@ def register(app: typer.Typer, label_app: typer.Typer) -> None:
         proof = None
         if kept is not None and server is not None:
             proof = fetch_consistency(server, data, kept)
+        # The label asked about and the target scheme come from the buyer, never from the bundle: the verifier
+        # fails step 2 for a bundle of another label (exit 3) and, without --to, asks the trust file's buyer scheme.
         report = verify_bundle(
-            data, trust_bytes, at=asked, now=datetime.now(UTC), kept=kept, consistency_proof=proof, target_scheme=to
+            data,
+            trust_bytes,
+            at=asked,
+            now=datetime.now(UTC),
+            kept=kept,
+            consistency_proof=proof,
+            target_scheme=to,
+            label_id=label,
+            label_scheme=scheme,
         )
         result = report.to_dict()
         if report.exit_code() == 0 and report.keep_checkpoint is not None and origin is not None:
@@ -186,7 +223,7 @@ def register(app: typer.Typer, label_app: typer.Typer) -> None:
                 kept_all[origin] = new
                 home.mkdir(parents=True, exist_ok=True)
                 write_json_atomic(home / KEPT_FILE, kept_all)
-        emit(result, as_json, _print_report)
+        emit(result, as_json, lambda v: _print_report(v, label, scheme))
         if report.exit_code():
             raise typer.Exit(report.exit_code())
 

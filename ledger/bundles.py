@@ -20,18 +20,32 @@ if TYPE_CHECKING:
 LABEL_STATUS_KINDS = ("label.revoke", "label.supersede")
 
 
+class AmbiguousLabelError(NotFoundError):
+    """A label id held by two or more schemes, asked for without a scheme (``label.ambiguous``, HTTP 409)."""
+
+    code = "label.ambiguous"
+
+    def __init__(self, label_id: str, schemes: list[str]) -> None:
+        self.label_id, self.schemes = label_id, sorted(schemes)
+        super().__init__(
+            f"label id {label_id!r} is held by {len(self.schemes)} schemes: {', '.join(self.schemes)}; choose one "
+            f"with --scheme S on the command line, or ?scheme=S in the API and on the pages",
+            field="scheme",
+        )
+
+
 def find_label(log: Log, label_id: str, scheme: str | None = None) -> LabelRow:
-    rows = [r for r in log.store.labels_by_ids([label_id]) if scheme is None or r.scheme == scheme]
+    """The label ``label_id`` of ``scheme``. Label ids are unique per scheme only, so without a scheme the id
+    must be held by exactly one: none is ``label.unknown``, two or more :class:`AmbiguousLabelError` (never
+    one of them picked)."""
+    rows = log.store.labels_with_id(label_id, scheme)
     if not rows:
         raise NotFoundError(
             f"no label {label_id!r}" + (f" of scheme {scheme!r}" if scheme else "") + " in this log",
             code="label.unknown",
         )
     if len(rows) > 1:
-        raise NotFoundError(
-            f"label id {label_id!r} exists in schemes {sorted(r.scheme for r in rows)}; name one",
-            code="label.ambiguous",
-        )
+        raise AmbiguousLabelError(label_id, [r.scheme for r in rows])
     return rows[0]
 
 

@@ -116,6 +116,8 @@ class _Node:
 class _BatchView:
     """The authority state as seen by the next entry of a batch: committed state plus the batch so far."""
 
+    complete = True  # the whole log before the entry judged (verifier.ledger_state.AuthorityView)
+
     def __init__(self, log: Log, conn: Any) -> None:
         self._log = log
         self._conn = conn
@@ -265,12 +267,19 @@ def _verify_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=_VERIFY_WORKERS, thread_name_prefix="carbonledger-verify")
 
 
-def _verify_chunk(items: list[tuple[Entry, VerifyingKey]]) -> set[tuple[str, bytes]]:
-    return {
-        (e.entry_id, k.public_key)
-        for e, k in items
-        if k.key_id == e.signer and k.is_valid(e.signed_message(), e.signature)
-    }
+# (entry id, signature, public key) of a signature that verified: the exact bytes checked, as admission looks
+# them up. The entry id is the SHA-256 of the payload only, so the signature bytes belong in the key: a copy of a
+# genuine envelope carrying another signature has the same entry id and must never pass for the verified one.
+Verified = precheck.Verified
+
+
+def _verify_chunk(items: list[tuple[Entry, VerifyingKey]]) -> set[Verified]:
+    out: set[Verified] = set()
+    for e, k in items:
+        signature = e.signature
+        if k.key_id == e.signer and k.is_valid(e.signed_message(), signature):
+            out.add((e.entry_id, signature, k.public_key))
+    return out
 
 
 class Log:
@@ -412,13 +421,15 @@ class Log:
 
     def _parse_and_preverify(
         self, envelopes: Sequence[bytes], results: list[Receipt | CarbonLedgerError | None]
-    ) -> tuple[list[tuple[int, Entry]], set[tuple[str, bytes]]]:
+    ) -> tuple[list[tuple[int, Entry]], set[Verified]]:
         """Parse every envelope (this thread) while worker threads check the signatures of entries whose
         signer the committed state already knows. Ed25519 runs in C without the GIL, so on a machine with
-        two cores the signature checks overlap the parsing. Admission re-checks any entry not in the
-        returned set (an unknown signer, a key bound within this batch, or a bad signature)."""
+        two cores the signature checks overlap the parsing. The returned set holds (entry id, signature, public
+        key) of each signature that verified; admission re-checks any entry whose own triple is not in it (an
+        unknown signer, a key bound within this batch, a bad signature — or a copy of a verified entry with
+        another signature, which shares its entry id)."""
         parsed: list[tuple[int, Entry]] = []
-        futures: list[Future[set[tuple[str, bytes]]]] = []
+        futures: list[Future[set[Verified]]] = []
         pending: list[tuple[Entry, VerifyingKey]] = []
         parallel = len(envelopes) >= _PARALLEL_VERIFY_MIN
         for i, env in enumerate(envelopes):
@@ -436,24 +447,24 @@ class Log:
                     pending = []
         if pending:
             futures.append(_verify_pool().submit(_verify_chunk, pending))
-        preverified: set[tuple[str, bytes]] = set()
+        preverified: set[Verified] = set()
         for f in futures:
             preverified |= f.result()
         return parsed, preverified
 
     def _rebuild_checked(
         self, pending: PendingBatch, results: list[Receipt | CarbonLedgerError | None]
-    ) -> tuple[list[tuple[int, Entry]], set[tuple[str, bytes]]]:
+    ) -> tuple[list[tuple[int, Entry]], set[Verified]]:
         """The workers' outcomes: errors into their slots, and each accepted envelope rebuilt from the same
-        bytes (:func:`verifier.envelope.entry_from_checked_envelope`) with whether its signature verified."""
-        assert pending.keys is not None and pending.outcomes is not None
-        keys, outcomes = pending.keys, pending.outcomes
+        bytes (:func:`verifier.envelope.entry_from_checked_envelope`). A worker reports a verified signature as
+        the (entry id, signature, public key) it checked; those triples, as reported, are what admission may
+        skip — an entry whose rebuilt triple differs in any byte is verified again."""
+        assert pending.outcomes is not None
         parsed: list[tuple[int, Entry]] = []
-        preverified: set[tuple[str, bytes]] = set()
-        for i, (env, (status, detail)) in enumerate(zip(pending.envelopes, precheck.collect(outcomes), strict=True)):
-            if status == "error":
-                assert detail is not None
-                results[i] = precheck.rebuild_error(detail)
+        preverified: set[Verified] = set()
+        for i, (env, outcome) in enumerate(zip(pending.envelopes, precheck.collect(pending.outcomes), strict=True)):
+            if outcome[0] == "error":
+                results[i] = precheck.rebuild_error(outcome[1])
                 continue
             try:
                 entry = entry_from_checked_envelope(env)
@@ -461,15 +472,15 @@ class Log:
                 results[i] = e
                 continue
             parsed.append((i, entry))
-            if status == "verified":
-                preverified.add((entry.entry_id, keys[entry.signer]))
+            if outcome[0] == "verified":
+                preverified.add(outcome[1])
         return parsed, preverified
 
     def _append(
         self,
         parsed: list[tuple[int, Entry]],
         results: list[Receipt | CarbonLedgerError | None],
-        preverified: set[tuple[str, bytes]],
+        preverified: set[Verified],
         with_proofs: bool,
     ) -> None:
         """Admit what can be admitted, write it in one transaction and fill ``results`` with receipts.

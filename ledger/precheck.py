@@ -5,18 +5,26 @@ JSON, the kind's schema and, where the signer's key is already known, the Ed2551
 log state. For a large batch the log hands these checks to a pool of worker processes (Python threads
 cannot run the JSON and schema work in parallel) and keeps for itself what needs the log's state in
 order: authority, chains, duplicates, label lifecycle. A worker reports per envelope either the error,
-or that the envelope parsed and whether its signature verified under the key it was given; the log then
-rebuilds the entry from the same bytes with :func:`verifier.envelope.entry_from_checked_envelope`.
+or that the envelope parsed and, when its signature verified under the key it was given, the exact bytes
+verified: (entry id, signature, public key). The entry id is the SHA-256 of the payload only, so a signature
+is remembered by all three — a copy of the envelope with another signature shares the id and must not pass.
+The log then rebuilds the entry from the same bytes with :func:`verifier.envelope.entry_from_checked_envelope`.
+
+The workers belong to the process that started them: :func:`shutdown_workers` stops them (``carbonledger
+serve`` calls it on SIGTERM, SIGINT and normal exit), and each worker exits by itself once that process is
+gone (even after ``kill -9``), so no worker — and, with them, no multiprocessing resource tracker — outlives it.
 """
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Literal
 
 from mapping import errors
 from mapping.errors import CarbonLedgerError
@@ -24,22 +32,68 @@ from verifier import schemas
 from verifier.envelope import parse_entry
 from verifier.keys import VerifyingKey
 
-# (status, payload): ("verified", None) | ("parsed", None) | ("error", (class name, code, message, field))
-Outcome = tuple[str, tuple[str, str, str, str | None] | None]
+ErrorDetail = tuple[str, str, str, str | None]  # (class name, code, message, field)
+Verified = tuple[str, bytes, bytes]  # (entry id, signature, public key): the exact bytes whose signature verified
+# ("verified", (entry id, signature, public key)) | ("parsed", None) | ("error", (class name, code, message, field))
+Outcome = tuple[Literal["verified"], Verified] | tuple[Literal["parsed"], None] | tuple[Literal["error"], ErrorDetail]
 
 POOL_MIN_BATCH = 256  # below this, starting work in other processes costs more than it saves
 _CHUNKS_PER_WORKER = 4
+PARENT_POLL_S = 0.5  # how often a worker looks whether the process that started it is still there
 
 
 def workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-@functools.cache
+_pool_lock = threading.Lock()
+_pool_instance: ProcessPoolExecutor | None = None
+
+
 def _pool() -> ProcessPoolExecutor:
-    # "spawn": a clean interpreter that imports only the verifier, never a fork of a process holding
-    # database connections and threads.
-    return ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("spawn"))
+    """The worker pool, started on first use (once, whichever threads ask at the same time)."""
+    global _pool_instance
+    with _pool_lock:
+        if _pool_instance is None:
+            # "spawn": a clean interpreter that imports only the verifier, never a fork of a process holding
+            # database connections and threads.
+            _pool_instance = ProcessPoolExecutor(
+                max_workers=workers(),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
+            )
+        return _pool_instance
+
+
+def shutdown_workers() -> None:
+    """Stop the worker processes (if any were started) and wait for them to exit; queued checks are cancelled.
+    A later large batch starts a new pool."""
+    global _pool_instance
+    with _pool_lock:
+        pool, _pool_instance = _pool_instance, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Worker side, once per process: leave SIGINT to the parent (a terminal's Ctrl-C reaches the whole process
+    group; the parent then shuts the pool down), and exit as soon as the parent is gone.
+
+    The parent's death is seen by polling ``os.getppid()``: an orphan is re-parented, so its parent id changes.
+    (``prctl(PR_SET_PDEATHSIG)`` is not used: it fires when the *thread* that spawned the worker exits, and the
+    pool spawns workers from whichever thread submits work — a sequencer's thread may end long before the
+    process does.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent_pid,), name="carbonledger-parent-watch", daemon=True
+    ).start()
+
+
+def _exit_when_orphaned(parent_pid: int, poll_s: float = PARENT_POLL_S) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(poll_s)
+    os._exit(0)  # the parent is gone: nobody will read this worker's results
 
 
 def _ready(pause_s: float) -> int:
@@ -73,7 +127,11 @@ def check_chunk(envelopes: Sequence[bytes], keys: dict[str, bytes]) -> list[Outc
             out.append(("parsed", None))
             continue
         vk = verifiers.get(entry.signer) or verifiers.setdefault(entry.signer, VerifyingKey(public_key))
-        out.append(("verified" if vk.is_valid(entry.signed_message(), entry.signature) else "parsed", None))
+        signature = entry.signature
+        if vk.is_valid(entry.signed_message(), signature):
+            out.append(("verified", (entry.entry_id, signature, vk.public_key)))
+        else:
+            out.append(("parsed", None))
     return out
 
 
@@ -83,7 +141,8 @@ def start_in_workers(envelopes: Sequence[bytes], keys: dict[str, bytes]) -> list
     n = len(envelopes)
     parts = max(1, workers() * _CHUNKS_PER_WORKER)
     size = -(-n // parts)
-    return [_pool().submit(check_chunk, envelopes[i : i + size], keys) for i in range(0, n, size)]
+    pool = _pool()
+    return [pool.submit(check_chunk, envelopes[i : i + size], keys) for i in range(0, n, size)]
 
 
 def collect(futures: list[Future[list[Outcome]]]) -> list[Outcome]:
@@ -94,7 +153,7 @@ def collect(futures: list[Future[list[Outcome]]]) -> list[Outcome]:
     return out
 
 
-def rebuild_error(detail: tuple[str, str, str, str | None]) -> CarbonLedgerError:
+def rebuild_error(detail: ErrorDetail) -> CarbonLedgerError:
     """The error a worker reported, as the same class with the same code, message and field."""
     name, code, message, field = detail
     cls = getattr(errors, name, CarbonLedgerError)

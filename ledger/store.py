@@ -35,6 +35,7 @@ from mapping.errors import ConfigError
 from verifier.envelope import envelope_bytes
 
 from .tables import (
+    INT64_MAX,
     NODE_LEVEL_SHIFT,
     AgreementEventRow,
     CheckpointRow,
@@ -122,6 +123,8 @@ class Store:
         return out
 
     def entry(self, index: int) -> EntryRow | None:
+        if not 0 <= index <= INT64_MAX:  # no row holds it (and SQLite would overflow on it)
+            return None
         with self.read() as c:
             row = c.execute(select(EntryRow).where(EntryRow.idx == index)).first()
         return None if row is None else EntryRow.model_validate(row._mapping)
@@ -135,6 +138,9 @@ class Store:
         return None if row is None else EntryRow.model_validate(row._mapping)
 
     def entries(self, start: int, end: int) -> list[EntryRow]:
+        start, end = max(0, start), min(end, INT64_MAX)
+        if start >= end:
+            return []
         with self.read() as c:
             rows = c.execute(select(EntryRow).where(EntryRow.idx >= start, EntryRow.idx < end).order_by(EntryRow.idx))
             return [EntryRow.model_validate(r._mapping) for r in rows]
@@ -149,6 +155,8 @@ class Store:
             return [EntryRow.model_validate(r._mapping) for r in c.execute(q.order_by(EntryRow.idx))]
 
     def entry_at_seq(self, signer: str, seq: int, conn: Connection | None = None) -> EntryRow | None:
+        if not -INT64_MAX - 1 <= seq <= INT64_MAX:  # not a 64-bit number: no row holds it
+            return None
         with _maybe(self, conn) as c:
             row = c.execute(select(EntryRow).where(EntryRow.signer == signer, EntryRow.seq == seq)).first()
         return None if row is None else EntryRow.model_validate(row._mapping)
@@ -164,6 +172,15 @@ class Store:
                     for r in c.execute(select(LabelRow).where(LabelRow.label_id.in_(chunk)))
                 )
         return out
+
+    def labels_with_id(self, label_id: str, scheme: str | None = None) -> list[LabelRow]:
+        """The labels holding ``label_id`` — one per scheme at most, since admission keys labels by (scheme,
+        label id) — ordered by scheme; only ``scheme``'s when it is given."""
+        q = select(LabelRow).where(LabelRow.label_id == label_id)
+        if scheme is not None:
+            q = q.where(LabelRow.scheme == scheme)
+        with self.read() as c:
+            return [LabelRow.model_validate(r._mapping) for r in c.execute(q.order_by(LabelRow.scheme))]
 
     def label_by_entry(self, entry_id: str, conn: Connection | None = None) -> LabelRow | None:
         with _maybe(self, conn) as c:

@@ -6,9 +6,12 @@ stored as raw bytes; ids as lower-case hex.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from mapping.errors import InputError
 from verifier.envelope import envelope_bytes
 
 # A 64-bit integer key that SQLite stores as the table's rowid ("INTEGER PRIMARY KEY"): no second B-tree
@@ -16,6 +19,45 @@ from verifier.envelope import envelope_bytes
 ROWID_BIGINT = BigInteger().with_variant(Integer(), "sqlite")
 
 NODE_LEVEL_SHIFT = 48  # node id = level << 48 | index: one integer key per perfect subtree
+
+# Indexes, tree sizes, sequence numbers and versions are signed 64-bit columns in both stores: no log holds a
+# number at or past 2**63, and SQLite raises OverflowError on a query with one. Every number a client sends
+# (API and page parameters, CLI arguments) goes through :func:`bounded_int` before it reaches a query.
+INT64_MAX = (1 << 63) - 1
+_DECIMAL = re.compile(r"-?[0-9]+", re.ASCII)
+
+
+def bounded_int(value: object, field: str | None = None, *, minimum: int = 0, maximum: int = INT64_MAX) -> int:
+    """``value`` — an int, or a decimal string of ASCII digits (an optional ``-``, no ``+``, ``_``, spaces or
+    other scripts' digits) — as an int in ``[minimum, maximum]`` (by default ``0 <= n < 2**63``).
+
+    Otherwise :class:`~mapping.errors.InputError`: ``input.integer`` when it is not a decimal integer,
+    ``input.out_of_range`` when it is one outside the bounds; ``field`` names the parameter.
+    """
+    assert minimum <= maximum <= INT64_MAX
+    where = f"{field} " if field else ""
+    bounds = f"from {minimum} to {maximum}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value):
+        digits = value.lstrip("-").lstrip("0")
+        if len(digits) > len(str(INT64_MAX)):  # far out of range: never handed to int() (a long string is slow)
+            raise InputError(
+                f"{where}must be a whole number {bounds}, got a number of {len(digits)} digits",
+                code="input.out_of_range",
+                field=field,
+            )
+        number = -int(digits or "0") if value.startswith("-") else int(digits or "0")
+    else:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        raise InputError(
+            f"{where}must be a whole number {bounds} in ASCII digits, got {shown}", code="input.integer", field=field
+        )
+    if not minimum <= number <= maximum:
+        raise InputError(
+            f"{where}must be a whole number {bounds}, got {number}", code="input.out_of_range", field=field
+        )
+    return number
 
 
 class EntryRow(SQLModel, table=True):

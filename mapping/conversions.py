@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import MAXYEAR, date
 from decimal import Decimal, Inexact, localcontext
 from functools import partial
 from typing import Any
@@ -662,10 +662,17 @@ def set_biogenic(source: Source, include: bool) -> Conversion:
 
 # ---- 6. validity cap ------------------------------------------------------------------------------
 def _add_years(d: date, years: int) -> date:
+    year = d.year + years
+    if year > MAXYEAR:
+        raise MappingError(
+            f"{d} + {years} years is past the year {MAXYEAR}, the last a date can name",
+            code="mapping.bad_params",
+            field="years",
+        )
     try:
-        return d.replace(year=d.year + years)
+        return d.replace(year=year)
     except ValueError:  # 29 February into a non-leap year
-        return d.replace(year=d.year + years, day=28)
+        return d.replace(year=year, day=28)
 
 
 def cap_validity(source: Source, years: int, *, anchor: str = "referencePeriodEnd") -> Conversion:
@@ -683,7 +690,13 @@ def cap_validity(source: Source, years: int, *, anchor: str = "referencePeriodEn
         raise MappingError(f"unknown validity anchor {anchor!r}", code="mapping.unknown_value", field="anchor")
     if start is None:
         raise MappingError(f"the label has no {anchor}", code="mapping.missing_data", field=pointer)
-    cap = _add_years(date.fromisoformat(start), years).isoformat()
+    try:
+        anchor_day = date.fromisoformat(start)
+    except (TypeError, ValueError):
+        raise MappingError(
+            f"{pointer} must be a real date YYYY-MM-DD, got {start!r}", code="mapping.bad_date", field=pointer
+        ) from None
+    cap = _add_years(anchor_day, years).isoformat()
     new = cap if fp.valid_until is None or cap < fp.valid_until else fp.valid_until
     after = fp.with_changes(valid_until=new)
     step = _step(

@@ -99,14 +99,20 @@ class Verdict:
 
 
 def _label_end(label: dict[str, Any]) -> tuple[date | None, datetime | None]:
-    """The label's last valid day and the first instant after it (``None`` if it states no valid date)."""
+    """The label's last valid day and the first instant after it (``None`` if it states no valid date, or its
+    last day is the last a date can name, 9999-12-31: no instant comes after it). A ``valid_until`` that is not
+    a real date raises :class:`MappingError` (``mapping.bad_date``): it is never read as "no end"."""
     raw = label.get("valid_until") if isinstance(label, dict) else None
-    try:
-        last = date.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        last = None
-    if last is None:
+    if raw is None:
         return None, None
+    try:
+        last = date.fromisoformat(raw)
+    except (TypeError, ValueError):
+        raise MappingError(
+            f"/valid_until must be a real date YYYY-MM-DD, got {raw!r}", code="mapping.bad_date", field="/valid_until"
+        ) from None
+    if last == date.max:
+        return last, None
     return last, datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
 
 

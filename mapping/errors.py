@@ -10,6 +10,8 @@ It lives in the lowest layer so every layer above can raise and catch it:
     ├── SignatureError           a signature does not verify (verifier/keys.py)
     ├── SchemaError              a document breaks its JSON Schema (verifier/schemas.py)
     ├── AdmissionError           the log refuses an entry (ledger/)
+    │   ├── RuleError            the entry breaks a rule of the rule book (verifier/rules.py)
+    │   │   └── Unestablished    a bundle does not hold what would establish the entry's signer
     │   └── BackPressureError    the log is busy; retry later
     ├── NotFoundError            an id, index or size the store does not hold
     └── ConfigError              settings, home directory or key files are unusable
@@ -73,6 +75,20 @@ class SchemaError(CarbonLedgerError):
 
 class AdmissionError(CarbonLedgerError):
     code = "admission.refused"
+
+
+class RuleError(AdmissionError):
+    """An entry breaks a rule of the rule book; ``code`` names the rule (the log refuses it, a buyer's
+    verifier refuses a bundle holding it)."""
+
+    code = "rule.broken"
+
+
+class Unestablished(RuleError):
+    """A partial view (a bundle) does not hold the entries that would establish what an entry needs: it is left
+    out, neither admitted nor proven wrong."""
+
+    code = "rule.unestablished"
 
 
 class BackPressureError(AdmissionError):

@@ -15,6 +15,7 @@ recorded as not done in :attr:`Footprint.checks`, never silently passed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, localcontext
@@ -523,16 +524,19 @@ def _opt_percent(fp: dict[str, Any], key: str, f: str) -> Decimal | None:
     return value
 
 
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(value: Any, field: str) -> str:
+    """``value`` when it is a real calendar day written ``YYYY-MM-DD`` (the label schema's ``date``: not the
+    other ISO 8601 forms ``date.fromisoformat`` also reads, such as ``20260101`` or ``2026-W01-1``)."""
+    if not isinstance(value, str) or not _DATE_SHAPE.fullmatch(value):
+        raise MappingError(f"{field} must be a date YYYY-MM-DD, got {value!r}", code="mapping.bad_date", field=field)
     try:
         date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise MappingError(
-            f"{field} must be a date YYYY-MM-DD, got {value!r}", code="mapping.bad_date", field=field
-        ) from None
-    if len(value) != 10:
-        raise MappingError(f"{field} must be a date YYYY-MM-DD, got {value!r}", code="mapping.bad_date", field=field)
-    return str(value)
+    except ValueError:
+        raise MappingError(f"{field}: {value!r} is not a real date", code="mapping.bad_date", field=field) from None
+    return value
 
 
 def relative_gap(stated: Decimal, computed: Decimal) -> Decimal:

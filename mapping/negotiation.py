@@ -173,8 +173,9 @@ def window_start(terms: Terms) -> datetime:
 
 
 def window_end(terms: Terms) -> datetime | None:
-    """The first instant after the window (``valid_until`` is the last day in it), or ``None`` if open-ended."""
-    if terms.valid_until is None:
+    """The first instant after the window (``valid_until`` is the last day in it), or ``None`` if open-ended
+    (or ending on 9999-12-31, the last day a date can name: no instant comes after it)."""
+    if terms.valid_until is None or terms.valid_until == date.max:
         return None
     return datetime.combine(terms.valid_until + timedelta(days=1), time.min, tzinfo=UTC)
 

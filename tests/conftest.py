@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import replay_check
+
 PG_URL = os.environ.get("CARBONLEDGER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -49,6 +51,7 @@ def pg_url(pg_base_url: str) -> Iterator[str]:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in plain else "?"
     yield f"{plain}{sep}options=-csearch_path%3D{schema}"
+    replay_check.check_opened_logs()  # before the schema goes
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
@@ -67,3 +70,22 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def replay_every_log(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every log the test opens is replayed through the verifier's rule book when it ends (tests/replay_check.py)."""
+    from ledger.log import Log
+
+    original = Log.__init__
+
+    def recording_init(self: Log, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        replay_check.record(self)
+
+    monkeypatch.setattr(Log, "__init__", recording_init)
+    replay_check.OPENED.clear()
+    yield
+    if request.node.get_closest_marker("tampers_store") is None:
+        replay_check.check_opened_logs()
+    replay_check.OPENED.clear()

@@ -322,7 +322,9 @@ def test_online_and_offline_convert_with_the_pinned_gwp_entry(world: World) -> N
         if r.kind == "scheme.register"
     }
     assert REFERENCE_PUBLISHER in kinds
-    report = verify_bundle(build_bundle(world.log, "GD-REG-1", GD, CT), world.trust(), at=NOW.date(), now=NOW)
+    report = verify_bundle(
+        build_bundle(world.log, "GD-REG-1", GD, CT), world.trust(), at=NOW.date(), now=NOW, target_scheme=CT
+    )
     assert report.exit_code() == 0, report.to_dict()
     assert report.steps[10].status == PASSED
     off = report.equivalence
@@ -338,7 +340,9 @@ def test_pinned_entry_missing_from_the_log_is_not_recognized(world: World) -> No
     on = svc.equivalence(world.log, "GD-REG-2", CT, NOW.date(), GD)
     assert on["verdict"] == "not_recognized" and on.get("converted") is None
     assert any(r.startswith("conversion failed: mapping.dataset_unavailable") for r in on["reasons"]), on
-    report = verify_bundle(build_bundle(world.log, "GD-REG-2", GD, CT), world.trust(), at=NOW.date(), now=NOW)
+    report = verify_bundle(
+        build_bundle(world.log, "GD-REG-2", GD, CT), world.trust(), at=NOW.date(), now=NOW, target_scheme=CT
+    )
     assert report.steps[10].status == FAILED
     assert report.equivalence is not None and report.equivalence["reasons"] == on["reasons"]
 
@@ -348,7 +352,9 @@ def test_unauthenticated_pinned_entry_is_unavailable_offline(world: World) -> No
     world.agree([pin])
     world.issue("GD-REG-3")
     bundle = build_bundle(world.log, "GD-REG-3", GD, CT)
-    report = verify_bundle(bundle, world.trust(without=(REFERENCE_PUBLISHER,)), at=NOW.date(), now=NOW)
+    report = verify_bundle(
+        bundle, world.trust(without=(REFERENCE_PUBLISHER,)), at=NOW.date(), now=NOW, target_scheme=CT
+    )
     eq = report.equivalence
     assert report.steps[10].status == FAILED and eq is not None and eq["verdict"] == "not_recognized"
     assert any("mapping.dataset_unavailable" in r for r in eq["reasons"]), eq

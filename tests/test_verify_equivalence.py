@@ -114,8 +114,8 @@ class World:
     def bundle(self, label_id: str, target: str | None = None) -> bytes:
         return build_bundle(self.log, label_id, GD, target)
 
-    def trust(self, without: tuple[str, ...] = ()) -> bytes:
-        doc = export_trust(self.log).to_dict()
+    def trust(self, without: tuple[str, ...] = (), buyer_scheme: str | None = None) -> bytes:
+        doc = export_trust(self.log, buyer_scheme=buyer_scheme).to_dict()
         doc["schemes"] = [s for s in doc["schemes"] if s["id"] not in without]
         return json.dumps(doc).encode()
 
@@ -165,7 +165,7 @@ def test_step10_recognized_under_mutual_agreement_as_online(world: World) -> Non
     """Step 10: a GD label under HK, by the GD <-> HK mutual agreement the bundle carries."""
     _, accepted = mutual(world)
     world.issue("GD-EQ-1")
-    r = run(world.bundle("GD-EQ-1", HK), world.trust())
+    r = run(world.bundle("GD-EQ-1", HK), world.trust(), target_scheme=HK)
     assert r.exit_code() == 0, r.to_dict()
     assert r.steps[10].status == PASSED and r.steps[5].status == PASSED
     eq = r.equivalence
@@ -175,13 +175,22 @@ def test_step10_recognized_under_mutual_agreement_as_online(world: World) -> Non
     same_verdict(eq, online(world, "GD-EQ-1", HK))
 
 
-def test_step10_uses_the_bundles_target_scheme(world: World) -> None:
-    """Step 10: with no target asked, the bundle's own target_scheme is the question."""
+def test_step10_asks_the_trust_files_buyer_scheme_never_the_bundles_target_scheme(world: World) -> None:
+    """Step 10: with no target asked, the trust file's buyer_scheme is the question; the bundle's unsigned
+    target_scheme never is (it only says which agreements the bundle was built to carry)."""
     mutual(world)
     world.issue("GD-EQ-1")
-    r = run(world.bundle("GD-EQ-1", HK), world.trust())
+    for_hk = world.bundle("GD-EQ-1", HK)
+    r = run(for_hk, world.trust(buyer_scheme=HK))
     assert r.steps[10].status == PASSED and r.equivalence["target_scheme"] == HK  # type: ignore[index]
-    assert run(world.bundle("GD-EQ-1"), world.trust()).steps[10].status == NOT_APPLICABLE
+    assert run(world.bundle("GD-EQ-1"), world.trust(buyer_scheme=HK)).steps[10].status == FAILED  # no agreements
+    # neither the bundle's target_scheme nor its absence is the question
+    assert run(for_hk, world.trust()).steps[10].status == NOT_APPLICABLE
+    r = run(for_hk, world.trust(buyer_scheme=JP))
+    assert r.steps[10].status == FAILED and r.equivalence["target_scheme"] == JP  # type: ignore[index]
+    # the target asked wins over the trust file's buyer scheme
+    r = run(for_hk, world.trust(buyer_scheme=JP), target_scheme=HK)
+    assert r.steps[10].status == PASSED and r.equivalence["target_scheme"] == HK  # type: ignore[index]
 
 
 def test_step10_recognized_after_ar6_conversion_as_online(world: World) -> None:
@@ -189,7 +198,7 @@ def test_step10_recognized_after_ar6_conversion_as_online(world: World) -> None:
     world.propose(GD, terms("gd-to-carbontrust-ar6"))
     accepted = world.accept(CT, "gd-to-carbontrust-ar6")
     world.issue("GD-EQ-2")
-    r = run(world.bundle("GD-EQ-2", CT), world.trust())
+    r = run(world.bundle("GD-EQ-2", CT), world.trust(), target_scheme=CT)
     assert r.exit_code() == 0, r.to_dict()
     eq = r.equivalence
     assert eq is not None and eq["verdict"] == "recognized_after_conversion"
@@ -204,7 +213,7 @@ def test_step10_no_agreement_with_japan(world: World) -> None:
     """Step 10: no agreement covers GD -> JP: no_agreement, exit 4."""
     mutual(world)
     world.issue("GD-EQ-3")
-    r = run(world.bundle("GD-EQ-3", JP), world.trust())
+    r = run(world.bundle("GD-EQ-3", JP), world.trust(), target_scheme=JP)
     assert r.steps[10].status == FAILED and r.exit_code() == 4
     assert r.equivalence is not None and r.equivalence["verdict"] == "no_agreement"
     same_verdict(r.equivalence, online(world, "GD-EQ-3", JP))
@@ -219,7 +228,7 @@ def test_step10_agreement_withdrawn_before_the_date(world: World) -> None:
     world.withdraw(HK, "gd-hk-mutual", later)
     world.issue("GD-AFTER", now=later)
     for label_id in ("GD-AFTER", "GD-BEFORE"):
-        r = run(world.bundle(label_id, HK), world.trust(), at=later.date(), now=later)
+        r = run(world.bundle(label_id, HK), world.trust(), at=later.date(), now=later, target_scheme=HK)
         assert r.steps[10].status == FAILED and r.exit_code() == 4, label_id
         eq = r.equivalence
         assert eq is not None and eq["verdict"] in ("no_agreement", "not_recognized")
@@ -227,7 +236,7 @@ def test_step10_agreement_withdrawn_before_the_date(world: World) -> None:
         assert "withdrawn" in r.steps[10].detail
         same_verdict(eq, online(world, label_id, HK, later.date()))
     # the day before the withdrawal the earlier label was recognized, as online
-    r = run(world.bundle("GD-BEFORE", HK), world.trust(), at=date(2026, 11, 23))
+    r = run(world.bundle("GD-BEFORE", HK), world.trust(), at=date(2026, 11, 23), target_scheme=HK)
     same_verdict(r.equivalence, online(world, "GD-BEFORE", HK, date(2026, 11, 23)))
 
 
@@ -244,20 +253,18 @@ def test_step5_tampered_agreement_accept_is_not_authentic(world: World) -> None:
         raw = base64.b64decode(item["envelope"]).replace(sig.encode(), env["signatures"][0]["sig"].encode())
         item["envelope"] = base64.b64encode(raw).decode()
 
-    r = run(edit_bundle(world.bundle("GD-EQ-4", HK), tamper), world.trust())
+    r = run(edit_bundle(world.bundle("GD-EQ-4", HK), tamper), world.trust(), target_scheme=HK)
     assert r.steps[1].status == PASSED, r.steps[1].detail
     assert r.steps[5].status == FAILED and f"index {accepted.index}" in r.steps[5].detail
     assert r.exit_code() == 3
-    eq = r.equivalence
-    assert eq is not None and eq["verdict"] == "no_agreement"  # the accept is never used
-    assert any(f"index {accepted.index} left out: not included" in x for x in eq["excluded"])
+    assert r.equivalence is None and r.steps[10].detail.startswith("not checked")  # the accept is never used
 
 
 def test_step10_trust_file_without_the_target_scheme(world: World) -> None:
     """Step 10: agreements signed by a scheme whose root the buyer does not trust are left out, and said so."""
     mutual(world)
     world.issue("GD-EQ-5")
-    r = run(world.bundle("GD-EQ-5", HK), world.trust(without=(HK,)))
+    r = run(world.bundle("GD-EQ-5", HK), world.trust(without=(HK,)), target_scheme=HK)
     assert r.steps[4].status == PASSED
     assert r.steps[10].status == FAILED and r.exit_code() == 4
     assert (
@@ -271,12 +278,12 @@ def test_step10_accept_removed_from_the_bundle(world: World) -> None:
     """Step 10: without the accept the bundle shows a proposal only: not in force, exit 4."""
     proposed, accepted = mutual(world)
     world.issue("GD-EQ-6")
-    r = run(edit_bundle(world.bundle("GD-EQ-6", HK), drop_index(accepted.index)), world.trust())
+    r = run(edit_bundle(world.bundle("GD-EQ-6", HK), drop_index(accepted.index)), world.trust(), target_scheme=HK)
     assert r.steps[5].status == PASSED and r.steps[10].status == FAILED and r.exit_code() == 4
     assert r.equivalence is not None and r.equivalence["verdict"] == "no_agreement"
     assert any("proposed" in reason for reason in r.equivalence["reasons"])
     # without the proposal, the accept names terms the bundle does not hold: left out, never guessed
-    r = run(edit_bundle(world.bundle("GD-EQ-6", HK), drop_index(proposed.index)), world.trust())
+    r = run(edit_bundle(world.bundle("GD-EQ-6", HK), drop_index(proposed.index)), world.trust(), target_scheme=HK)
     assert r.exit_code() == 4 and r.equivalence is not None
     assert any(f"index {accepted.index} left out" in x for x in r.equivalence["excluded"])
 
@@ -301,7 +308,7 @@ def test_step10_accept_signed_by_a_root_rotated_since(world: World) -> None:
     trust = json.loads(world.trust())
     hk = next(s for s in trust["schemes"] if s["id"] == HK)
     assert hk["root_keys"] == [new_root.public_b64]
-    r = run(world.bundle("GD-EQ-8", HK), json.dumps(trust).encode())
+    r = run(world.bundle("GD-EQ-8", HK), json.dumps(trust).encode(), target_scheme=HK)
     assert r.exit_code() == 0, r.to_dict()
     assert r.equivalence is not None and r.equivalence["agreement"]["index"] == accepted.index
 
@@ -375,7 +382,7 @@ def test_cli_human_report_shows_equivalence_and_citations(world: World, capsys: 
     world.propose(GD, terms("gd-to-carbontrust-ar6"))
     world.accept(CT, "gd-to-carbontrust-ar6")
     world.issue("GD-CLI", world.citing_label("GD-CLI", v1.entry_id))
-    r = run(world.bundle("GD-CLI", CT), world.trust())
+    r = run(world.bundle("GD-CLI", CT), world.trust(), target_scheme=CT)
     _print_report(r.to_dict())
     out = capsys.readouterr().out
     assert "recognized_after_conversion" in out and "gd-to-carbontrust-ar6" in out

@@ -301,11 +301,11 @@ async def upload(
 @pytest.mark.anyio
 async def test_upload_a_bundle_and_see_the_report(client: httpx.AsyncClient, log: Log) -> None:
     bundle = build_bundle(log, MIDEA_ID, GD, HK)
-    r = await upload(client, bundle, at=IN_VALIDITY)
+    r = await upload(client, bundle, at=IN_VALIDITY, to=HK)
     assert r.status_code == 200, r.text
     page = text_of(r.text)
     assert "Authentic: yes" in page and "trust: this log's own keys" in page
-    assert "exit code 4" in page and "No recognition agreement" in page  # the bundle asks about HK
+    assert "exit code 4" in page and "No recognition agreement" in page  # asked about HK
     for step in range(1, 11):
         assert f'id="step-{step}"' in r.text
     r = await upload(client, bundle, at=IN_VALIDITY, to=GD)

@@ -10,6 +10,10 @@ https://c2sp.org/tlog-checkpoint, https://c2sp.org/tlog-cosignature.
 - A *signed note* is a text ending in a newline, a blank line, then signature lines
   "— name base64(keyhash || signature)". Lines whose (name, key hash) match no given key are
   ignored; a line that matches a given key must verify, or the whole note is refused.
+- *Witnesses* count by distinct Ed25519 public key, never by name: a cosignature/v1 signature does not
+  commit to the cosigner's name, so tlog-cosignature says one public key "can't be used across multiple
+  cosigners". A witness key that is the log's own key never counts, nor does a cosignature dated after the
+  verifier's clock (:func:`witness_report`).
 
 Errors are :class:`~mapping.errors.NoteError` with codes ``note.malformed``, ``note.bad_vkey``,
 ``note.unsupported_key_type``, ``note.ambiguous_key``, ``note.bad_signature``,
@@ -38,6 +42,7 @@ __all__ = [
     "NoteReport",
     "VKey",
     "VerifiedSignature",
+    "WitnessReport",
     "cosign_checkpoint",
     "cosignature_message",
     "encode_vkey",
@@ -51,6 +56,7 @@ __all__ = [
     "verify_note",
     "verify_note_report",
     "witness_cosignatures",
+    "witness_report",
 ]
 
 # signed-note: "one or more signature lines of this form: em dash (U+2014), space (U+0020),
@@ -223,19 +229,13 @@ def verify_note_report(note: str, vkeys: Sequence[str]) -> NoteReport:
     on several lines counts once; for a cosigner the newest timestamp is kept.
     """
     keys = _index_keys([parse_vkey(v) for v in vkeys])
-    text, lines = split_note(note)
+    text, lines, unknown = _verified_lines(note, keys)
     found: dict[tuple[str, bytes], VerifiedSignature] = {}
-    unknown = 0
-    for line in lines:
-        sig = _parse_signature_line(line)
-        key = keys.get((sig.name, sig.key_hash))
-        if key is None:
-            unknown += 1
-            continue
-        timestamp_s = _verify_line(key, text, sig)
-        previous = found.get((sig.name, sig.key_hash))
+    for key, timestamp_s in lines:
+        slot = (key.name, key.key_hash)
+        previous = found.get(slot)
         if previous is None or (timestamp_s or 0) > (previous.timestamp_s or 0):
-            found[(sig.name, sig.key_hash)] = VerifiedSignature(key.name, key.key_type, sig.key_hash.hex(), timestamp_s)
+            found[slot] = VerifiedSignature(key.name, key.key_type, key.key_hash.hex(), timestamp_s)
     verified = tuple(found[k] for k in keys if k in found)
     missing = tuple(key.name for k, key in keys.items() if k not in found)
     return NoteReport(text, verified, missing, unknown)
@@ -256,31 +256,137 @@ def verify_note(note: str, vkeys: Sequence[str]) -> list[str]:
     return report.names
 
 
-def witness_cosignatures(
-    note: str, witness_vkeys: Sequence[str], checkpoint: Checkpoint | None = None
-) -> dict[str, int]:
-    """Requires cosignature/v1 (0x04) keys. Each witness whose cosignature verifies, with its newest timestamp.
+@dataclass(frozen=True, slots=True)
+class WitnessReport:
+    """What :func:`witness_report` found. Witnesses are told apart by their Ed25519 public key, never by
+    name (a cosignature/v1 signature does not commit to the name, so one key under two names is one
+    witness), and each is named by the first name the given keys list for it.
 
-    The note's text must be a checkpoint (and equal ``checkpoint`` when one is given). Returns an
-    empty dict when no witness cosigned; raises like :func:`verify_note_report` when a line that
-    claims one of the witnesses does not verify.
+    - ``cosigned``: one entry per distinct witness key whose cosignature counts, in the order the keys were
+      given, with its newest timestamp not later than ``now_s``;
+    - ``missing``: the distinct witness keys (not the log's) with no cosignature that counts;
+    - ``future_dated``: witnesses whose valid cosignature was ignored because its timestamp is later than
+      ``now_s`` (with the newest such timestamp); a witness may appear here and in ``cosigned``;
+    - ``log_key``: names of given witness keys holding the log's own public key: never counted;
+    - ``aliases``: ``(name, first name)`` for each further name a given witness key was listed under;
+    - ``unknown_lines``: signature lines that claim none of the given keys (the log's among them).
     """
-    for vkey in witness_vkeys:
-        parsed = parse_vkey(vkey)
-        if parsed.key_type != COSIGNATURE_V1_KEY_TYPE:
+
+    checkpoint: Checkpoint
+    cosigned: tuple[VerifiedSignature, ...]
+    missing: tuple[str, ...]
+    future_dated: tuple[VerifiedSignature, ...]
+    log_key: tuple[str, ...]
+    aliases: tuple[tuple[str, str], ...]
+    unknown_lines: int
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.cosigned]
+
+    @property
+    def timestamps(self) -> dict[str, int]:
+        """Name -> timestamp of each counted witness (the shape :func:`witness_cosignatures` returns)."""
+        return {s.name: s.timestamp_s for s in self.cosigned if s.timestamp_s is not None}
+
+    @property
+    def newest_s(self) -> int | None:
+        """The newest counted cosignature time (never a future-dated one), or None when none counts."""
+        times = [s.timestamp_s for s in self.cosigned if s.timestamp_s is not None]
+        return max(times) if times else None
+
+    def meets(self, threshold: int) -> bool:
+        """Requires nothing. At least ``threshold`` distinct witness keys cosigned (0 always holds)."""
+        return len(self.cosigned) >= threshold
+
+
+def witness_report(
+    note: str,
+    witness_vkeys: Sequence[str],
+    checkpoint: Checkpoint | None = None,
+    *,
+    now_s: int | None = None,
+    log_vkey: str | None = None,
+) -> WitnessReport:
+    """Requires cosignature/v1 (0x04) keys. Which distinct witness keys cosigned this checkpoint note.
+
+    The note's text must be a checkpoint (and equal ``checkpoint`` when one is given). ``now_s`` is the
+    verifier's clock (Unix seconds): a cosignature dated later does not count, toward a threshold or for
+    freshness (tlog-cosignature: "verifiers MAY reject cosignatures with timestamps in the future"); pass
+    ``now_s + skew`` to tolerate clock skew. ``log_vkey`` is the log's verifier key: a witness key with the
+    log's public key never counts (a log cannot witness itself). Every line that claims a given key must
+    verify, future-dated or not: raises like :func:`verify_note_report`, ``note.unsupported_key_type``
+    for a witness key that is not 0x04, and ``checkpoint.mismatch``.
+    """
+    parsed = [parse_vkey(v) for v in witness_vkeys]
+    for key in parsed:
+        if key.key_type != COSIGNATURE_V1_KEY_TYPE:
             raise NoteError(
-                f"witness key {parsed.name!r} has type 0x{parsed.key_type:02x}, not a cosignature/v1 key (0x04)",
+                f"witness key {key.name!r} has type 0x{key.key_type:02x}, not a cosignature/v1 key (0x04)",
                 code="note.unsupported_key_type",
             )
-    report = verify_note_report(note, witness_vkeys)
-    parsed_cp = parse_checkpoint(report.text)
+    log_public_key = parse_vkey(log_vkey).public_key if log_vkey is not None else None
+    keys = _index_keys(parsed)
+    text, lines, unknown = _verified_lines(note, keys)
+    parsed_cp = parse_checkpoint(text)
     if checkpoint is not None and parsed_cp != checkpoint:
         raise NoteError(
             f"the cosigned checkpoint ({parsed_cp.origin}, size {parsed_cp.size}) is not the one "
             f"expected ({checkpoint.origin}, size {checkpoint.size})",
             code="checkpoint.mismatch",
         )
-    return {s.name: s.timestamp_s for s in report.verified if s.timestamp_s is not None}
+    first: dict[bytes, VKey] = {}  # public key -> the first given key holding it: one witness
+    aliases: list[tuple[str, str]] = []
+    log_key: list[str] = []
+    for key in keys.values():
+        if key.public_key == log_public_key:
+            log_key.append(key.name)
+            continue
+        held = first.setdefault(key.public_key, key)
+        if held is not key:
+            aliases.append((key.name, held.name))
+    counted: dict[bytes, int] = {}
+    future: dict[bytes, int] = {}
+    for key, timestamp_s in lines:
+        if key.public_key not in first or timestamp_s is None:
+            continue  # the log's key, listed as a witness
+        pk = key.public_key
+        if now_s is not None and timestamp_s > now_s:
+            future[pk] = max(timestamp_s, future.get(pk, timestamp_s))
+        else:
+            counted[pk] = max(timestamp_s, counted.get(pk, timestamp_s))
+
+    def entry(pk: bytes, timestamp_s: int) -> VerifiedSignature:
+        key = first[pk]
+        return VerifiedSignature(key.name, key.key_type, key.key_hash.hex(), timestamp_s)
+
+    return WitnessReport(
+        checkpoint=parsed_cp,
+        cosigned=tuple(entry(pk, counted[pk]) for pk in first if pk in counted),
+        missing=tuple(key.name for pk, key in first.items() if pk not in counted),
+        future_dated=tuple(entry(pk, future[pk]) for pk in first if pk in future),
+        log_key=tuple(log_key),
+        aliases=tuple(aliases),
+        unknown_lines=unknown,
+    )
+
+
+def witness_cosignatures(
+    note: str,
+    witness_vkeys: Sequence[str],
+    checkpoint: Checkpoint | None = None,
+    *,
+    now_s: int | None = None,
+    log_vkey: str | None = None,
+) -> dict[str, int]:
+    """Requires cosignature/v1 (0x04) keys. Each distinct witness key whose cosignature counts, with its
+    newest timestamp not later than ``now_s``, named by the first name ``witness_vkeys`` lists for it.
+
+    One entry per distinct public key: one key listed under two names, or signing on several lines,
+    counts once; a key equal to ``log_vkey``'s never counts. Returns an empty dict when no witness
+    cosigned; raises like :func:`witness_report`, which says what was ignored and why.
+    """
+    return witness_report(note, witness_vkeys, checkpoint, now_s=now_s, log_vkey=log_vkey).timestamps
 
 
 def signature_line(text: str, name: str, signing_key: SigningKey) -> str:
@@ -449,6 +555,22 @@ def _index_keys(keys: list[VKey]) -> dict[tuple[str, bytes], VKey]:
             )
         index[slot] = key
     return index
+
+
+def _verified_lines(note: str, keys: dict[tuple[str, bytes], VKey]) -> tuple[str, list[tuple[VKey, int | None]], int]:
+    """The note's text, each line claiming a given key (verified, in note order, with its cosignature
+    timestamp) and how many lines claimed none. Raises when a claiming line does not verify."""
+    text, lines = split_note(note)
+    verified: list[tuple[VKey, int | None]] = []
+    unknown = 0
+    for line in lines:
+        sig = _parse_signature_line(line)
+        key = keys.get((sig.name, sig.key_hash))
+        if key is None:
+            unknown += 1
+            continue
+        verified.append((key, _verify_line(key, text, sig)))
+    return text, verified, unknown
 
 
 def _verify_line(key: VKey, text: str, sig: _SignatureLine) -> int | None:

@@ -4,6 +4,15 @@ Hot path: ``jsonschema-rs`` (Rust). The tests cross-check every schema and
 example with the pure-Python ``jsonschema`` as an independent implementation.
 Schemas reference each other by ``$id`` under :data:`SCHEMA_BASE`; the
 registry below resolves those references from the package, never the network.
+
+Dates are real dates: every date and time of every schema is ``common.schema.json``'s ``date`` or
+``timestamp``, whose pattern fixes the shape and whose ``$ref`` to ``real_date`` / ``real_timestamp`` admits
+only days and times that exist (no 30 February, no 29 February in 2025, no hour 25), exactly the strings
+Python's ``date.fromisoformat`` / ``datetime.fromisoformat`` parse in that shape (a test checks them against
+each other). Being patterns, they hold in any Draft 2020-12 validator and cost a label about 0.6 µs; the
+``format`` beside them is an annotation (formats are not asserted: a validator's own ``date-time`` admits leap
+seconds and year 0000, which the parsers refuse). A refused value names its JSON Pointer and says it is not a
+real date.
 """
 
 from __future__ import annotations
@@ -68,11 +77,36 @@ def compile_schema(schema: dict[str, Any]) -> Any:
     return jsonschema_rs.Draft202012Validator(schema, registry=_registry(), validate_formats=False)
 
 
+# common.schema.json's definitions that admit only real calendar dates and times, and what a refusal says.
+_CALENDAR_DEFS = {"real_date": "is not a real date", "real_timestamp": "is not a real date and time"}
+
+
+def _calendar_refusal(error: Any) -> str | None:
+    """What a refusal by a real-date pattern says (``None`` for any other error): the error itself, or an
+    ``anyOf`` / ``oneOf`` (such as "a date or null") one of whose branches failed only by that pattern."""
+    path = error.schema_path
+    if len(path) >= 3 and path[-1] == "pattern" and path[-3] == "$defs" and str(path[-2]) in _CALENDAR_DEFS:
+        return _CALENDAR_DEFS[str(path[-2])]
+    for branch in getattr(error.kind, "context", None) or ():
+        refusals = [_calendar_refusal(e) for e in branch]
+        if refusals and None not in refusals:
+            return refusals[0]
+    return None
+
+
 def validate(name: str, document: Any) -> None:
-    """Raise :class:`SchemaError` naming the first failing field of ``document`` under schema ``name``."""
+    """Raise :class:`SchemaError` naming the first failing field of ``document`` under schema ``name``.
+
+    A value of the right shape naming a day or time that does not exist (``2026-02-30``, ``T25:00:00Z``) is
+    refused as "not a real date"; a value of the wrong shape by its shape."""
     v = validator(name)
     if v.is_valid(document):
         return
-    error = min(v.iter_errors(document), key=lambda e: (len(e.instance_path), e.message))
+    error = min(
+        v.iter_errors(document),
+        key=lambda e: (len(e.instance_path), _calendar_refusal(e) is not None, e.message),
+    )
     pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in error.instance_path)
-    raise SchemaError(f"{name} schema: at {pointer}: {error.message}", code="schema.invalid", field=pointer)
+    refusal = _calendar_refusal(error)
+    message = error.message if refusal is None else f"{json.dumps(error.instance, ensure_ascii=False)} {refusal}"
+    raise SchemaError(f"{name} schema: at {pointer}: {message}", code="schema.invalid", field=pointer)

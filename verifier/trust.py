@@ -6,9 +6,10 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from mapping.errors import CarbonLedgerError, InputError
+from mapping.errors import CarbonLedgerError, InputError, NoteError
 from verifier import schemas
 from verifier.canonical import loads_strict
+from verifier.note import COSIGNATURE_V1_KEY_TYPE, parse_vkey
 
 TRUST_VERSION = "carbonledger.trust/v1"
 MAX_TRUST_BYTES = 1 << 20
@@ -56,10 +57,10 @@ def parse_trust(data: bytes) -> Trust:
         raise
     except CarbonLedgerError as e:
         raise InputError(f"trust file: {e.message}", code="trust.invalid", field=e.field) from e
-    if doc["witnesses"]["threshold"] > len(doc["witnesses"]["vkeys"]):
+    distinct = _check_witness_keys(doc["log"]["vkey"], doc["witnesses"]["vkeys"])
+    if doc["witnesses"]["threshold"] > distinct:
         raise InputError(
-            f"witness threshold {doc['witnesses']['threshold']} exceeds the "
-            f"{len(doc['witnesses']['vkeys'])} witness keys given",
+            f"witness threshold {doc['witnesses']['threshold']} exceeds the {distinct} distinct witness keys given",
             code="trust.invalid",
             field="/witnesses/threshold",
         )
@@ -77,3 +78,45 @@ def parse_trust(data: bytes) -> Trust:
         buyer_scheme=doc.get("buyer_scheme"),
         max_checkpoint_age_s=doc.get("max_checkpoint_age_s"),
     )
+
+
+def _check_witness_keys(log_vkey: str, witness_vkeys: list[str]) -> int:
+    """The number of distinct witness public keys; raises ``trust.invalid`` at ``/witnesses/vkeys/<i>`` for a
+    witness key that does not parse, is not a cosignature/v1 (0x04) key, is the log's own public key, or
+    repeats an earlier witness's public key (under any name: cosignature/v1 does not commit to the name, so
+    one key under two names is one witness, and would otherwise count twice toward the threshold)."""
+    try:
+        log_public_key: bytes | None = parse_vkey(log_vkey).public_key
+    except NoteError:
+        log_public_key = None  # step 6 reports the unusable log key, as before
+    seen: dict[bytes, tuple[int, str]] = {}
+    for i, vkey in enumerate(witness_vkeys):
+        where = f"/witnesses/vkeys/{i}"
+        try:
+            key = parse_vkey(vkey)
+        except NoteError as e:
+            raise InputError(f"witness key {i}: {e.message}", code="trust.invalid", field=where) from e
+        if key.key_type != COSIGNATURE_V1_KEY_TYPE:
+            raise InputError(
+                f"witness key {i} ({key.name!r}) has type 0x{key.key_type:02x}; a witness key must be a "
+                f"cosignature/v1 key (type 0x04)",
+                code="trust.invalid",
+                field=where,
+            )
+        if key.public_key == log_public_key:
+            raise InputError(
+                f"witness key {i} ({key.name!r}) is the log's own public key: a log cannot witness its own "
+                f"checkpoints (its cosignature gives no split-view protection)",
+                code="trust.invalid",
+                field=where,
+            )
+        earlier = seen.get(key.public_key)
+        if earlier is not None:
+            raise InputError(
+                f"witness key {i} ({key.name!r}) has the same public key as witness key {earlier[0]} "
+                f"({earlier[1]!r}): one witness listed twice would count twice toward the threshold",
+                code="trust.invalid",
+                field=where,
+            )
+        seen[key.public_key] = (i, key.name)
+    return len(seen)

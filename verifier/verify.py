@@ -11,23 +11,21 @@ never absence: step 8 reports "none seen as of tree size N", never "not revoked"
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.bundle import Bundle, BundleEntry, CachedItem, ItemKey, parse_bundle
-from verifier.datasets import check_citation, check_retire, newer_versions, version_statuses
-from verifier.envelope import Entry
-from verifier.equivalence_offline import EVENT_KINDS, history_of, offline_verdict
-from verifier.keys import VerifyingKey
+from verifier.bundle_fold import FoldedBundle, describe_refusal, fold_bundle
 from verifier.merkle import leaf_hash, verify_consistency
 from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
 from verifier.proven_paths import ProvenPaths
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
+from verifier.steps_authority import anchor, step4_scheme, steps_2_and_3
+from verifier.steps_equivalence import step10_equivalence
+from verifier.steps_status import add_citation_summary, citations, judge_dates, step8_status
 from verifier.trust import Trust, parse_trust
 
 
@@ -58,7 +56,8 @@ class VerifierCache:
     """Results shared by many bundles against one checkpoint, keyed by content hash (bench: a shipment)."""
 
     # (checkpoint note, log key, witness keys, threshold) -> step 6's verdict on it
-    checkpoints: dict[tuple[str, str, tuple[str, ...], int], tuple[Any, str, str]] = field(default_factory=dict)
+    # (checkpoint note, log key, witness keys, threshold, the verifier's clock) -> step 6's verdict on it
+    checkpoints: dict[tuple[str, str, tuple[str, ...], int, int], tuple[Any, str, str]] = field(default_factory=dict)
     note_origins: dict[str, str] = field(default_factory=dict)  # checkpoint note -> its body's origin line
     # (entry id = SHA-256 of the payload, signature, public key) of each shared entry's verified signature
     signatures: set[tuple[str, bytes, bytes]] = field(default_factory=set)
@@ -107,6 +106,8 @@ def verify_bundle(
     consistency_proof: list[bytes] | None = None,
     target_scheme: str | None = None,
     cache: VerifierCache | None = None,
+    label_id: str | None = None,
+    label_scheme: str | None = None,
 ) -> Report:
     """Every step of DESIGN §6 for one bundle: a shipment of one (:func:`verify_shipment`)."""
     return verify_shipment(
@@ -118,6 +119,8 @@ def verify_bundle(
         consistency_proof=consistency_proof,
         target_scheme=target_scheme,
         cache=cache,
+        label_id=label_id,
+        label_scheme=label_scheme,
     )[0]
 
 
@@ -131,19 +134,22 @@ def verify_shipment(
     consistency_proof: list[bytes] | None = None,
     target_scheme: str | None = None,
     cache: VerifierCache | None = None,
+    label_id: str | None = None,
+    label_scheme: str | None = None,
 ) -> list[Report]:
     """:func:`verify_bundle` of each bundle of a shipment, each report the one it returns for that bundle.
 
-    The steps run phase by phase across the bundles (parsing and steps 3-6 of every bundle, then every label
-    signature, then steps 7-10), so each phase's code and tables stay in the processor's caches instead of
-    being evicted by the next phase's for every bundle. Every bundle gets every step; no result of one bundle
-    decides another's beyond what :class:`VerifierCache` shares."""
+    The steps run phase by phase across the bundles (parsing, steps 6, 5 and the rule book's fold of every
+    bundle, then steps 7-10), so each phase's code and tables stay in the processor's caches. Every bundle
+    gets every step; no result of one bundle decides another's beyond what :class:`VerifierCache` shares.
+
+    The question is bound to the answer: ``label_id`` (and ``label_scheme``), when given, name the label the
+    buyer asks about, and a bundle holding another label fails (not authentic: "the bundle holds label X, not
+    Y"). The target scheme is ``target_scheme``, else the trust file's ``buyer_scheme`` — never the bundle's
+    unsigned ``target_scheme`` field."""
     if cache is None:
         cache = VerifierCache()
-    started = [_steps_1_and_3_to_6(bundle, trust, now, cache) for bundle in bundles]
-    for s in started:
-        if isinstance(s, _Started):
-            _step2_signature(s.report, s.b.label, s.signer_key, cache)
+    started = [_steps_1_to_6(bundle, trust, now, cache, label_id, label_scheme) for bundle in bundles]
     return [
         _steps_7_to_10(s, at, now, kept, consistency_proof, target_scheme, cache) if isinstance(s, _Started) else s
         for s in started
@@ -152,21 +158,25 @@ def verify_shipment(
 
 @dataclass(slots=True)
 class _Started:
-    """A bundle past step 1, with the results of steps 3-6 that later steps use."""
+    """A bundle past step 1, with the results of steps 2-6 that later steps use."""
 
     report: Report
     b: Bundle
     t: Trust
     cp: _VerifiedCheckpoint | None
-    included: frozenset[int]
-    roots: list[_Root]
-    signer_key: VerifyingKey | None
+    folded: FoldedBundle
 
 
-def _steps_1_and_3_to_6(
-    bundle_bytes: BundleInput, trust: TrustInput, now: datetime, cache: VerifierCache
+def _steps_1_to_6(
+    bundle_bytes: BundleInput,
+    trust: TrustInput,
+    now: datetime,
+    cache: VerifierCache,
+    label_id: str | None,
+    label_scheme: str | None,
 ) -> _Started | Report:
-    """Step 1, then steps 6, 5, 4 and 3; the finished report when step 1 fails."""
+    """Step 1, then steps 6 and 5, the rule book's fold of the bundle, and steps 4, 2 and 3; the finished
+    report when step 1 fails."""
     report = Report()
     # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
     try:
@@ -189,9 +199,22 @@ def _steps_1_and_3_to_6(
     report.set(1, PASSED, f"bundle of {len(b.entries)} entries and trust file parsed; all canonical")
     cp = _step6_checkpoint(report, b, t, now, cache)
     included = _step5_inclusion(report, b, cp, cache)
-    roots = _step4_scheme(report, b, t, cache)
-    signer_key = _step3_authority(report, b, roots, cache)
-    return _Started(report, b, t, cp, included, roots, signer_key)
+    folded = fold_bundle(b, included, cache)
+    if folded.refused:
+        # The log included entries its own rules refuse: the bundle is not authentic (DESIGN §2).
+        first, err = folded.refused[0]
+        more = f" (and {len(folded.refused) - 1} more)" if len(folded.refused) > 1 else ""
+        report.set(5, FAILED, describe_refusal(first, err) + more)
+    scheme = label.entry.body["label"]["scheme"]
+    step4_scheme(
+        report,
+        cache.remember(  # a shipment's bundles share their fold's state when nothing follows their labels
+            ("anchor", folded.state, scheme, t.scheme_roots.get(scheme)), lambda: anchor(folded.state, t, scheme)
+        ),
+    )
+    if _bound_to_question(report, b, label_id, label_scheme):
+        steps_2_and_3(report, b, folded)
+    return _Started(report, b, t, cp, folded)
 
 
 def _steps_7_to_10(
@@ -205,12 +228,33 @@ def _steps_7_to_10(
 ) -> Report:
     report, b, t = s.report, s.b, s.t
     _step7_consistency(report, s.cp, kept, consistency_proof)
-    _step8_status(report, b, s.roots, s.signer_key, cache)
-    report.citations = _citations(report, b, t, s.included, cache)
-    _step8_add_citation_summary(report)
-    _step9_validity(report, at, now, t, s.cp, cache)
-    _step10_equivalence(report, b, t, target_scheme or b.target_scheme, at, s.included, cache)
+    if not report.authentic:
+        # DESIGN §6: "After a failed step, the steps that depend on it are 'not checked', never 'passed'."
+        failed = ", ".join(str(r.step) for r in report.failed(1, 2, 3, 4, 5, 6))
+        for step in (8, 9, 10):
+            report.set(step, NOT_APPLICABLE, f"not checked: the label is not authentic (step {failed} failed)")
+        return report
+    step8_status(report, b, s.folded)
+    report.citations = citations(report, b, t, s.folded)
+    add_citation_summary(report)
+    _step9_validity(report, b, at, now, t, s.cp, cache)
+    step10_equivalence(report, b, t, target_scheme or t.buyer_scheme, at, s.folded)
     return report
+
+
+def _bound_to_question(report: Report, b: Bundle, label_id: str | None, label_scheme: str | None) -> bool:
+    """Whether the bundle holds the label asked about; if not, step 2 fails saying which label it holds."""
+    held = b.label.entry.body["label"]
+    if (label_id is None or held["label_id"] == label_id) and (label_scheme is None or held["scheme"] == label_scheme):
+        return True
+    asked = f"{label_id or '(any id)'}" + (f" of {label_scheme}" if label_scheme else "")
+    report.set(
+        2,
+        FAILED,
+        f"the bundle holds label {held['label_id']} of {held['scheme']}, not the label {asked} asked about",
+    )
+    report.set(3, FAILED, "not checked: the bundle holds another label than the one asked about")
+    return False
 
 
 def verify_bundle_or_raise(bundle_bytes: BundleInput, trust: TrustInput, **kw: Any) -> Report:
@@ -232,10 +276,11 @@ class _VerifiedCheckpoint:
 def _step6_checkpoint(
     report: Report, b: Bundle, t: Trust, now: datetime, cache: VerifierCache
 ) -> _VerifiedCheckpoint | None:
-    key = (b.checkpoint, t.log_vkey, t.witness_vkeys, t.threshold)
+    now_s = int(now.timestamp())
+    key = (b.checkpoint, t.log_vkey, t.witness_vkeys, t.threshold, now_s)
     hit = cache.checkpoints.get(key)
     if hit is None:
-        hit = cache.checkpoints[key] = _judge_checkpoint(b.checkpoint, t)
+        hit = cache.checkpoints[key] = _judge_checkpoint(b.checkpoint, t, now_s)
     vc, status, detail = hit
     if vc is not None:
         report.tree_size = vc.cp.size
@@ -243,13 +288,19 @@ def _step6_checkpoint(
     return vc
 
 
-def _judge_checkpoint(note: str, t: Trust) -> tuple[_VerifiedCheckpoint | None, str, str]:
-    """Step 6 for one checkpoint note and trust file: the verified checkpoint (None when the log's key did not
-    sign it), the step's status and its detail. The same note and trust file always get the same verdict."""
+def _judge_checkpoint(note: str, t: Trust, now_s: int) -> tuple[_VerifiedCheckpoint | None, str, str]:
+    """Step 6 for one checkpoint note and trust file at the verifier's clock ``now_s``: the verified checkpoint
+    (None when the log's key did not sign it), the step's status and its detail. Witnesses count by distinct
+    public key, never the log's own; a cosignature dated after ``now_s`` counts neither toward the threshold
+    nor for freshness (step 9)."""
     try:
         verify_note(note, [t.log_vkey])  # raises unless the log's key signed it
         cp = parse_checkpoint(split_note(note)[0])
-        cos = witness_cosignatures(note, list(t.witness_vkeys), cp) if t.witness_vkeys else {}
+        cos = (
+            witness_cosignatures(note, list(t.witness_vkeys), cp, now_s=now_s, log_vkey=t.log_vkey)
+            if t.witness_vkeys
+            else {}
+        )
     except CarbonLedgerError as e:
         return None, FAILED, f"checkpoint not signed by the trusted log key [{e.code}]: {e.message}"
     vc = _VerifiedCheckpoint(cp, sorted(cos), max(cos.values()) if cos else None)
@@ -302,250 +353,6 @@ def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, 
     return frozenset(included)
 
 
-# ---- step 4 -----------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)  # hashed by identity: a timeline's roots are shared by its memo's users
-class _Root:
-    key: VerifyingKey
-    from_index: int
-    until_index: int | None  # index of the rotation that replaced it
-
-
-def _sig_ok(entry: Entry, key: VerifyingKey, cache: VerifierCache, *, remember: bool = True) -> bool:
-    """Whether ``key`` signed ``entry``; a verified signature of a shared entry is remembered by (entry id,
-    signature, key): the entry id is the SHA-256 of the payload, and the payload type is fixed."""
-    k = (entry.entry_id, entry.signature, key.public_key)
-    if k in cache.signatures:
-        return True
-    if key.key_id != entry.signer or not key.is_valid(entry.signed_message(), entry.signature):
-        return False
-    if remember:
-        cache.signatures.add(k)
-    return True
-
-
-@lru_cache(maxsize=1024)
-def _pub(text: str) -> VerifyingKey:
-    return VerifyingKey(base64.b64decode(text))
-
-
-@dataclass(frozen=True, eq=False)  # hashed by identity: memoized, one object per distinct timeline
-class _Timeline:
-    """A scheme's root keys by log index, as the bundle's scheme.register / scheme.rotate chain shows them.
-
-    ``problem`` is None when the chain leads to a root key the trust file names for the scheme; otherwise
-    one of ``unregistered``, ``bad_registration``, ``not_in_trust``, ``unanchored`` (see :func:`_why`)."""
-
-    scheme: str
-    registration: BundleEntry | None
-    roots: list[_Root]
-    problem: str | None
-    trusted: _Root | None = None
-
-
-def _root_timeline(b: Bundle, t: Trust, scheme: str, cache: VerifierCache) -> _Timeline:
-    """The root-key timeline of any scheme id (step 4's rule, reused by step 10 and the citations): its first
-    registration in the bundle, signed by the key it registers, then each rotation signed by the root in force
-    (others have no effect); anchored when one of those roots is a key the trust file lists for ``scheme``.
-    It depends on the bundle's register/rotate items and the trust file's roots for ``scheme`` only."""
-    items = b.of_kind("scheme.register", "scheme.rotate")
-    key = ("timeline", scheme, items, t.scheme_roots.get(scheme))
-    return cache.remember(key, lambda: _compute_root_timeline(items, t, scheme, cache))  # type: ignore[no-any-return]
-
-
-def _compute_root_timeline(items: tuple[BundleEntry, ...], t: Trust, scheme: str, cache: VerifierCache) -> _Timeline:
-    regs = sorted(
-        (e for e in items if e.entry.kind == "scheme.register" and e.entry.body["scheme"]["id"] == scheme),
-        key=lambda e: e.index,
-    )
-    if not regs:
-        return _Timeline(scheme, None, [], "unregistered")
-    reg = regs[0]
-    key = _pub(reg.entry.body["public_key"])
-    if not _sig_ok(reg.entry, key, cache):
-        return _Timeline(scheme, reg, [], "bad_registration")
-    roots = [_Root(key, reg.index, None)]
-    for rot in sorted(
-        (
-            e
-            for e in items
-            if e.entry.kind == "scheme.rotate" and e.entry.body["scheme"] == scheme and e.index > reg.index
-        ),
-        key=lambda e: e.index,
-    ):
-        current = roots[-1]
-        if not _sig_ok(rot.entry, current.key, cache):
-            continue  # not signed by the root in force: no effect
-        roots[-1] = _Root(current.key, current.from_index, rot.index)
-        roots.append(_Root(_pub(rot.entry.body["new_public_key"]), rot.index, None))
-    trusted = t.scheme_roots.get(scheme)
-    if trusted is None:
-        return _Timeline(scheme, reg, roots, "not_in_trust")
-    anchored = [r for r in roots if r.key.public_key in trusted]
-    if not anchored:
-        return _Timeline(scheme, reg, roots, "unanchored")
-    return _Timeline(scheme, reg, roots, None, anchored[-1])
-
-
-def _why(tl: _Timeline) -> str:
-    """Why entries signed by ``tl.scheme``'s roots cannot be authenticated (``tl.problem`` set)."""
-    return {
-        "unregistered": "the bundle holds no registration of it",
-        "bad_registration": (
-            f"its registration at index {tl.registration.index if tl.registration else '?'} is not signed by "
-            "the key it registers"
-        ),
-        "not_in_trust": "no root key in the trust file",
-        "unanchored": f"none of its {len(tl.roots)} root keys in the bundle is one the trust file names",
-    }.get(tl.problem or "", "not authenticated")
-
-
-def _root_signed(e: BundleEntry, tl: _Timeline, cache: VerifierCache) -> str | None:
-    """None if ``e`` is signed by ``tl.scheme``'s root key in force at ``e``'s index (``tl`` anchored);
-    otherwise why not."""
-    if tl.problem is not None:
-        return f"{tl.scheme}: {_why(tl)}"
-    root = _root_at(tl.roots, e.index)
-    if root is None:
-        return f"index {e.index} is outside the root timeline of {tl.scheme}"
-    if root.key.key_id != e.entry.signer:
-        return f"its signer {e.entry.signer[:16]}… is not {tl.scheme}'s root key at index {e.index}"
-    if not _sig_ok(e.entry, root.key, cache):
-        return f"its signature does not verify under {tl.scheme}'s root key at index {e.index}"
-    return None
-
-
-def _step4_scheme(report: Report, b: Bundle, t: Trust, cache: VerifierCache) -> list[_Root]:
-    # Step 4: the scheme's registration (and rotations) lead to the root key in the trust file.
-    scheme = b.label.entry.body["label"]["scheme"]
-    tl = _root_timeline(b, t, scheme, cache)
-    status, detail = cache.remember(("step 4", tl), lambda: _judge_timeline(tl))
-    report.set(4, status, detail)
-    return tl.roots
-
-
-def _judge_timeline(tl: _Timeline) -> tuple[str, str]:
-    scheme = tl.scheme
-    if tl.problem == "unregistered":
-        return FAILED, f"the bundle holds no registration of scheme {scheme!r}"
-    if tl.problem == "bad_registration":
-        assert tl.registration is not None
-        return (
-            FAILED,
-            f"the registration of {scheme!r} at index {tl.registration.index} is not signed by the key it registers",
-        )
-    if tl.problem == "not_in_trust":
-        return FAILED, f"scheme {scheme!r} is not in the trust file"
-    if tl.problem == "unanchored":
-        return FAILED, f"none of the {len(tl.roots)} root keys of {scheme!r} in the bundle is one the trust file names"
-    assert tl.registration is not None and tl.trusted is not None
-    return (
-        PASSED,
-        f"{scheme!r} registered at index {tl.registration.index}"
-        + (f", rotated {len(tl.roots) - 1} time(s)" if len(tl.roots) > 1 else "")
-        + f"; root key {tl.trusted.key.key_id[:16]}… is trusted",
-    )
-
-
-def _root_at(roots: list[_Root], index: int) -> _Root | None:
-    for r in roots:
-        if r.from_index < index and (r.until_index is None or index < r.until_index):
-            return r
-    return None
-
-
-# ---- step 3 -----------------------------------------------------------------------------------
-def _authorizations(
-    b: Bundle, roots: list[_Root], key_id: str, kind: str, before: int, cache: VerifierCache
-) -> list[tuple[BundleEntry, VerifyingKey]]:
-    """The key.authorize entries of the label's scheme, earlier than ``before``, that authorize ``key_id``
-    for ``kind`` and are signed by the root in force at their index."""
-    scheme = b.label.entry.body["label"]["scheme"]
-    items = b.of_kind("key.authorize")
-    key = ("authorizations", scheme, items, tuple(roots), key_id, kind)
-    found = cache.remember(key, lambda: _all_authorizations(items, scheme, roots, key_id, kind, cache))
-    return [(e, vk) for e, vk in found if e.index < before]
-
-
-def _all_authorizations(
-    items: tuple[BundleEntry, ...], scheme: str, roots: list[_Root], key_id: str, kind: str, cache: VerifierCache
-) -> list[tuple[BundleEntry, VerifyingKey]]:
-    out = []
-    for e in items:
-        body = e.entry.body
-        if body["scheme"] != scheme:
-            continue
-        vk = _pub(body["public_key"])
-        root = _root_at(roots, e.index)
-        if vk.key_id == key_id and kind in body["kinds"] and root is not None and _sig_ok(e.entry, root.key, cache):
-            out.append((e, vk))
-    return out
-
-
-def _revocation_of(b: Bundle, roots: list[_Root], key: VerifyingKey, cache: VerifierCache) -> BundleEntry | None:
-    """The earliest key.revoke of ``key`` signed by the key itself or by the root in force at its index."""
-    items = b.of_kind("key.revoke")
-    found = cache.remember(
-        ("revocation", items, tuple(roots), key), lambda: _first_revocation(items, roots, key, cache)
-    )
-    return found  # type: ignore[no-any-return]
-
-
-def _first_revocation(
-    items: tuple[BundleEntry, ...], roots: list[_Root], key: VerifyingKey, cache: VerifierCache
-) -> BundleEntry | None:
-    for e in sorted(items, key=lambda e: e.index):
-        if e.entry.body["key_id"] != key.key_id:
-            continue
-        root = _root_at(roots, e.index)
-        if _sig_ok(e.entry, key, cache) or (root is not None and _sig_ok(e.entry, root.key, cache)):
-            return e
-    return None
-
-
-def _step3_authority(report: Report, b: Bundle, roots: list[_Root], cache: VerifierCache) -> VerifyingKey | None:
-    label = b.label
-    auths = _authorizations(b, roots, label.entry.signer, "label.issue", label.index, cache)
-    if not auths:
-        later = [e.index for e in b.of_kind("key.authorize") if e.index > label.index]
-        report.set(
-            3,
-            FAILED,
-            f"no key.authorize for signer {label.entry.signer[:16]}… earlier than the label's index "
-            f"{label.index}" + (f" (an authorization at index {later[0]} comes after it)" if later else ""),
-        )
-        return None
-    auth, key = auths[0]
-    revoke = _revocation_of(b, roots, key, cache)
-    if revoke is not None:
-        effective = revoke.entry.body.get("effective_from_index", revoke.index)
-        if revoke.index < label.index or effective <= label.index:
-            report.set(
-                3,
-                FAILED,
-                f"the signer key was revoked at index {revoke.index} (its entries stop counting from "
-                f"index {effective}); the label is at index {label.index}",
-            )
-            return key
-    holder = auth.entry.body["holder"]["name"]
-    report.set(
-        3,
-        PASSED,
-        f"key of {holder} authorized for label.issue at index {auth.index}, before the label at "
-        f"index {label.index}; no revocation of it seen",
-    )
-    return key
-
-
-# ---- step 2 -----------------------------------------------------------------------------------
-def _step2_signature(report: Report, label: BundleEntry, key: VerifyingKey | None, cache: VerifierCache) -> None:
-    if key is None:
-        report.set(2, FAILED, "the signer's public key is not established by an authorization in the bundle")
-    elif _sig_ok(label.entry, key, cache, remember=False):  # each label is checked once per shipment
-        report.set(2, PASSED, f"signature verifies under key {key.key_id[:16]}…")
-    else:
-        report.set(2, FAILED, f"signature does not verify under the authorized key {key.key_id[:16]}…")
-
-
 # ---- step 7 -----------------------------------------------------------------------------------
 def _step7_consistency(
     report: Report, vc: _VerifiedCheckpoint | None, kept: KeptCheckpoint | None, proof: list[bytes] | None
@@ -591,43 +398,14 @@ def _step7_consistency(
     report.keep_checkpoint = large.to_dict()  # never move back to a smaller tree
 
 
-# ---- step 8 -----------------------------------------------------------------------------------
-def _step8_status(
-    report: Report, b: Bundle, roots: list[_Root], signer_key: VerifyingKey | None, cache: VerifierCache
-) -> None:
-    label = b.label
-    size = report.tree_size
-    for e in sorted(b.of_kind("label.revoke", "label.supersede"), key=lambda e: e.index):
-        if e.entry.body["label_entry"] != label.entry.entry_id:
-            continue
-        root = _root_at(roots, e.index)
-        by_own = signer_key is not None and _sig_ok(e.entry, signer_key, cache)
-        by_root = root is not None and _sig_ok(e.entry, root.key, cache)
-        by_delegate = any(
-            _sig_ok(e.entry, k, cache)
-            for _, k in _authorizations(b, roots, e.entry.signer, e.entry.kind, e.index, cache)
-        )
-        if by_own or by_root or by_delegate:
-            what = "revoked" if e.entry.kind == "label.revoke" else "superseded"
-            extra = f" by entry {e.entry.body['replacement_entry'][:16]}…" if what == "superseded" else ""
-            report.set(8, FAILED, f"label {what}{extra} at index {e.index}: {e.entry.body['reason']}")
-            return
-    report.set(
-        8,
-        PASSED,
-        f"none seen as of tree size {size}: the bundle proves no revocation or supersession "
-        f"(a log proves inclusion, not absence)",
-    )
-
-
 # ---- step 9 -----------------------------------------------------------------------------------
 def _step9_validity(
-    report: Report, at: date, now: datetime, t: Trust, vc: _VerifiedCheckpoint | None, cache: VerifierCache
+    report: Report, b: Bundle, at: date, now: datetime, t: Trust, vc: _VerifiedCheckpoint | None, cache: VerifierCache
 ) -> None:
     assert report.label is not None
     issued_at, valid_until = report.label["issued_at"], report.label["valid_until"]
     status, detail = cache.remember(
-        ("step 9", issued_at, valid_until, at), lambda: _judge_dates(issued_at, valid_until, at)
+        ("step 9", issued_at, valid_until, at), lambda: judge_dates(issued_at, valid_until, at)
     )
     if status == FAILED:
         report.set(9, status, detail)
@@ -648,260 +426,10 @@ def _step9_validity(
                 9, FAILED, f"checkpoint's newest cosignature is {age} s old; at most {t.max_checkpoint_age_s} s allowed"
             )
             return
-    report.set(9, status, detail)
-
-
-def _judge_dates(issued_at: str, valid_until: str, at: date) -> tuple[str, str]:
-    """Step 9's date rule (labels of a shipment share their dates, so the verdict is remembered)."""
-    issued, until = date.fromisoformat(issued_at), date.fromisoformat(valid_until)
-    if at < issued:
-        return FAILED, f"{at} is before the label was issued ({issued})"
-    if at > until:
-        return FAILED, f"expired: valid until {until}, asked for {at}"
-    return PASSED, f"valid from {issued} to {until}; asked for {at}"
-
-
-# ---- citations (reported with step 8) ---------------------------------------------------------
-_CITATION_ORDER = ("matched", "superseded", "retired", "missing", "unverified", "mismatch")
-
-
-def _citations(report: Report, b: Bundle, t: Trust, included: frozenset[int], cache: VerifierCache) -> list[dict]:
-    """Each item of the label's ``cites`` against the dataset entries the bundle holds (DESIGN §5 "Background
-    data": "the verifier check[s] each citation"). A dataset entry counts when it is included (step 5) and
-    signed by its publisher's root key in force at its index, on a chain leading to a root the trust file
-    names for the publisher (the bundle carries the publisher's register/rotate only, so keys the publisher
-    authorized are not accepted). Otherwise the citation is ``unverified`` and says why. The version status
-    (matched / superseded / retired) comes from the publisher's versions and retirements in the bundle.
-    Never changes the exit code."""
-    assert report.label is not None
-    label = report.label
-    cites = [c for c in label.get("cites") or () if isinstance(c, dict)]
-    if not cites:
-        return []
-    timelines: dict[str, _Timeline] = {}
-
-    def problem_of(e: BundleEntry) -> str | None:
-        return _publisher_entry_problem(e, b, t, included, timelines, cache)
-
-    publishes = {e.entry.entry_id: e for e in b.of_kind("dataset.publish")}
-    retires = b.of_kind("dataset.retire")
-    out: list[dict] = []
-    for cite in cites:
-        found = publishes.get(cite.get("entry"))  # type: ignore[arg-type]
-        if found is None:
-            res = check_citation(cite, None, "missing", label).to_dict()
-            res.update(authenticated=False, reason="the bundle does not hold the cited dataset entry")
-            out.append(res)
-            continue
-        body = found.entry.body
-        publisher, dataset = body["publisher"], body["dataset"]
-        problem = problem_of(found)
-
-        def counts(e: BundleEntry, problem: str | None = problem) -> bool:
-            # An authentic citation is judged by authentic versions only; an unverified one by what the bundle
-            # claims (reported as a claim).
-            return e.index in included and (problem is not None or problem_of(e) is None)
-
-        same = {
-            e.entry.entry_id: e
-            for e in publishes.values()
-            if e.entry.body["publisher"] == publisher and e.entry.body["dataset"]["id"] == dataset["id"] and counts(e)
-        }
-        published = [e.entry.body["dataset"]["version"] for e in same.values()]
-        retired = []
-        for r in retires:
-            target = r.entry.body["dataset"]
-            if r.entry.body["publisher"] != publisher or target.get("entry") not in same or not counts(r):
-                continue
-            try:
-                check_retire(r.entry.body, same[target["entry"]].entry.body)
-            except CarbonLedgerError:
-                continue  # a retirement naming another version has no effect
-            retired.append(target["version"])
-        status = version_statuses(published, retired).get(dataset["version"], "missing")
-        try:
-            res = check_citation(
-                cite,
-                body,
-                status,
-                label,
-                newer_versions=newer_versions(dataset["version"], published, retired),
-                publisher=publisher,
-                entry_id=found.entry.entry_id,
-            ).to_dict()
-        except CarbonLedgerError as e:
-            res = {m: cite.get(m) for m in ("dataset", "version", "entry", "key")}
-            res.update(
-                status="mismatch",
-                value=None,
-                unit=None,
-                kind=None,
-                publisher=publisher,
-                newer_version=None,
-                error=e.code,
-                reason=e.message,
-            )
-        res["authenticated"] = problem is None
-        if problem is not None:
-            res["reason"] = f"{problem}; the bundle's entries say {res['status']}"
-            res["status"] = "unverified"
-        out.append(res)
-    return out
-
-
-def _step8_add_citation_summary(report: Report) -> None:
-    """Step 8's detail names the citations' statuses ("citations: 1 matched, 1 superseded")."""
-    if not report.citations or 8 not in report.steps:
-        return
-    counts: dict[str, int] = {}
-    for c in report.citations:
-        counts[c["status"]] = counts.get(c["status"], 0) + 1
-    order = sorted(counts, key=lambda s: _CITATION_ORDER.index(s) if s in _CITATION_ORDER else len(_CITATION_ORDER))
-    parts = [f"{counts[s]} {s}" + (" (not in the bundle)" if s == "missing" else "") for s in order]
-    report.steps[8].detail += "; citations: " + ", ".join(parts)
-
-
-# ---- step 10 ----------------------------------------------------------------------------------
-def _publisher_entry_problem(
-    e: BundleEntry,
-    b: Bundle,
-    t: Trust,
-    included: frozenset[int],
-    timelines: dict[str, _Timeline],
-    cache: VerifierCache,
-) -> str | None:
-    """Why a dataset entry of the bundle cannot be trusted, or None: it must be included (step 5) and signed by
-    its publisher's root key in force at its index, on a chain leading to a root the trust file names, the
-    publisher registered as a data publisher (``timelines`` caches each publisher's root chain)."""
-    if e.index not in included:
-        return f"{e.entry.kind} at index {e.index} is not included in the checkpoint's tree (step 5)"
-    publisher = e.entry.body["publisher"]
-    tl = timelines.get(publisher)
-    if tl is None:
-        tl = timelines[publisher] = _root_timeline(b, t, publisher, cache)
-    if tl.problem is not None:
-        return f"publisher {publisher}: {_why(tl)}"
-    assert tl.registration is not None
-    if tl.registration.entry.body["scheme"].get("role") != "data-publisher":
-        return f"{publisher} is not registered as a data publisher"
-    why = _root_signed(e, tl, cache)
-    return None if why is None else f"{e.entry.kind} at index {e.index}: {why}"
-
-
-def _authentic_datasets(
-    b: Bundle, t: Trust, included: frozenset[int], cache: VerifierCache
-) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    """(entry id → payload of each authenticated ``dataset.publish`` the bundle holds, entry id → why another
-    is left out), authenticated as for citations (:func:`_publisher_entry_problem`)."""
-    timelines: dict[str, _Timeline] = {}
-    good: dict[str, dict[str, Any]] = {}
-    problems: dict[str, str] = {}
-    for e in b.of_kind("dataset.publish"):
-        problem = _publisher_entry_problem(e, b, t, included, timelines, cache)
-        if problem is None:
-            good[e.entry.entry_id] = e.entry.body
-        else:
-            problems[e.entry.entry_id] = f"dataset.publish at index {e.index} left out: {problem}"
-    return good, problems
-
-
-def _step10_equivalence(
-    report: Report,
-    b: Bundle,
-    t: Trust,
-    target: str | None,
-    at: date,
-    included: frozenset[int],
-    cache: VerifierCache,
-) -> None:
-    # Step 10: equivalence under the target scheme by the agreement version in force.
-    assert report.label is not None
-    label, scheme = report.label, report.label["scheme"]
-    if target is None:
-        report.set(10, NOT_APPLICABLE, "no target scheme asked")
-        return
-    if target == scheme:
-        report.equivalence = {
-            "verdict": "recognized",
-            "agreement": None,
-            "reasons": ["same scheme"],
-            "failed_conditions": [],
-            "target_scheme": target,
-            "excluded": [],
-        }
-        report.set(10, PASSED, f"same scheme: the label is a {scheme} label")
-        return
-    # Authenticate each agreement entry: signed by the current root, at its index, of the scheme it speaks for.
-    timelines: dict[str, _Timeline] = {}
-    unanchored: dict[str, list[int]] = {}
-    excluded: list[str] = []
-    authentic: list[tuple[int, dict[str, Any]]] = []
-    agreement_entries = sorted(b.of_kind(*EVENT_KINDS), key=lambda e: e.index)
-    for e in agreement_entries:
-        speaker = str(e.entry.body.get("scheme"))
-        if e.index not in included:
-            excluded.append(f"{e.entry.kind} at index {e.index} left out: not included in the checkpoint's tree")
-            continue
-        tl = timelines.get(speaker)
-        if tl is None:
-            tl = timelines[speaker] = _root_timeline(b, t, speaker, cache)
-        if tl.problem is not None:
-            unanchored.setdefault(speaker, []).append(e.index)
-            continue
-        why = _root_signed(e, tl, cache)
-        if why is not None:
-            excluded.append(f"{e.entry.kind} at index {e.index} left out: {why}")
-            continue
-        authentic.append((e.index, e.entry.body))
-    for speaker, indexes in unanchored.items():
-        role = "target scheme" if speaker == target else ("label's scheme" if speaker == scheme else "scheme")
-        n = len(indexes)
-        excluded.insert(
-            0,
-            f"{role} {speaker}: {_why(timelines[speaker])} — agreements signed by it cannot be checked "
-            f"({n} entr{'y' if n == 1 else 'ies'} left out, at index {', '.join(map(str, indexes))})",
-        )
-    history = history_of(authentic)
-    excluded.extend(history.excluded)
-    # The dataset entries the agreements pin reach the conversions only when authenticated like a citation's.
-    datasets, problems = _authentic_datasets(b, t, included, cache)
-    pinned = {pin.entry for ev in history.events if ev.terms is not None for pin in ev.terms.datasets}
-    excluded.extend(f"{why} (a dataset entry an agreement pins)" for entry, why in problems.items() if entry in pinned)
-    try:
-        verdict = offline_verdict(
-            label, scheme, b.label.index, b.label.entry.signed_at, target, at, history.events, datasets=datasets
-        ).to_dict()
-    except CarbonLedgerError as e:
-        verdict = {
-            "verdict": "no_agreement",
-            "agreement": None,
-            "reasons": [f"the agreement entries break a negotiation rule [{e.code}]: {e.message}"],
-            "failed_conditions": [],
-        }
-    verdict.update(target_scheme=target, excluded=excluded)
-    report.equivalence = verdict
-    notes = list(excluded)
-    if b.target_scheme != target and not agreement_entries:
-        built = "without a target scheme" if b.target_scheme is None else f"for target {b.target_scheme}"
-        notes.append(f"the bundle was built {built}, so it may lack the agreements between {scheme} and {target}")
-    tail = "".join(f"; {n}" for n in notes)
-    ref = verdict["agreement"]
-    if verdict["verdict"] in ("recognized", "recognized_after_conversion"):
-        assert ref is not None
-        converted = verdict.get("converted")
-        conv = ""
-        if converted is not None:
-            conv = f"; converted value {converted['value']} {converted['unit']}" + (
-                " (approximate)" if converted.get("approximate") else ""
-            )
-        report.set(
-            10,
-            PASSED,
-            f"{verdict['verdict']} under {target} by agreement {ref['id']} version {ref['version']} (terms hash "
-            f"{ref['terms_hash'][:16]}…, in force by the accept at index {ref['index']}){conv}; judged from the "
-            f"{len(authentic)} authenticated agreement entries the bundle holds as of tree size {report.tree_size} "
-            f"(a log proves inclusion, not the absence of a later withdrawal){tail}",
-        )
-        return
-    by = "" if ref is None else f" by agreement {ref['id']} version {ref['version']} (accept at index {ref['index']})"
-    report.set(10, FAILED, f"{verdict['verdict']} under {target}{by}: " + "; ".join(verdict["reasons"]) + tail)
+    label = b.label
+    report.set(
+        9,
+        status,
+        f"{detail}; the log holds the label at index {label.index}, signed at {label.entry.signed_at} "
+        f"(the stated dates are the issuer's)",
+    )

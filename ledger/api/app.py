@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
@@ -21,6 +21,7 @@ from verifier.merkle import leaf_hash
 from ..log import Log
 from ..sequencer import Sequencer, SequencerLimits
 from .errors import carbonledger_error_handler
+from .params import Bounded, LabelScheme
 
 access_log = logging.getLogger("carbonledger.api")
 
@@ -97,8 +98,11 @@ async def read_body(request: Request, limit: int, content_types: tuple[str, ...]
 async def read_limited(request: Request, limit: int, what: str = "body") -> bytes:
     """The request body, refused as soon as its declared or streamed length passes ``limit``."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise InputError(f"{what} of {declared} bytes is over the limit of {limit}", code="input.oversized")
+    if declared is not None:
+        if not (declared.isascii() and declared.isdigit()):  # "²".isdigit() too, and int("²") raises
+            raise InputError(f"Content-Length {declared[:40]!r} is not a number of bytes", code="input.content_length")
+        if len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit:  # int() of a short string only
+            raise InputError(f"{what} of {declared[:40]} bytes is over the limit of {limit}", code="input.oversized")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -120,7 +124,9 @@ def _log_router() -> APIRouter:
         return receipt.to_dict()
 
     @r.get("/entries/{index}", summary="The entry at a log index")
-    def get_entry(index: int, deps: Deps) -> dict[str, Any]:
+    def get_entry(
+        index: Annotated[int, Path(description="A log index, from 0"), Bounded()], deps: Deps
+    ) -> dict[str, Any]:
         row = deps.log.entry(index)
         return {
             "index": row.idx,
@@ -142,7 +148,9 @@ def _log_router() -> APIRouter:
 
     @r.get("/proofs/inclusion", summary="Inclusion proof of an index in a tree size")
     def inclusion(
-        deps: Deps, index: Annotated[int, Query(ge=0)], size: Annotated[int | None, Query(ge=1)] = None
+        deps: Deps,
+        index: Annotated[int, Query(description="The entry's log index"), Bounded()],
+        size: Annotated[int | None, Query(description="Tree size (default: the newest)"), Bounded(1)] = None,
     ) -> dict[str, Any]:
         size = deps.log.store.tree_size() if size is None else size
         proof = deps.log.inclusion_proof(index, size)
@@ -150,14 +158,14 @@ def _log_router() -> APIRouter:
 
     @r.get("/proofs/consistency", summary="Consistency proof between two tree sizes")
     def consistency(
-        deps: Deps, size1: Annotated[int, Query(ge=0)], size2: Annotated[int, Query(ge=0)]
+        deps: Deps, size1: Annotated[int, Query(), Bounded()], size2: Annotated[int, Query(), Bounded()]
     ) -> dict[str, Any]:
         proof = deps.log.consistency_proof(size1, size2)
         return {"size1": size1, "size2": size2, "proof": [h.hex() for h in proof]}
 
     @r.get("/labels", summary="Labels, optionally of one scheme")
     def labels(
-        deps: Deps, scheme: str | None = None, limit: Annotated[int, Query(ge=1, le=10000)] = 100
+        deps: Deps, scheme: str | None = None, limit: Annotated[int, Query(), Bounded(1, 10000)] = 100
     ) -> list[dict[str, Any]]:
         return [
             {
@@ -174,10 +182,10 @@ def _log_router() -> APIRouter:
         ]
 
     @r.get("/labels/{label_id}/bundle", summary="A self-contained bundle for offline verification")
-    def bundle(label_id: str, deps: Deps, scheme: str | None = None, to: str | None = None) -> Response:
+    def bundle(label_id: str, deps: Deps, scheme: LabelScheme = None, to: str | None = None) -> Response:
         from ..bundles import build_bundle
 
-        return Response(build_bundle(deps.log, label_id, scheme, to), media_type="application/json")
+        return Response(build_bundle(deps.log, label_id, scheme or None, to), media_type="application/json")
 
     @r.get("/schemas/{name}", summary="A JSON Schema of an entry kind or record")
     def schema(name: str) -> dict[str, Any]:

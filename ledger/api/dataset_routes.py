@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 
 from ..datasets_service import dataset_list, dataset_show
 from ..log import Log
+from .params import Bounded
 
 __all__ = ["dataset_router"]
 
@@ -37,7 +38,7 @@ def dataset_router() -> APIRouter:
         description="Publishing and retiring go through POST /v1/entries with a signed envelope.",
     )
     def dataset(
-        request: Request, dataset_id: str, version: Annotated[int | None, Query(ge=1)] = None
+        request: Request, dataset_id: str, version: Annotated[int | None, Query(), Bounded(1)] = None
     ) -> dict[str, Any]:
         return dataset_show(_log(request), dataset_id, version)
 

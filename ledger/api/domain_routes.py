@@ -32,6 +32,7 @@ from ..bundles import find_label, verify_upload
 from ..log import Log
 from ..tables import LabelRow
 from .app import read_limited
+from .params import Bounded, LabelScheme
 
 __all__ = ["MAX_BUNDLE_BYTES", "MAX_TRUST_BYTES", "domain_router"]
 
@@ -243,7 +244,7 @@ def domain_router() -> APIRouter:
         summary="One agreement version (default: the latest) with its terms and negotiation history",
     )
     def agreement_show(
-        request: Request, agreement_id: str, version: Annotated[int | None, Query(ge=1)] = None
+        request: Request, agreement_id: str, version: Annotated[int | None, Query(), Bounded(1)] = None
     ) -> dict[str, Any]:
         return agreements.agreement_show(_log(request), agreement_id, version)
 
@@ -268,7 +269,7 @@ def domain_router() -> APIRouter:
         gtin: Annotated[str, Query(max_length=32)] = "",
         manufacturer: Annotated[str, Query(max_length=200)] = "",
         scheme: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT)] = MAX_SEARCH_LIMIT,
+        limit: Annotated[int, Query(), Bounded(1, MAX_SEARCH_LIMIT)] = MAX_SEARCH_LIMIT,
     ) -> list[dict[str, Any]]:
         from ..web.queries import find_labels
 
@@ -282,7 +283,7 @@ def domain_router() -> APIRouter:
         tags=["labels"],
         summary="A label record as logged, with its index, entry id and status",
     )
-    def label_show(request: Request, label_id: str, scheme: str | None = None) -> dict[str, Any]:
+    def label_show(request: Request, label_id: str, scheme: LabelScheme = None) -> dict[str, Any]:
         log = _log(request)
         return _label_detail(log, find_label(log, label_id, scheme or None))
 
@@ -292,7 +293,7 @@ def domain_router() -> APIRouter:
         summary="Is the label equivalent under another scheme on a date? The verdict, agreement and reasons",
     )
     def label_equivalence(
-        request: Request, label_id: str, to: str, at: str | None = None, scheme: str | None = None
+        request: Request, label_id: str, to: str, at: str | None = None, scheme: LabelScheme = None
     ) -> dict[str, Any]:
         log = _log(request)
         day = parse_day(at, "at") or _today(log)

@@ -10,10 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from mapping.errors import NotFoundError
+from mapping.errors import InputError, NotFoundError
 
 from ..datasets_service import dataset_list, dataset_show
 from ..log import Log
+from ..tables import bounded_int
 from .i18n import ZH, choose_lang, translator
 from .pages import Pages
 
@@ -59,10 +60,12 @@ def build_dataset_router(log: Log, pages: Pages | None = None) -> APIRouter:
         lang, _ = choose_lang(request)
         t = translator(lang)
         wanted = version.strip()
-        if wanted and (not wanted.isdigit() or int(wanted) < 1):
+        try:
+            number = bounded_int(wanted, "version", minimum=1) if wanted else None
+        except InputError:  # no such version ("²".isdigit() is true, but int("²") raises)
             return pages.not_found(request, t("dataset.bad_version", version=wanted[:40]))
         try:
-            shown = dataset_show(log, dataset_id, int(wanted) if wanted else None)
+            shown = dataset_show(log, dataset_id, number)
         except NotFoundError as e:
             return pages.not_found(request, e.message)
         title = shown.get("title_zh") if lang == ZH and shown.get("title_zh") else shown.get("title")

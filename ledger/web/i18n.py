@@ -116,7 +116,11 @@ _TABLE: dict[str, tuple[str, str]] = {
     ),
     "label.agreement": ("Agreement", "协议"),
     "label.converted": ("Converted value", "换算后数值"),
-    "label.ambiguous": ("This label id exists in several schemes; pick one:", "此标签编号存在于多个制度中，请选择："),
+    "label.ambiguous": (
+        "This label id is held by several schemes, each its own label; pick the scheme (or add ?scheme=S to the "
+        "address):",
+        "此标签编号存在于多个制度中，各为不同的标签；请选择制度（或在地址后加 ?scheme=S）：",
+    ),
     "verdict.recognized": ("Recognized", "认可"),
     "verdict.recognized_after_conversion": ("Recognized after conversion", "换算后认可"),
     "verdict.not_recognized": ("Not recognized", "不认可"),
@@ -243,6 +247,10 @@ _TABLE: dict[str, tuple[str, str]] = {
     "agreements.withdrawn": ("Withdrawn at", "撤回索引"),
     "agreements.none": ("No recognition agreement is in the log yet.", "日志中尚无互认协议。"),
     "error.not_found": ("Not found", "未找到"),
+    "log.bad_before": (
+        "{before} is not a log index: give a whole number from 0 to {max}.",
+        "{before} 不是有效的日志索引：请给出 0 到 {max} 之间的整数。",
+    ),
     "error.back": ("Search labels", "搜索标签"),
     # background datasets (issue 8)
     "nav.datasets": ("Datasets", "背景数据"),

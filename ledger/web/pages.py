@@ -26,9 +26,9 @@ from verifier.report import Report
 
 from .. import agreements_service
 from ..api.app import read_limited
-from ..bundles import build_bundle, find_label, verify_upload
+from ..bundles import AmbiguousLabelError, build_bundle, find_label, verify_upload
 from ..log import Log
-from ..tables import LabelRow
+from ..tables import INT64_MAX, LabelRow, bounded_int
 from . import queries
 from .i18n import EN, ZH, choose_lang, translator
 
@@ -114,6 +114,9 @@ class Pages:
 
     def not_found(self, request: Request, message: str) -> HTMLResponse:
         return self.render(request, "error.html", status_code=404, message=message)
+
+    def bad_request(self, request: Request, message: str) -> HTMLResponse:
+        return self.render(request, "error.html", status_code=400, message=message)
 
 
 # ---- label pages -------------------------------------------------------------------------------
@@ -219,10 +222,9 @@ def build_router(log: Log) -> APIRouter:
         t = translator(lang)
         try:
             row = find_label(log, label_id, scheme or None)
+        except AmbiguousLabelError as e:  # refused (409), never one of them picked: the page links each
+            return pages.render(request, "ambiguous.html", status_code=409, label_id=label_id, choices=e.schemes)
         except NotFoundError as e:
-            if e.code == "label.ambiguous":
-                choices = sorted(x.scheme for x in log.store.labels_by_ids([label_id]))
-                return pages.render(request, "ambiguous.html", status_code=300, label_id=label_id, choices=choices)
             return pages.not_found(request, e.message)
         registered = queries.schemes(log)
         notes: list[str] = []
@@ -276,7 +278,11 @@ def build_router(log: Log) -> APIRouter:
     # ---- log ---------------------------------------------------------------------------------------
     @r.get("/log", response_class=HTMLResponse)
     def log_page(request: Request, before: str = "") -> HTMLResponse:
-        end = int(before) if before.isdigit() else None
+        try:  # a cursor past the tree shows the newest entries; one that is no 64-bit index is refused
+            end = bounded_int(before, "before") if before else None
+        except InputError:
+            t = translator(choose_lang(request)[0])
+            return pages.bad_request(request, t("log.bad_before", before=before[:40], max=INT64_MAX))
         entries, start = queries.recent_entries(log, end)
         cp = log.store.latest_checkpoint()
         return pages.render(
