@@ -19,7 +19,20 @@ import os
 import sys
 from pathlib import Path
 
-COMPILED_MODULES = ("b64", "bundle", "canonical", "envelope", "keys", "proven_paths", "report", "verify")
+COMPILED_MODULES = (
+    "b64",
+    "bundle",
+    "bundle_fold",
+    "canonical",
+    "envelope",
+    "keys",
+    "proven_paths",
+    "report",
+    "rules",
+    "steps_authority",
+    "steps_status",
+    "verify",
+)
 GROUP_LIBRARY = "carbonledger_verifier__mypyc"  # the compiled modules' shared code, at the top level
 
 _HERE = Path(__file__).resolve().parent

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from mapping.errors import CarbonLedgerError, Unestablished
 
 from .bundle import Bundle, BundleEntry
+from .ledger_state import KeyRecord
 from .memory_state import MemoryState
 from .rules import fold_entry
 
@@ -36,6 +37,7 @@ class FoldedBundle:
     refused: list[tuple[BundleEntry, CarbonLedgerError]]  # entries other than the label that break a rule
     left_out: list[tuple[BundleEntry, str]]  # entries whose signer (or subject) the bundle does not establish
     label_error: CarbonLedgerError | None  # why the rules refuse the label itself, if they do
+    deferred_signer: KeyRecord | None = None  # whose signature on the label is still to be checked
 
 
 def fold_bundle(b: Bundle, included: frozenset[int], cache: _Cache) -> FoldedBundle:
@@ -52,20 +54,38 @@ def fold_bundle(b: Bundle, included: frozenset[int], cache: _Cache) -> FoldedBun
     shared, refused, left_out = prefix[0], list(prefix[1]), list(prefix[2])
     label_error: CarbonLedgerError | None = None
     changes: list[Any] = []
+    # With nothing after the label, its signature is checked later (check_label_signature), with the rest of
+    # the shipment's: the rules after the signature do not depend on it, and the phase keeps Ed25519 hot.
+    signer = None if after else shared.key(label.entry.signer)
+    deferred = (
+        () if signer is None else ((label.entry.entry_id, label.entry.signature, signer.verifying_key.public_key),)
+    )
     try:  # judged even when not included (step 5 then fails): steps 2 and 3 still say what holds
-        changes = fold_entry(label.entry, label.index, shared, None, ())
+        changes = fold_entry(label.entry, label.index, shared, None, deferred)
     except CarbonLedgerError as err:
         label_error = err
     if not after:
         # Nothing follows the label: the state before it is the state steps 2-10 read (a label's own record
         # is read from the bundle), so the shared prefix serves as it is — the rules only read a view.
-        return FoldedBundle(shared, refused, left_out, label_error)
+        return FoldedBundle(shared, refused, left_out, label_error, signer)
     state = shared.fork()
     if label_error is None:
         state.apply(label.entry, label.index, changes)
     for item in after:
         _fold_one(state, item, cache, refused, left_out)
     return FoldedBundle(state, refused, left_out, label_error)
+
+
+def check_label_signature(b: Bundle, folded: FoldedBundle) -> None:
+    """The label signature :func:`fold_bundle` deferred: a bad one is the label's refusal, before any other."""
+    signer = folded.deferred_signer
+    if signer is None:
+        return
+    folded.deferred_signer = None
+    try:
+        b.label.entry.verify_signature(signer.verifying_key)
+    except CarbonLedgerError as err:
+        folded.label_error = err
 
 
 def _fold_prefix(items: tuple[BundleEntry, ...], cache: _Cache) -> tuple[MemoryState, tuple[Any, ...], tuple[Any, ...]]:
