@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from .test_verify_equivalence import World, current_label, run
-from .test_verify_equivalence import world as world  # noqa: F401  (the fixture)
+from .test_verify_equivalence import world as world
 
 
 def test_backdated_issued_at_is_reported_as_the_issuers_claim_not_evidence(world: World) -> None:
