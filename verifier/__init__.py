@@ -29,7 +29,9 @@ COMPILED_MODULES = (
     "proven_paths",
     "report",
     "rules",
+    "shipment_cache",
     "steps_authority",
+    "steps_log",
     "steps_status",
     "verify",
 )

@@ -11,77 +11,22 @@ never absence: step 8 reports "none seen as of tree size N", never "not revoked"
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from mapping.errors import CarbonLedgerError, InputError
-from verifier.bundle import Bundle, BundleEntry, CachedItem, ItemKey, parse_bundle
+from verifier.bundle import Bundle, parse_bundle
 from verifier.bundle_fold import FoldedBundle, check_label_signature, describe_refusal, fold_bundle
-from verifier.merkle import leaf_hash, verify_consistency
-from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
-from verifier.proven_paths import ProvenPaths
+from verifier.note import split_note
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
+from verifier.shipment_cache import VerifierCache
 from verifier.steps_authority import anchor, step4_scheme, steps_2_and_3
 from verifier.steps_equivalence import step10_equivalence
+from verifier.steps_log import KeptCheckpoint, VerifiedCheckpoint, step5_inclusion, step6_checkpoint, step7_consistency
 from verifier.steps_status import add_citation_summary, citations, judge_dates, step8_status
 from verifier.trust import Trust, parse_trust
-
-
-@dataclass(frozen=True)
-class KeptCheckpoint:
-    """The newest checkpoint this buyer verified for a log (step 7 state)."""
-
-    origin: str
-    size: int
-    root: bytes
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"origin": self.origin, "size": self.size, "root": self.root.hex()}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> KeptCheckpoint:
-        try:
-            root = bytes.fromhex(d["root"])
-            if len(root) != 32 or not isinstance(d["size"], int) or d["size"] < 0:
-                raise ValueError("bad size or root")
-            return cls(str(d["origin"]), d["size"], root)
-        except (KeyError, ValueError, TypeError) as e:
-            raise InputError(f"kept checkpoint state is unusable: {e}", code="state.invalid") from e
-
-
-@dataclass
-class VerifierCache:
-    """Results shared by many bundles against one checkpoint, keyed by content hash (bench: a shipment)."""
-
-    # (checkpoint note, log key, witness keys, threshold) -> step 6's verdict on it
-    # (checkpoint note, log key, witness keys, threshold, the verifier's clock) -> step 6's verdict on it
-    checkpoints: dict[tuple[str, str, tuple[str, ...], int, int], tuple[Any, str, str]] = field(default_factory=dict)
-    note_origins: dict[str, str] = field(default_factory=dict)  # checkpoint note -> its body's origin line
-    # (entry id = SHA-256 of the payload, signature, public key) of each shared entry's verified signature
-    signatures: set[tuple[str, bytes, bytes]] = field(default_factory=set)
-    # (shared item, tree size, root) of each verified inclusion; the key holds the item, so its identity
-    # stays unique while remembered
-    inclusions: set[tuple[BundleEntry, int, bytes]] = field(default_factory=set)
-    items: dict[ItemKey, CachedItem] = field(default_factory=dict)  # see parse_bundle
-    # Results derived from shared items alone (a scheme's root timeline, a key's authorizations), keyed by
-    # the items themselves: a key holds its items, so their identities stay unique while it is kept.
-    derived: dict[tuple[Any, ...], Any] = field(default_factory=dict)
-
-    def remember(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()``, remembered under ``key`` (a bounded memo: cleared when it grows past its limit)."""
-        hit = self.derived.get(key, _MISSING)
-        if hit is _MISSING:
-            if len(self.derived) >= _DERIVED_LIMIT:
-                self.derived.clear()
-            hit = self.derived[key] = compute()
-        return hit
-
-
-_MISSING = object()
-_DERIVED_LIMIT = 4096
-
 
 # What callers may hand in; anything but bytes-like is reported as unusable input (step 1), never raised.
 BundleInput = bytes | bytearray | memoryview | str
@@ -161,6 +106,17 @@ def verify_shipment(
     ]
 
 
+__all__ = [
+    "BundleInput",
+    "KeptCheckpoint",
+    "TrustInput",
+    "VerifierCache",
+    "verify_bundle",
+    "verify_bundle_or_raise",
+    "verify_shipment",
+]
+
+
 @dataclass(slots=True)
 class _Started:
     """A bundle past step 1, with the results of steps 2-6 that later steps use."""
@@ -168,7 +124,7 @@ class _Started:
     report: Report
     b: Bundle
     t: Trust
-    cp: _VerifiedCheckpoint | None
+    cp: VerifiedCheckpoint | None
     folded: FoldedBundle
     bound: bool  # the bundle holds the label asked about
 
@@ -203,8 +159,8 @@ def _steps_1_to_6(
     label = b.label
     report.label, report.label_index = label.entry.body["label"], label.index
     report.set(1, PASSED, f"bundle of {len(b.entries)} entries and trust file parsed; all canonical")
-    cp = _step6_checkpoint(report, b, t, now, cache)
-    included = _step5_inclusion(report, b, cp, cache)
+    cp = step6_checkpoint(report, b, t, now, cache)
+    included = step5_inclusion(report, b, cp, cache)
     folded = fold_bundle(b, included, cache)
     if folded.refused:
         # The log included entries its own rules refuse: the bundle is not authentic (DESIGN §2).
@@ -232,7 +188,7 @@ def _steps_7_to_10(
     cache: VerifierCache,
 ) -> Report:
     report, b, t = s.report, s.b, s.t
-    _step7_consistency(report, s.cp, kept, consistency_proof)
+    step7_consistency(report, s.cp, kept, consistency_proof)
     if not report.authentic:
         # DESIGN §6: "After a failed step, the steps that depend on it are 'not checked', never 'passed'."
         failed = ", ".join(str(r.step) for r in report.failed(1, 2, 3, 4, 5, 6))
@@ -270,142 +226,9 @@ def verify_bundle_or_raise(bundle_bytes: BundleInput, trust: TrustInput, **kw: A
     return report
 
 
-# ---- step 6 -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _VerifiedCheckpoint:
-    cp: Checkpoint
-    witnesses: list[str]
-    newest_cosignature_s: int | None
-
-
-def _step6_checkpoint(
-    report: Report, b: Bundle, t: Trust, now: datetime, cache: VerifierCache
-) -> _VerifiedCheckpoint | None:
-    now_s = int(now.timestamp())
-    key = (b.checkpoint, t.log_vkey, t.witness_vkeys, t.threshold, now_s)
-    hit = cache.checkpoints.get(key)
-    if hit is None:
-        hit = cache.checkpoints[key] = _judge_checkpoint(b.checkpoint, t, now_s)
-    vc, status, detail = hit
-    if vc is not None:
-        report.tree_size = vc.cp.size
-    report.set(6, status, detail)
-    return vc
-
-
-def _judge_checkpoint(note: str, t: Trust, now_s: int) -> tuple[_VerifiedCheckpoint | None, str, str]:
-    """Step 6 for one checkpoint note and trust file at the verifier's clock ``now_s``: the verified checkpoint
-    (None when the log's key did not sign it), the step's status and its detail. Witnesses count by distinct
-    public key, never the log's own; a cosignature dated after ``now_s`` counts neither toward the threshold
-    nor for freshness (step 9)."""
-    try:
-        verify_note(note, [t.log_vkey])  # raises unless the log's key signed it
-        cp = parse_checkpoint(split_note(note)[0])
-        cos = (
-            witness_cosignatures(note, list(t.witness_vkeys), cp, now_s=now_s, log_vkey=t.log_vkey)
-            if t.witness_vkeys
-            else {}
-        )
-    except CarbonLedgerError as e:
-        return None, FAILED, f"checkpoint not signed by the trusted log key [{e.code}]: {e.message}"
-    vc = _VerifiedCheckpoint(cp, sorted(cos), max(cos.values()) if cos else None)
-    if len(vc.witnesses) < t.threshold:
-        return vc, FAILED, f"{len(vc.witnesses)} distinct witness cosignatures, {t.threshold} required"
-    if t.threshold == 0:
-        return vc, PASSED, f"signed by the log at tree size {cp.size}; witness threshold 0: no split-view protection"
-    return (
-        vc,
-        PASSED,
-        f"signed by the log at tree size {cp.size} and cosigned by {len(vc.witnesses)} of "
-        f"{len(t.witness_vkeys)} witnesses (threshold {t.threshold}): {', '.join(vc.witnesses)}",
-    )
-
-
-# ---- step 5 -----------------------------------------------------------------------------------
-def _step5_inclusion(report: Report, b: Bundle, vc: _VerifiedCheckpoint | None, cache: VerifierCache) -> frozenset[int]:
-    """Step 5 over EVERY entry of the bundle (label, authority, status, agreement and dataset entries);
-    returns the indexes whose inclusion verified, so steps 8 and 10 never use an entry outside the tree."""
-    if vc is None:
-        report.set(5, FAILED, "no verified checkpoint to check inclusion against")
-        return frozenset()
-    size, root = vc.cp.size, vc.cp.root_hash
-    # The inclusion paths proven in this tree: a shipment's labels share their upper nodes.
-    paths: ProvenPaths = cache.remember(("proven paths", size, root), lambda: ProvenPaths(size, root))
-    included: set[int] = set()
-    failures: list[str] = []
-    for be in b.entries:
-        # A parsed item is one object (the item cache hands out the same one only for the same envelope,
-        # index and proof), so the item itself keys its verified inclusion in this tree.
-        k = (be, size, root)
-        if k not in cache.inclusions:
-            lh = leaf_hash(be.entry.envelope)
-            try:
-                paths.verify(lh, be.index, be.proof)
-            except CarbonLedgerError as e:
-                failures.append(
-                    f"{be.entry.kind} at index {be.index} is not in the checkpoint's tree of size "
-                    f"{size} [{e.code}]: {e.message}"
-                )
-                continue
-            if be is not b.label:
-                cache.inclusions.add(k)
-        included.add(be.index)
-    if failures:
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        report.set(5, FAILED, failures[0] + more)
-    else:
-        report.set(5, PASSED, f"all {len(b.entries)} envelopes are in the tree of size {size}")
-    return frozenset(included)
-
-
-# ---- step 7 -----------------------------------------------------------------------------------
-def _step7_consistency(
-    report: Report, vc: _VerifiedCheckpoint | None, kept: KeptCheckpoint | None, proof: list[bytes] | None
-) -> None:
-    if vc is None:
-        report.set(7, NOT_APPLICABLE, "no verified checkpoint")
-        return
-    cp = vc.cp
-    new = KeptCheckpoint(cp.origin, cp.size, cp.root_hash)
-    if kept is None or kept.origin != cp.origin:
-        report.set(7, PASSED, f"no earlier checkpoint kept for {cp.origin}; keeping tree size {cp.size}")
-        report.keep_checkpoint = new.to_dict()
-        return
-    if kept.size == cp.size:
-        if kept.root == cp.root_hash:
-            report.set(7, PASSED, f"same tree size {cp.size} and root as the checkpoint kept")
-            report.keep_checkpoint = kept.to_dict()
-        else:
-            report.set(
-                7,
-                FAILED,
-                f"tree size {cp.size} has root {cp.root_hash.hex()[:16]}… here but "
-                f"{kept.root.hex()[:16]}… in the checkpoint kept: the log forked",
-            )
-        return
-    if proof is None:
-        report.set(
-            7,
-            NOT_APPLICABLE,
-            f"offline: no consistency proof between the kept size {kept.size} and {cp.size}; fetch one with --server",
-        )
-        report.keep_checkpoint = kept.to_dict()
-        return
-    small, large = (kept, new) if kept.size < cp.size else (new, kept)
-    try:
-        verify_consistency(small.size, large.size, proof, small.root, large.root)
-    except CarbonLedgerError as e:
-        report.set(
-            7, FAILED, f"no valid consistency proof from size {small.size} to {large.size} [{e.code}]: {e.message}"
-        )
-        return
-    report.set(7, PASSED, f"consistent with the kept checkpoint (size {kept.size} → {cp.size})")
-    report.keep_checkpoint = large.to_dict()  # never move back to a smaller tree
-
-
 # ---- step 9 -----------------------------------------------------------------------------------
 def _step9_validity(
-    report: Report, b: Bundle, at: date, now: datetime, t: Trust, vc: _VerifiedCheckpoint | None, cache: VerifierCache
+    report: Report, b: Bundle, at: date, now: datetime, t: Trust, vc: VerifiedCheckpoint | None, cache: VerifierCache
 ) -> None:
     assert report.label is not None
     issued_at, valid_until = report.label["issued_at"], report.label["valid_until"]

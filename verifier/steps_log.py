@@ -1,0 +1,182 @@
+"""Steps 5, 6 and 7 of DESIGN §6: what the log's own proofs show.
+
+5. every envelope used is included, by its proof, in the tree of the verified checkpoint;
+6. the checkpoint is signed by the log key and cosigned by at least the threshold of distinct witness keys
+   (threshold 0 is reported as "no split-view protection");
+7. the checkpoint is consistent with the last one this verifier kept (state passed in, new state returned).
+
+Every proof is checked against the verified checkpoint's own size and root — never against a root stated
+elsewhere in the bundle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mapping.errors import CarbonLedgerError, InputError
+from verifier.bundle import Bundle
+from verifier.merkle import leaf_hash, verify_consistency
+from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
+from verifier.proven_paths import ProvenPaths
+from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
+from verifier.shipment_cache import VerifierCache
+from verifier.trust import Trust
+
+__all__ = ["KeptCheckpoint", "VerifiedCheckpoint", "step5_inclusion", "step6_checkpoint", "step7_consistency"]
+
+
+@dataclass(frozen=True)
+class KeptCheckpoint:
+    """The newest checkpoint this buyer verified for a log (step 7 state)."""
+
+    origin: str
+    size: int
+    root: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"origin": self.origin, "size": self.size, "root": self.root.hex()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> KeptCheckpoint:
+        try:
+            root = bytes.fromhex(d["root"])
+            if len(root) != 32 or not isinstance(d["size"], int) or d["size"] < 0:
+                raise ValueError("bad size or root")
+            return cls(str(d["origin"]), d["size"], root)
+        except (KeyError, ValueError, TypeError) as e:
+            raise InputError(f"kept checkpoint state is unusable: {e}", code="state.invalid") from e
+
+
+# ---- step 6 -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VerifiedCheckpoint:
+    cp: Checkpoint
+    witnesses: list[str]
+    newest_cosignature_s: int | None
+
+
+def step6_checkpoint(
+    report: Report, b: Bundle, t: Trust, now: datetime, cache: VerifierCache
+) -> VerifiedCheckpoint | None:
+    now_s = int(now.timestamp())
+    key = (b.checkpoint, t.log_vkey, t.witness_vkeys, t.threshold, now_s)
+    hit = cache.checkpoints.get(key)
+    if hit is None:
+        hit = cache.checkpoints[key] = judge_checkpoint(b.checkpoint, t, now_s)
+    vc, status, detail = hit
+    if vc is not None:
+        report.tree_size = vc.cp.size
+    report.set(6, status, detail)
+    return vc
+
+
+def judge_checkpoint(note: str, t: Trust, now_s: int) -> tuple[VerifiedCheckpoint | None, str, str]:
+    """Step 6 for one checkpoint note and trust file at the verifier's clock ``now_s``: the verified checkpoint
+    (None when the log's key did not sign it), the step's status and its detail. Witnesses count by distinct
+    public key, never the log's own; a cosignature dated after ``now_s`` counts neither toward the threshold
+    nor for freshness (step 9)."""
+    try:
+        verify_note(note, [t.log_vkey])  # raises unless the log's key signed it
+        cp = parse_checkpoint(split_note(note)[0])
+        cos = (
+            witness_cosignatures(note, list(t.witness_vkeys), cp, now_s=now_s, log_vkey=t.log_vkey)
+            if t.witness_vkeys
+            else {}
+        )
+    except CarbonLedgerError as e:
+        return None, FAILED, f"checkpoint not signed by the trusted log key [{e.code}]: {e.message}"
+    vc = VerifiedCheckpoint(cp, sorted(cos), max(cos.values()) if cos else None)
+    if len(vc.witnesses) < t.threshold:
+        return vc, FAILED, f"{len(vc.witnesses)} distinct witness cosignatures, {t.threshold} required"
+    if t.threshold == 0:
+        return vc, PASSED, f"signed by the log at tree size {cp.size}; witness threshold 0: no split-view protection"
+    return (
+        vc,
+        PASSED,
+        f"signed by the log at tree size {cp.size} and cosigned by {len(vc.witnesses)} of "
+        f"{len(t.witness_vkeys)} witnesses (threshold {t.threshold}): {', '.join(vc.witnesses)}",
+    )
+
+
+# ---- step 5 -----------------------------------------------------------------------------------
+def step5_inclusion(report: Report, b: Bundle, vc: VerifiedCheckpoint | None, cache: VerifierCache) -> frozenset[int]:
+    """Step 5 over EVERY entry of the bundle (label, authority, status, agreement and dataset entries);
+    returns the indexes whose inclusion verified, so steps 8 and 10 never use an entry outside the tree."""
+    if vc is None:
+        report.set(5, FAILED, "no verified checkpoint to check inclusion against")
+        return frozenset()
+    size, root = vc.cp.size, vc.cp.root_hash
+    # The inclusion paths proven in this tree: a shipment's labels share their upper nodes.
+    paths: ProvenPaths = cache.remember(("proven paths", size, root), lambda: ProvenPaths(size, root))
+    included: set[int] = set()
+    failures: list[str] = []
+    for be in b.entries:
+        # A parsed item is one object (the item cache hands out the same one only for the same envelope,
+        # index and proof), so the item itself keys its verified inclusion in this tree.
+        k = (be, size, root)
+        if k not in cache.inclusions:
+            lh = leaf_hash(be.entry.envelope)
+            try:
+                paths.verify(lh, be.index, be.proof)
+            except CarbonLedgerError as e:
+                failures.append(
+                    f"{be.entry.kind} at index {be.index} is not in the checkpoint's tree of size "
+                    f"{size} [{e.code}]: {e.message}"
+                )
+                continue
+            if be is not b.label:
+                cache.inclusions.add(k)
+        included.add(be.index)
+    if failures:
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        report.set(5, FAILED, failures[0] + more)
+    else:
+        report.set(5, PASSED, f"all {len(b.entries)} envelopes are in the tree of size {size}")
+    return frozenset(included)
+
+
+# ---- step 7 -----------------------------------------------------------------------------------
+def step7_consistency(
+    report: Report, vc: VerifiedCheckpoint | None, kept: KeptCheckpoint | None, proof: list[bytes] | None
+) -> None:
+    if vc is None:
+        report.set(7, NOT_APPLICABLE, "no verified checkpoint")
+        return
+    cp = vc.cp
+    new = KeptCheckpoint(cp.origin, cp.size, cp.root_hash)
+    if kept is None or kept.origin != cp.origin:
+        report.set(7, PASSED, f"no earlier checkpoint kept for {cp.origin}; keeping tree size {cp.size}")
+        report.keep_checkpoint = new.to_dict()
+        return
+    if kept.size == cp.size:
+        if kept.root == cp.root_hash:
+            report.set(7, PASSED, f"same tree size {cp.size} and root as the checkpoint kept")
+            report.keep_checkpoint = kept.to_dict()
+        else:
+            report.set(
+                7,
+                FAILED,
+                f"tree size {cp.size} has root {cp.root_hash.hex()[:16]}… here but "
+                f"{kept.root.hex()[:16]}… in the checkpoint kept: the log forked",
+            )
+        return
+    if proof is None:
+        report.set(
+            7,
+            NOT_APPLICABLE,
+            f"offline: no consistency proof between the kept size {kept.size} and {cp.size}; fetch one with --server",
+        )
+        report.keep_checkpoint = kept.to_dict()
+        return
+    small, large = (kept, new) if kept.size < cp.size else (new, kept)
+    try:
+        verify_consistency(small.size, large.size, proof, small.root, large.root)
+    except CarbonLedgerError as e:
+        report.set(
+            7, FAILED, f"no valid consistency proof from size {small.size} to {large.size} [{e.code}]: {e.message}"
+        )
+        return
+    report.set(7, PASSED, f"consistent with the kept checkpoint (size {kept.size} → {cp.size})")
+    report.keep_checkpoint = large.to_dict()  # never move back to a smaller tree
