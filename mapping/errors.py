@@ -1,25 +1,37 @@
-"""The project's one error hierarchy.
+"""The project's error tree: every error carbonledger raises on purpose, each class knowing its HTTP status and
+its command-line exit code.
 
-It lives in the lowest layer so every layer above can raise and catch it:
+It lives in the lowest layer so every layer above can raise and catch it. The HTTP edge
+(``ledger/api/errors.py``) answers ``error.http_status`` and the CLI edge (``cli/errors.py``) exits with
+``error.exit_code``: each translates in one place, by class, with no table of codes. A class never disagrees
+with its codes: a test reads every ``raise`` in the sources and checks the pairs (tests/test_error_tree.py).
 
-    CarbonLedgerError            every error carbonledger raises on purpose
-    ├── MappingError             mapping/: units, quantities, profiles, conversions
-    ├── InputError               malformed, oversized or non-canonical bytes (verifier/)
-    ├── ProofError               a Merkle proof does not hold (verifier/merkle.py)
-    ├── NoteError                a signed note or checkpoint does not verify (verifier/note.py)
-    ├── SignatureError           a signature does not verify (verifier/keys.py)
-    ├── SchemaError              a document breaks its JSON Schema (verifier/schemas.py)
-    ├── AdmissionError           the log refuses an entry (ledger/)
-    │   ├── RuleError            the entry breaks a rule of the rule book (verifier/rules.py)
-    │   │   └── Unestablished    a bundle does not hold what would establish the entry's signer
-    │   └── BackPressureError    the log is busy; retry later
-    ├── NotFoundError            an id, index or size the store does not hold
-    └── ConfigError              settings, home directory or key files are unusable
+    CarbonLedgerError              400 / 1   every error carbonledger raises on purpose
+    ├── UsageError                 400 / 2   a command line or request missing what it must name
+    ├── MappingError               400 / 1   mapping/: units, quantities, profiles, conversions
+    ├── InputError                 400 / 1   malformed or non-canonical bytes (verifier/)
+    │   ├── OversizedError         413 / 1   a body, document or entry over its limit
+    │   └── MediaTypeError         415 / 1   a request body of the wrong content type
+    ├── ProofError                 400 / 1   a Merkle proof does not hold (verifier/merkle.py)
+    ├── NoteError                  400 / 1   a signed note or checkpoint does not verify (verifier/note.py)
+    ├── SignatureError             422 / 1   a signature does not verify (verifier/keys.py) — not HTTP 401,
+    │                                        which is about HTTP authentication
+    ├── SchemaError                422 / 1   a document breaks its JSON Schema (verifier/schemas.py)
+    ├── AdmissionError             422 / 1   the log refuses an entry (ledger/)
+    │   ├── RuleError              422 / 1   the entry breaks a rule of the rule book (verifier/rules.py)
+    │   │   ├── AuthorityError     403 / 1   its signer may not do this (authority by log order)
+    │   │   ├── ConflictError      409 / 1   it conflicts with what the log holds (a replay, a fork, a duplicate)
+    │   │   ├── UnknownEntryError  404 / 1   it names an entry the log does not hold
+    │   │   └── Unestablished      422 / 1   a bundle does not hold what would establish the entry
+    │   └── BackPressureError      503 / 1   the log is busy; retry later (Retry-After)
+    ├── NotFoundError              404 / 1   an id, index or size the store does not hold
+    │   └── AmbiguousError         409 / 1   an id that names several things (say which)
+    ├── UnavailableError           503 / 1   the store cannot be used now; retry later (Retry-After)
+    └── ConfigError                500 / 1   settings, home directory or key files are unusable
 
-Every error carries a stable ``code`` (dotted, lower case, never renamed once
-published) and, where one field is to blame, a ``field`` (a JSON Pointer or a
-parameter name). Codes are translated to HTTP statuses in one place
-(``ledger/api``) and to exit codes in one place (``cli/errors.py``).
+Every error carries a stable ``code`` (dotted, lower case, never renamed once published) and, where one field
+is to blame, a ``field`` (a JSON Pointer or a parameter name). The buyer's verification verdicts (exit codes
+3-8 of ``carbonledger verify``) are reports, not errors: see ``verifier/report.py``.
 """
 
 from __future__ import annotations
@@ -31,6 +43,8 @@ class CarbonLedgerError(Exception):
     """Base of every error carbonledger raises on purpose."""
 
     code: str = "error"
+    http_status: int = 400
+    exit_code: int = 1
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
@@ -49,12 +63,27 @@ class CarbonLedgerError(Exception):
         return f"{self.code}: {self.message}"
 
 
+class UsageError(CarbonLedgerError):
+    code = "input.missing"
+    exit_code = 2
+
+
 class MappingError(CarbonLedgerError):
     code = "mapping.invalid"
 
 
 class InputError(CarbonLedgerError):
     code = "input.invalid"
+
+
+class OversizedError(InputError):
+    code = "input.oversized"
+    http_status = 413
+
+
+class MediaTypeError(InputError):
+    code = "input.content_type"
+    http_status = 415
 
 
 class ProofError(CarbonLedgerError):
@@ -67,14 +96,17 @@ class NoteError(CarbonLedgerError):
 
 class SignatureError(CarbonLedgerError):
     code = "signature.invalid"
+    http_status = 422
 
 
 class SchemaError(CarbonLedgerError):
     code = "schema.invalid"
+    http_status = 422
 
 
 class AdmissionError(CarbonLedgerError):
     code = "admission.refused"
+    http_status = 422
 
 
 class RuleError(AdmissionError):
@@ -82,6 +114,27 @@ class RuleError(AdmissionError):
     verifier refuses a bundle holding it)."""
 
     code = "rule.broken"
+
+
+class AuthorityError(RuleError):
+    """The entry's signer may not do what it does: not authorized (by log order), not a party, not the root."""
+
+    code = "authority.unauthorized"
+    http_status = 403
+
+
+class ConflictError(RuleError):
+    """The entry conflicts with what the log already holds: a replay, a fork, a duplicate, a stale version."""
+
+    code = "entry.conflict"
+    http_status = 409
+
+
+class UnknownEntryError(RuleError):
+    """The entry names a label, key or entry the log does not hold."""
+
+    code = "entry.unknown"
+    http_status = 404
 
 
 class Unestablished(RuleError):
@@ -93,6 +146,7 @@ class Unestablished(RuleError):
 
 class BackPressureError(AdmissionError):
     code = "log.busy"
+    http_status = 503
 
     def __init__(self, message: str, *, retry_after_s: int = 1) -> None:
         super().__init__(message)
@@ -101,7 +155,27 @@ class BackPressureError(AdmissionError):
 
 class NotFoundError(CarbonLedgerError):
     code = "not_found"
+    http_status = 404
+
+
+class AmbiguousError(NotFoundError):
+    """An id that names several things (a label id two schemes use): the caller must say which."""
+
+    code = "label.ambiguous"
+    http_status = 409
+
+
+class UnavailableError(CarbonLedgerError):
+    """The store cannot be used now (disk full, read-only, locked, unreachable); nothing was changed."""
+
+    code = "store.unavailable"
+    http_status = 503
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after_s: int = 1) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_s = retry_after_s
 
 
 class ConfigError(CarbonLedgerError):
     code = "config.invalid"
+    http_status = 500

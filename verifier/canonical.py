@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 import rfc8785
 
-from mapping.errors import InputError
+from mapping.errors import InputError, OversizedError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _NUMBER_START = frozenset(b"-0123456789")
@@ -120,7 +120,9 @@ def require_canonical(data: bytes, *, max_bytes: int | None = None, what: str = 
 
 def check_size(data: bytes, max_bytes: int | None, what: str = "document") -> None:
     if max_bytes is not None and len(data) > max_bytes:
-        raise InputError(f"{what} is {len(data)} bytes; the limit is {max_bytes}", code="input.oversized", field=what)
+        raise OversizedError(
+            f"{what} is {len(data)} bytes; the limit is {max_bytes}", code="input.oversized", field=what
+        )
 
 
 def loads_strict(data: bytes | str, *, what: str = "document", max_bytes: int | None = None) -> Any:

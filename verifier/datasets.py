@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from mapping.errors import InputError, SchemaError
+from mapping.errors import ConflictError, InputError, SchemaError
 
 __all__ = [
     "BASES",
@@ -338,7 +338,7 @@ def check_version_increase(previous_versions: Iterable[int], version: int) -> No
     """
     previous = list(previous_versions)
     if previous and version <= max(previous):
-        raise SchemaError(
+        raise ConflictError(
             f"dataset version {version} does not increase: version {max(previous)} is already published",
             code="dataset.version_not_increasing",
             field="/dataset/version",
@@ -390,7 +390,7 @@ def check_retire(
                 field=member,
             )
     if already_retired:
-        raise SchemaError(
+        raise ConflictError(
             f"dataset {body.get('id')} version {body.get('version')} is already retired",
             code="dataset.already_retired",
             field="/dataset/entry",

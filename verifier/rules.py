@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from mapping.errors import RuleError, Unestablished
+from mapping.errors import AuthorityError, ConflictError, RuleError, Unestablished
 
 from .envelope import ZERO_ENTRY_ID, Entry, public_key_from_b64
 from .ledger_state import ROOT, AuthorityView, Change, KeyRecord, Policy
@@ -74,7 +74,7 @@ def _resolve_signer(entry: Entry, view: AuthorityView) -> KeyRecord:
     if entry.kind == "scheme.register":
         vk = public_key_from_b64(entry.body["public_key"], "/public_key")
         if vk.key_id != entry.signer:
-            raise RuleError(
+            raise AuthorityError(
                 f"scheme.register must be signed by the key it registers ({vk.key_id}), not {entry.signer}",
                 code="scheme.not_self_signed",
                 field="/signer",
@@ -82,7 +82,7 @@ def _resolve_signer(entry: Entry, view: AuthorityView) -> KeyRecord:
         existing = view.key(vk.key_id)
         if existing is not None:
             _refuse_if_duplicate(entry, view)
-            raise RuleError(
+            raise ConflictError(
                 f"key {vk.key_id} is already bound to scheme {existing.scheme!r}",
                 code="key.already_bound",
                 field="/public_key",
@@ -94,7 +94,7 @@ def _resolve_signer(entry: Entry, view: AuthorityView) -> KeyRecord:
         message = f"unknown signer {entry.signer}: no earlier entry registered or authorized it"
         if not view.complete:
             raise Unestablished(message + " in this bundle", field="/signer")
-        raise RuleError(message, code="entry.unknown_signer", field="/signer")
+        raise AuthorityError(message, code="entry.unknown_signer", field="/signer")
     return key
 
 
@@ -106,7 +106,7 @@ def _check_chain(entry: Entry, key: KeyRecord, view: AuthorityView) -> None:
     seq, expected = entry.seq, key.head_seq + 1
     if seq < expected:
         _refuse_if_duplicate(entry, view)
-        raise RuleError(
+        raise ConflictError(
             f"key {entry.signer} already has an entry with seq {seq} (its chain is at seq {key.head_seq}): "
             f"a fork or replay",
             code="chain.fork",
@@ -115,12 +115,12 @@ def _check_chain(entry: Entry, key: KeyRecord, view: AuthorityView) -> None:
     if seq > expected:
         if not view.complete:
             return
-        raise RuleError(
+        raise ConflictError(
             f"seq {seq} skips ahead: key {entry.signer} expects seq {expected}", code="chain.gap", field="/seq"
         )
     expected_prev = key.head_id if key.head_seq >= 0 else ZERO_ENTRY_ID
     if entry.prev != expected_prev:
-        raise RuleError(
+        raise ConflictError(
             f"prev {entry.prev} is not the key's previous entry id {expected_prev}", code="chain.fork", field="/prev"
         )
 
@@ -129,25 +129,27 @@ def _refuse_if_duplicate(entry: Entry, view: AuthorityView) -> None:
     """Duplicates are refused by entry id: the same bytes at the same (signer, seq)."""
     stored = view.entry_at_seq(entry.signer, entry.seq)
     if stored is not None and stored.entry_id == entry.entry_id:
-        raise RuleError(f"entry {entry.entry_id} is already in the log at index {stored.index}", code="entry.duplicate")
+        raise ConflictError(
+            f"entry {entry.entry_id} is already in the log at index {stored.index}", code="entry.duplicate"
+        )
 
 
 def _check_key_may_sign(entry: Entry, key: KeyRecord, *, check_kind: bool) -> None:
     if key.revoked_index is not None:
-        raise RuleError(
+        raise AuthorityError(
             f"key {key.key_id} was revoked (or rotated out) at index {key.revoked_index}",
             code="authority.key_revoked",
             field="/signer",
         )
     if key.not_after is not None and parse_time(entry.signed_at) > key.not_after:
-        raise RuleError(
+        raise AuthorityError(
             f"key {key.key_id} was authorized until {key.not_after.strftime('%Y-%m-%dT%H:%M:%SZ')}; this entry "
             f"was signed at {entry.signed_at}",
             code="authority.key_expired",
             field="/signer",
         )
     if check_kind and entry.kind not in key.kinds:
-        raise RuleError(
+        raise AuthorityError(
             f"key {key.key_id} ({key.role} of {key.scheme!r}) is not authorized for {entry.kind}",
             code="authority.unauthorized_kind",
             field="/kind",

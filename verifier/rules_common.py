@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mapping.errors import CarbonLedgerError, RuleError, Unestablished
+from mapping.errors import AuthorityError, CarbonLedgerError, ConflictError, RuleError, Unestablished, UnknownEntryError
 
 from .ledger_state import (
     PUBLISHER_KINDS,
@@ -38,7 +38,7 @@ def absent(view: AuthorityView, message: str, *, code: str, field: str) -> RuleE
 
 def require_own_scheme(key: KeyRecord, scheme_id: str, field: str) -> None:
     if key.scheme != scheme_id:
-        raise RuleError(
+        raise AuthorityError(
             f"key {key.key_id} belongs to scheme {key.scheme!r}, not {scheme_id!r}",
             code="authority.wrong_scheme",
             field=field,
@@ -63,7 +63,7 @@ def current_root(key: KeyRecord, scheme_id: str, view: AuthorityView, field: str
     if scheme is None:
         raise absent(view, f"unknown scheme {scheme_id!r}", code="scheme.unknown", field=field)
     if scheme.root_key_id != key.key_id:
-        raise RuleError(
+        raise AuthorityError(
             f"only the current root key of {scheme_id!r} may sign this entry",
             code="authority.not_root",
             field="/signer",
@@ -72,4 +72,14 @@ def current_root(key: KeyRecord, scheme_id: str, view: AuthorityView, field: str
 
 def in_payload(prefix: str, e: CarbonLedgerError) -> RuleError:
     """A check's error re-raised with its field pointing into the entry payload."""
-    return RuleError(e.message, code=e.code, field=prefix + (e.field or ""))
+    return rule_error(e, field=prefix + (e.field or ""))
+
+
+# A check's error keeps its meaning when the rule book re-raises it: the RuleError of the same HTTP status.
+_RULE_ERROR_BY_STATUS: dict[int, type[RuleError]] = {403: AuthorityError, 404: UnknownEntryError, 409: ConflictError}
+
+
+def rule_error(e: CarbonLedgerError, *, field: str | None = None) -> RuleError:
+    """``e`` (a mapping or dataset check's error) as the rule book's refusal, of the class its status means."""
+    cls = _RULE_ERROR_BY_STATUS.get(e.http_status, RuleError)
+    return cls(e.message, code=e.code, field=e.field if field is None else field)

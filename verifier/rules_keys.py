@@ -5,7 +5,7 @@ state before, policy) and returns the changes or raises a :class:`~mapping.error
 
 from __future__ import annotations
 
-from mapping.errors import CarbonLedgerError, RuleError
+from mapping.errors import AuthorityError, CarbonLedgerError, ConflictError, RuleError
 from mapping.profiles import validate_profile
 
 from .envelope import Entry, public_key_from_b64
@@ -24,7 +24,7 @@ from .ledger_state import (
     RotateRoot,
     SchemeRecord,
 )
-from .rules_common import absent, current_root, parse_time, require_own_scheme, root_kinds, scheme_of
+from .rules_common import absent, current_root, parse_time, require_own_scheme, root_kinds, rule_error, scheme_of
 
 
 def scheme_register(
@@ -33,14 +33,14 @@ def scheme_register(
     info = body["scheme"]
     scheme_id = info["id"]
     if view.scheme(scheme_id) is not None:
-        raise RuleError(
+        raise ConflictError(
             f"scheme id {scheme_id!r} is already bound to its first root key; only a "
             f"scheme.rotate signed by the current root can change it",
             code="scheme.already_bound",
             field="/scheme/id",
         )
     if policy is not None and not policy.allow_any_scheme and scheme_id not in policy.allowed_schemes:
-        raise RuleError(
+        raise AuthorityError(
             f"scheme id {scheme_id!r} is not on the operator's allow-list",
             code="scheme.not_allowed",
             field="/scheme/id",
@@ -53,7 +53,7 @@ def _new_key(text: str, field: str, view: AuthorityView) -> VerifyingKey:
     vk = public_key_from_b64(text, field)
     existing = view.key(vk.key_id)
     if existing is not None:
-        raise RuleError(
+        raise ConflictError(
             f"key {vk.key_id} is already bound to scheme {existing.scheme!r}", code="key.already_bound", field=field
         )
     return vk
@@ -108,7 +108,7 @@ def key_revoke(
             field="/key_id",
         )
     if target.revoked_index is not None:
-        raise RuleError(
+        raise ConflictError(
             f"key {target_id} is already revoked at index {target.revoked_index}",
             code="key.already_revoked",
             field="/key_id",
@@ -135,22 +135,22 @@ def profile_publish(
     try:
         validate_profile(profile)
     except CarbonLedgerError as e:
-        raise RuleError(e.message, code=e.code, field="/profile" + (e.field or "")) from e
+        raise rule_error(e, field="/profile" + (e.field or "")) from e
     role = scheme_of(view, publisher).role
     if profile["kind"] == "scheme" and profile["id"] != publisher:
-        raise RuleError(
+        raise AuthorityError(
             f"a scheme profile is published by its own scheme: {profile['id']!r} is not {publisher!r}",
             code="profile.wrong_scheme",
             field="/profile/id",
         )
     if profile["kind"] == "standard" and role != "data-publisher":
-        raise RuleError(
+        raise AuthorityError(
             "standard profiles are reference data: publish them with a data publisher's key",
             code="profile.not_reference_publisher",
             field="/scheme",
         )
     if profile["version"] in view.profile_versions(publisher, profile["id"]):
-        raise RuleError(
+        raise ConflictError(
             f"profile {profile['id']!r} version {profile['version']!r} is already in the log",
             code="profile.duplicate_version",
             field="/profile/version",

@@ -5,7 +5,7 @@ its scheme authorized for that kind".
 
 from __future__ import annotations
 
-from mapping.errors import CarbonLedgerError, RuleError, Unestablished
+from mapping.errors import AuthorityError, CarbonLedgerError, ConflictError, RuleError, Unestablished, UnknownEntryError
 
 from . import datasets
 from .envelope import Entry
@@ -29,7 +29,7 @@ def label_issue(
     require_own_scheme(key, label["scheme"], "/label/scheme")
     existing = view.label(label["scheme"], label["label_id"])
     if existing is not None:
-        raise RuleError(
+        raise ConflictError(
             f"label {label['label_id']!r} of {label['scheme']!r} is already in the log at index "
             f"{existing.index}; publish a new label and supersede the old one",
             code="label.duplicate_id",
@@ -93,7 +93,7 @@ def _target_label(kind: str, body: dict, key: KeyRecord, view: AuthorityView) ->
     if label is None and not view.complete:
         raise Unestablished(f"label {label_id!r} of {scheme_id!r} is not in this bundle", field="/label_entry")
     if label is None or label.entry_id != body["label_entry"]:
-        raise RuleError(
+        raise UnknownEntryError(
             f"no label {label_id!r} of {scheme_id!r} with entry id {body['label_entry']} in the log",
             code="label.unknown",
             field="/label_entry",
@@ -102,14 +102,14 @@ def _target_label(kind: str, body: dict, key: KeyRecord, view: AuthorityView) ->
     # its scheme authorized for that kind" (DESIGN §3); the root may always.
     if key.key_id != label.signer:
         if key.scheme != scheme_id or kind not in key.kinds:
-            raise RuleError(
+            raise AuthorityError(
                 f"key {key.key_id} may not {kind.split('.')[1]} label {label_id!r}: only the label's own key, "
                 f"or a key {scheme_id!r} authorized for {kind}, may",
                 code="authority.not_label_authority",
                 field="/signer",
             )
     if label.status != "active":
-        raise RuleError(f"label {label_id!r} is already {label.status}", code="label.not_active", field="/label_id")
+        raise ConflictError(f"label {label_id!r} is already {label.status}", code="label.not_active", field="/label_id")
     return label
 
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from mapping.errors import CarbonLedgerError, RuleError, Unestablished
+from mapping.errors import AuthorityError, CarbonLedgerError, RuleError, Unestablished
 from mapping.negotiation import check_event
 
 from . import datasets
@@ -22,7 +22,7 @@ from .ledger_state import (
     Policy,
     RetireDataset,
 )
-from .rules_common import in_payload, parse_time, require_own_scheme
+from .rules_common import in_payload, parse_time, require_own_scheme, rule_error
 
 
 def _publisher(key: KeyRecord, body: dict, view: AuthorityView) -> str:
@@ -31,7 +31,7 @@ def _publisher(key: KeyRecord, body: dict, view: AuthorityView) -> str:
     if scheme is None and not view.complete:
         raise Unestablished(f"publisher {publisher!r} is not registered in this bundle", field="/publisher")
     if scheme is None or scheme.role != "data-publisher":
-        raise RuleError(
+        raise AuthorityError(
             f"{publisher!r} is not a registered data publisher (register it with role data-publisher)",
             code="dataset.publisher_unknown",
             field="/publisher",
@@ -50,7 +50,7 @@ def dataset_publish(
         versions = view.dataset_versions(dataset["id"])
         others = {v.publisher for v in versions} - {publisher}
         if others:
-            raise RuleError(
+            raise AuthorityError(
                 f"dataset id {dataset['id']!r} belongs to publisher {sorted(others)[0]!r}",
                 code="dataset.wrong_publisher",
                 field="/dataset/id",
@@ -60,9 +60,7 @@ def dataset_publish(
         raise
     except CarbonLedgerError as e:
         raise (
-            in_payload("", e)
-            if (e.field or "").startswith("/")
-            else RuleError(e.message, code=e.code, field=e.field or "/dataset/version")
+            in_payload("", e) if (e.field or "").startswith("/") else rule_error(e, field=e.field or "/dataset/version")
         ) from e
     record = DatasetRecord(dataset["id"], dataset["version"], publisher, entry.entry_id, index)
     return [AddDataset(record, dataset["title"], body)]
@@ -85,11 +83,7 @@ def dataset_retire(
             already_retired=found is not None and found[0].status == "retired",
         )
     except CarbonLedgerError as e:
-        raise (
-            in_payload("", e)
-            if (e.field or "").startswith("/")
-            else RuleError(e.message, code=e.code, field="/dataset/entry")
-        ) from e
+        raise (in_payload("", e) if (e.field or "").startswith("/") else rule_error(e, field="/dataset/entry")) from e
     if found is None:  # pragma: no cover - check_retire refuses a retirement of nothing
         raise RuleError("no dataset entry to retire", code="dataset.retire_mismatch", field="/dataset/entry")
     return [RetireDataset(found[0].dataset_id, found[0].version, index, entry.entry_id)]
@@ -120,5 +114,5 @@ def agreement(
         if e.code == "agreement.unknown_version" and not view.complete:
             # the version it names may be in the log but not in this bundle: missing evidence, not a broken rule
             raise Unestablished(e.message + " (not in this bundle)", field=e.field) from e
-        raise RuleError(e.message, code=e.code, field=e.field) from e
+        raise rule_error(e) from e
     return [AddAgreementEvent(event, entry.entry_id, key.scheme)]
