@@ -48,9 +48,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
-from .agreement_terms import Condition, ConditionResult, Terms, check_condition, resolve_pointer
+from .agreement_conditions import Condition, ConditionResult, check_condition
+from .agreement_pointers import resolve_pointer
+from .agreement_terms import Terms
 from .errors import MappingError
-from .negotiation import AgreementEvent, VersionState, instant, versions
+from .negotiation_events import AgreementEvent, instant
+from .negotiation_replay import VersionState, versions
 
 VERDICTS = ("recognized", "recognized_after_conversion", "not_recognized", "no_agreement")
 Converter = Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]]

@@ -26,21 +26,25 @@ from importlib import resources
 from typing import Any
 
 from .errors import MappingError
-from .orderings import GWP_SETS
 from .quantities import CONTEXT, parse_decimal
+from .vocabulary import (
+    BIOGENIC_METHODS,
+    GWP_CSV_COLUMNS,
+    GWP_DATASET_ID,
+    GWP_SETS,
+    GWP_VALUE_KIND,
+    GWP_VALUE_UNIT,
+    METHANE_FOSSIL,
+    METHANE_NON_FOSSIL,
+    METHANE_UNSPLIT,
+)
 
-_COLUMNS = {"AR4": "ar4", "AR5": "ar5", "AR5-feedback": "ar5_feedback", "AR6": "ar6"}
-METHANE_UNSPLIT = "CH4"
-METHANE_FOSSIL = "CH4-fossil"
-METHANE_NON_FOSSIL = "CH4-non-fossil"
-BIOGENIC_METHODS = ("0/0", "-1/+1", "storage-weighted", "excluded")
 TABLE_SOURCE = (
     "mapping/data/gwp.csv (copy of shared/domain/gwp.csv; IPCC AR4 Table 2.14, AR5 Tables 8.A.1/8.7, "
     "AR6 Tables 7.SM.7/7.15)"
 )
 # What a trail names when the package table is used (no dataset entry was supplied).
-PACKAGE_SOURCE = "mapping/data/gwp.csv (package data, the same table as dataset ipcc-gwp100)"
-GWP_DATASET_ID = "ipcc-gwp100"
+PACKAGE_SOURCE = f"mapping/data/gwp.csv (package data, the same table as dataset {GWP_DATASET_ID})"
 GwpTable = Mapping[str, Mapping[str, Decimal]]
 _GAS_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9().,+-]{0,63}")
 
@@ -78,7 +82,7 @@ def _rows() -> tuple[GwpRow, ...]:
     text = (resources.files("mapping") / "data" / "gwp.csv").read_text(encoding="utf-8")
     rows = []
     for raw in csv.DictReader(io.StringIO(text)):
-        values = {s: (Decimal(raw[c]) if raw[c].strip() else None) for s, c in _COLUMNS.items()}
+        values = {s: (Decimal(raw[c]) if raw[c].strip() else None) for s, c in GWP_CSV_COLUMNS.items()}
         rows.append(GwpRow(raw["id"], raw["gas"], raw["formula"], values, raw["source"]))
     return tuple(rows)
 
@@ -102,7 +106,7 @@ def _row(gas: str) -> GwpRow:
 
 
 def check_set(gwp_set: str, field: str = "gwp_set") -> str:
-    if gwp_set not in _COLUMNS:
+    if gwp_set not in GWP_CSV_COLUMNS:
         raise MappingError(
             f"GWP set {gwp_set!r} is not in the table (known: {', '.join(GWP_SETS)})",
             code="mapping.unknown_gwp_set",
@@ -216,7 +220,7 @@ def factor_record(
 def gwp_table_from_dataset(values: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Decimal]]:
     """The GWP table (gas -> set -> value) of an ``ipcc-gwp100`` dataset's ``values``.
 
-    Each value is keyed ``"<gas>/<set>"`` with a known set (:data:`~mapping.orderings.GWP_SETS`), kind ``gwp``,
+    Each value is keyed ``"<gas>/<set>"`` with a known set (:data:`~mapping.vocabulary.GWP_SETS`), kind ``gwp``,
     unit ``dimensionless``, a ``gwp_set`` (when given) equal to the key's set and a decimal string value.
     Anything else — a JSON number, an unknown or duplicate key, another kind — raises :class:`MappingError`
     (``mapping.bad_dataset``, or ``mapping.bad_quantity`` for a number): nothing is guessed or skipped."""
@@ -233,7 +237,7 @@ def gwp_table_from_dataset(values: Iterable[Mapping[str, Any]]) -> dict[str, dic
                 code="mapping.bad_dataset",
                 field=f"{where}/key",
             )
-        if item.get("kind") != "gwp" or item.get("unit") != "dimensionless":
+        if item.get("kind") != GWP_VALUE_KIND or item.get("unit") != GWP_VALUE_UNIT:
             raise MappingError(
                 f"{where} ({key}) is kind {item.get('kind')!r}, unit {item.get('unit')!r}: a GWP table holds "
                 "kind 'gwp', unit 'dimensionless' values only",
@@ -253,3 +257,23 @@ def gwp_table_from_dataset(values: Iterable[Mapping[str, Any]]) -> dict[str, dic
     if not table:
         raise MappingError("the dataset holds no GWP values", code="mapping.bad_dataset", field="/dataset/values")
     return table
+
+
+__all__ = [
+    "BIOGENIC_METHODS",
+    "GWP_DATASET_ID",
+    "METHANE_FOSSIL",
+    "METHANE_NON_FOSSIL",
+    "METHANE_UNSPLIT",
+    "PACKAGE_SOURCE",
+    "TABLE_SOURCE",
+    "GwpRow",
+    "GwpTable",
+    "check_set",
+    "co2e",
+    "factor_record",
+    "gas_ids",
+    "gwp_table",
+    "gwp_table_from_dataset",
+    "gwp_value",
+]

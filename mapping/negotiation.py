@@ -48,136 +48,19 @@ Rules (the codes are stable; every error is a :class:`~mapping.errors.MappingErr
 
 Statuses (:func:`versions`): ``proposed``, ``in_force``, ``superseded``, ``withdrawn``, ``expired``.
 A ``date`` passed as ``at`` means the end of that UTC day (the ledger as it stood when the day ended).
+
+This module holds the admission rules (:func:`check_event`); the events and their instants are
+:mod:`mapping.negotiation_events`, replaying a history into versions and statuses
+:mod:`mapping.negotiation_replay`. Their names are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import datetime
 
 from .agreement_terms import Terms, VersionRef
-from .errors import MappingError
-
-KINDS = ("propose", "accept", "withdraw")
-STATUSES = ("proposed", "in_force", "superseded", "withdrawn", "expired")
-
-
-@dataclass(frozen=True, kw_only=True)
-class AgreementEvent:
-    """One agreement entry as the ledger admitted it (or is about to).
-
-    ``index`` is its ledger index and ``at`` the log's integration time; ``signer_scheme`` and
-    ``signer_is_root`` come from the key registry, not from the entry's own claims. ``terms`` is set on
-    ``propose`` only; ``answers`` (``{"version", "terms_hash"}`` or a :class:`VersionRef`) only on a
-    counter-proposal.
-    """
-
-    kind: str
-    index: int
-    signer_scheme: str
-    signer_is_root: bool
-    agreement_id: str
-    version: int
-    terms_hash: str
-    terms: Terms | None = None
-    answers: VersionRef | None = None
-    at: datetime
-    reason: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise MappingError(
-                f"event kind must be one of {', '.join(KINDS)}, not {self.kind!r}", code="agreement.invalid_event"
-            )
-        if isinstance(self.answers, dict):
-            object.__setattr__(
-                self, "answers", VersionRef(int(self.answers["version"]), str(self.answers["terms_hash"]))
-            )
-        if self.at.tzinfo is None:
-            object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
-
-
-@dataclass
-class VersionState:
-    """One agreement version and where it stands at the time asked."""
-
-    agreement_id: str
-    version: int
-    terms_hash: str
-    terms: Terms
-    proposer: str
-    proposed_index: int
-    proposed_at: datetime
-    answers: VersionRef | None = None
-    status: str = "proposed"
-    accepter: str | None = None
-    accepted_index: int | None = None
-    accepted_at: datetime | None = None
-    withdrawn_index: int | None = None
-    withdrawn_at: datetime | None = None
-    withdrawn_by: str | None = None
-    superseded_by: int | None = None
-    in_force_from: datetime | None = None
-    in_force_until: datetime | None = None
-    end_reason: str | None = None
-    # the index of the entry that ended it (a withdrawal, or the accept that put its successor in force at once)
-    end_index: int | None = None
-    _successor: VersionState | None = field(default=None, repr=False)
-
-    @property
-    def schemes(self) -> list[str]:
-        return list(self.terms.parties)
-
-    @property
-    def ref(self) -> VersionRef:
-        return VersionRef(self.version, self.terms_hash)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.agreement_id,
-            "version": self.version,
-            "schemes": self.schemes,
-            "direction": self.terms.direction,
-            "from": self.terms.from_scheme,
-            "to": self.terms.to_scheme,
-            "terms_hash": self.terms_hash,
-            "status": self.status,
-            "proposer": self.proposer,
-            "accepter": self.accepter,
-            "proposed_index": self.proposed_index,
-            "accepted_index": self.accepted_index,
-            "withdrawn_index": self.withdrawn_index,
-            "superseded_by": self.superseded_by,
-            "answers": None if self.answers is None else self.answers.to_dict(),
-            "in_force_from": _iso(self.in_force_from),
-            "in_force_until": _iso(self.in_force_until),
-            "end_reason": self.end_reason if self.status == self.end_reason else None,
-        }
-
-
-def _iso(t: datetime | None) -> str | None:
-    return None if t is None else t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def instant(at: date | datetime) -> datetime:
-    """``at`` as an aware UTC instant; a ``date`` means the last microsecond of that UTC day."""
-    if isinstance(at, datetime):
-        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return datetime.combine(at, time.max, tzinfo=UTC)
-
-
-def window_start(terms: Terms) -> datetime:
-    return datetime.combine(terms.valid_from, time.min, tzinfo=UTC)
-
-
-def window_end(terms: Terms) -> datetime | None:
-    """The first instant after the window (``valid_until`` is the last day in it), or ``None`` if open-ended
-    (or ending on 9999-12-31, the last day a date can name: no instant comes after it)."""
-    if terms.valid_until is None or terms.valid_until == date.max:
-        return None
-    return datetime.combine(terms.valid_until + timedelta(days=1), time.min, tzinfo=UTC)
+from .negotiation_events import KINDS, AgreementEvent, instant, negotiation_error, window_end, window_start
+from .negotiation_replay import STATUSES, Book, VersionState, negotiation_log, replay, versions
 
 
 def _covered_pairs(terms: Terms) -> set[tuple[str, str]]:
@@ -188,183 +71,29 @@ def _covered_pairs(terms: Terms) -> set[tuple[str, str]]:
     return {(terms.from_scheme, terms.to_scheme)}
 
 
-# --------------------------------------------------------------------------------------------------- replay
-
-
-class _Book:
-    """Every version proposed in a history, with the facts its events established (rules 5-7)."""
-
-    def __init__(self) -> None:
-        self.by_key: dict[tuple[str, int], VersionState] = {}
-        self.by_id: dict[str, list[VersionState]] = {}
-
-    def get(self, agreement_id: str, version: int) -> VersionState | None:
-        return self.by_key.get((agreement_id, version))
-
-    def _known(self, ev: AgreementEvent) -> VersionState:
-        v = self.by_key.get((ev.agreement_id, ev.version))
-        if v is None:  # only a history check_event did not admit can get here
-            raise _error(
-                f"index {ev.index}: {ev.agreement_id} version {ev.version} was never proposed", "unknown_version"
-            )
-        return v
-
-    def apply(self, ev: AgreementEvent) -> None:
-        if ev.kind == "propose":
-            assert ev.terms is not None
-            v = VersionState(
-                agreement_id=ev.agreement_id,
-                version=ev.version,
-                terms_hash=ev.terms_hash,
-                terms=ev.terms,
-                proposer=ev.signer_scheme,
-                proposed_index=ev.index,
-                proposed_at=ev.at,
-                answers=ev.answers,
-            )
-            for earlier in self.by_id.get(ev.agreement_id, []):
-                if earlier.accepted_index is None and earlier.superseded_by is None:
-                    earlier.superseded_by = ev.version  # rule 5
-            self.by_key[(ev.agreement_id, ev.version)] = v
-            self.by_id.setdefault(ev.agreement_id, []).append(v)
-        elif ev.kind == "accept":
-            v = self._known(ev)
-            v.accepter, v.accepted_index, v.accepted_at = ev.signer_scheme, ev.index, ev.at
-            v.in_force_from = max(ev.at, window_start(v.terms))
-            for earlier in self.by_id[ev.agreement_id]:
-                if (
-                    earlier is not v
-                    and earlier.accepted_index is not None
-                    and earlier.withdrawn_index is None
-                    and earlier._successor is None
-                ):
-                    earlier._successor = v  # rule 7: ends when v comes into force
-        else:
-            v = self._known(ev)
-            v.withdrawn_index, v.withdrawn_at, v.withdrawn_by = ev.index, ev.at, ev.signer_scheme
-
-    def settle(self, t: datetime) -> None:
-        """Compute every version's end and status at instant ``t`` (after all events up to ``t`` applied)."""
-        for v in self.by_key.values():
-            v.in_force_until, v.end_reason, v.end_index = None, None, None
-            if v.accepted_index is None:
-                end = window_end(v.terms)
-                if v.withdrawn_index is not None:
-                    v.status = "withdrawn"
-                elif v.superseded_by is not None:
-                    v.status = "superseded"
-                elif end is not None and t >= end:
-                    v.status = "expired"
-                else:
-                    v.status = "proposed"
-                continue
-            assert v.in_force_from is not None
-            ends: list[tuple[datetime, str, int | None]] = []
-            if v.withdrawn_at is not None:
-                ends.append((max(v.withdrawn_at, v.in_force_from), "withdrawn", v.withdrawn_index))
-            if v._successor is not None:
-                s = v._successor
-                assert s.in_force_from is not None and s.accepted_at is not None
-                at_once = s.in_force_from == s.accepted_at
-                ends.append(
-                    (max(s.in_force_from, v.in_force_from), "superseded", s.accepted_index if at_once else None)
-                )
-            end = window_end(v.terms)
-            if end is not None:
-                ends.append((max(end, v.in_force_from), "expired", None))
-            if ends:
-                rank = {"withdrawn": 0, "superseded": 1, "expired": 2}
-                v.in_force_until, v.end_reason, v.end_index = min(ends, key=lambda e: (e[0], rank[e[1]]))
-            v.superseded_by = v._successor.version if v._successor and v.end_reason == "superseded" else None
-            if v.in_force_until is not None and t >= v.in_force_until:
-                assert v.end_reason is not None
-                v.status = v.end_reason
-            elif t >= v.in_force_from:
-                v.status = "in_force"
-            else:
-                v.status = "proposed"  # signed by both; its window has not opened yet (rule 7)
-
-    def current(self, agreement_id: str) -> VersionState | None:
-        """The latest accepted version of ``agreement_id`` that has not ended (in force or pending), if any."""
-        for v in reversed(self.by_id.get(agreement_id, [])):
-            if v.accepted_index is not None and v.status in ("in_force", "proposed"):
-                return v
-        return None
-
-
-def _book(history: Iterable[AgreementEvent], upto: datetime, *, every_event: bool = False) -> _Book:
-    """Replay ``history`` in log order (only events integrated by ``upto`` unless ``every_event``), settled at
-    ``upto``."""
-    book = _Book()
-    for ev in sorted(history, key=lambda e: e.index):
-        if every_event or ev.at <= upto:
-            book.apply(ev)
-    book.settle(upto)
-    return book
-
-
-def versions(history: Iterable[AgreementEvent], at: date | datetime) -> list[VersionState]:
-    """Every version proposed by ``at`` (a ``date`` means the end of that UTC day), with its status at ``at``.
-
-    Only events the log integrated by ``at`` count. Sorted by agreement id, then version. Requires a history
-    that :func:`check_event` admitted event by event.
-    """
-    book = _book(history, instant(at))
-    return sorted(book.by_key.values(), key=lambda v: (v.agreement_id, v.version))
-
-
-def negotiation_log(history: Iterable[AgreementEvent], agreement_id: str | None = None) -> list[dict[str, Any]]:
-    """The full negotiation history (every propose, accept and withdraw), in log order, as plain dicts."""
-    out = []
-    for ev in sorted(history, key=lambda e: e.index):
-        if agreement_id is not None and ev.agreement_id != agreement_id:
-            continue
-        out.append(
-            {
-                "index": ev.index,
-                "at": _iso(ev.at),
-                "kind": f"agreement.{ev.kind}",
-                "scheme": ev.signer_scheme,
-                "id": ev.agreement_id,
-                "version": ev.version,
-                "terms_hash": ev.terms_hash,
-                "answers": None if ev.answers is None else ev.answers.to_dict(),
-                "reason": ev.reason,
-            }
-        )
-    return out
-
-
-# --------------------------------------------------------------------------------------------------- admission
-
-
-def _error(message: str, code: str, pointer: str | None = None) -> MappingError:
-    return MappingError(message, code=f"agreement.{code}", field=pointer)
-
-
 def _check_signer(ev: AgreementEvent, parties: tuple[str, str], what: str) -> None:
     if ev.signer_scheme not in parties:
-        raise _error(
+        raise negotiation_error(
             f"{ev.signer_scheme} is not a party to {what} (parties: {parties[0]}, {parties[1]})", "not_party", "/scheme"
         )
     if not ev.signer_is_root:
-        raise _error(
+        raise negotiation_error(
             f"agreement entries are signed by a scheme's root key; {ev.signer_scheme} signed with another key",
             "not_root",
             "/signer",
         )
 
 
-def _check_ref(book: _Book, agreement_id: str, ref: VersionRef, pointer: str, what: str) -> VersionState:
+def _check_ref(book: Book, agreement_id: str, ref: VersionRef, pointer: str, what: str) -> VersionState:
     v = book.get(agreement_id, ref.version)
     if v is None:
-        raise _error(
+        raise negotiation_error(
             f"{what} names {agreement_id} version {ref.version}, which was never proposed",
             "unknown_version",
             f"{pointer}/version",
         )
     if v.terms_hash != ref.terms_hash:
-        raise _error(
+        raise negotiation_error(
             f"{what} names {agreement_id} version {ref.version} with terms hash {ref.terms_hash}; "
             f"the proposed terms hash to {v.terms_hash}",
             "hash_mismatch",
@@ -385,8 +114,8 @@ def check_event(history: list[AgreementEvent], event: AgreementEvent, *, now: da
     """
     now = instant(now)
     if history and event.index <= max(e.index for e in history):
-        raise _error(f"event index {event.index} is not after the history's last index", "out_of_order")
-    book = _book(history, now, every_event=True)  # the history is what the log holds, whatever its clock said
+        raise negotiation_error(f"event index {event.index} is not after the history's last index", "out_of_order")
+    book = replay(history, now, every_event=True)  # the history is what the log holds, whatever its clock said
     if event.kind == "propose":
         _check_propose(book, event, now)
     elif event.kind == "accept":
@@ -395,12 +124,12 @@ def check_event(history: list[AgreementEvent], event: AgreementEvent, *, now: da
         _check_withdraw(book, event)
 
 
-def _check_propose(book: _Book, ev: AgreementEvent, now: datetime) -> None:
+def _check_propose(book: Book, ev: AgreementEvent, now: datetime) -> None:
     terms = ev.terms
     if terms is None:
-        raise _error("a proposal carries its terms", "invalid_terms", "/terms")
+        raise negotiation_error("a proposal carries its terms", "invalid_terms", "/terms")
     if terms.id != ev.agreement_id or terms.version != ev.version:
-        raise _error(
+        raise negotiation_error(
             f"the entry proposes {ev.agreement_id} version {ev.version} "
             f"but its terms are {terms.id} version {terms.version}",
             "invalid_terms",
@@ -410,7 +139,7 @@ def _check_propose(book: _Book, ev: AgreementEvent, now: datetime) -> None:
     _check_signer(ev, terms.parties, what)  # rule 2
     earlier = book.by_id.get(ev.agreement_id, [])
     if earlier and set(earlier[0].terms.parties) != set(terms.parties):
-        raise _error(
+        raise negotiation_error(
             f"{what} is between {' and '.join(earlier[0].terms.parties)}; a new version cannot change the parties",
             "invalid_terms",
             "/terms/parties",
@@ -418,8 +147,10 @@ def _check_propose(book: _Book, ev: AgreementEvent, now: datetime) -> None:
     same = book.get(ev.agreement_id, ev.version)
     if same is not None:  # rule 3
         if same.terms_hash == ev.terms_hash:
-            raise _error(f"{what} version {ev.version} was already proposed at index {same.proposed_index}", "replayed")
-        raise _error(
+            raise negotiation_error(
+                f"{what} version {ev.version} was already proposed at index {same.proposed_index}", "replayed"
+            )
+        raise negotiation_error(
             f"{what} version {ev.version} already exists (index {same.proposed_index}) with other terms; "
             "propose a new version number",
             "duplicate_version",
@@ -427,14 +158,14 @@ def _check_propose(book: _Book, ev: AgreementEvent, now: datetime) -> None:
         )
     latest = max((v.version for v in earlier), default=0)
     if ev.version <= latest:
-        raise _error(
+        raise negotiation_error(
             f"{what}: version {ev.version} is not above the latest version {latest}",
             "version_not_increasing",
             "/terms/version",
         )
     end = window_end(terms)
     if end is not None and now >= end:
-        raise _error(
+        raise negotiation_error(
             f"{what} version {ev.version}: its window ended on {terms.valid_until}",
             "invalid_terms",
             "/terms/valid_until",
@@ -443,7 +174,7 @@ def _check_propose(book: _Book, ev: AgreementEvent, now: datetime) -> None:
         answered = _check_ref(book, ev.agreement_id, ev.answers, "/answers", "the counter-proposal")
         if answered.accepted_index is not None or answered.status != "proposed":
             state = "accepted" if answered.accepted_index is not None else answered.status
-            raise _error(
+            raise negotiation_error(
                 f"the counter-proposal answers {what} version {answered.version}, which is {state}; "
                 "only an open proposal can be answered",
                 "stale_version",
@@ -452,7 +183,7 @@ def _check_propose(book: _Book, ev: AgreementEvent, now: datetime) -> None:
     _check_supersedes(book, ev, terms, what, on_propose=True)
 
 
-def _check_supersedes(book: _Book, ev: AgreementEvent, terms: Terms, what: str, *, on_propose: bool) -> None:
+def _check_supersedes(book: Book, ev: AgreementEvent, terms: Terms, what: str, *, on_propose: bool) -> None:
     """Rule 8, within one agreement id. On accept, the version named may have ended meanwhile: that is fine."""
     current = book.current(ev.agreement_id)
     if terms.supersedes is not None and on_propose:
@@ -461,13 +192,13 @@ def _check_supersedes(book: _Book, ev: AgreementEvent, terms: Terms, what: str, 
         )
         if named.accepted_index is None or named.status not in ("in_force", "proposed"):
             state = "never accepted" if named.accepted_index is None else named.status
-            raise _error(
+            raise negotiation_error(
                 f"version {ev.version} supersedes {what} version {named.version}, which is {state}",
                 "stale_version",
                 "/terms/supersedes/version",
             )
     if current is not None and (terms.supersedes is None or terms.supersedes.version != current.version):
-        raise _error(
+        raise negotiation_error(
             f"{what} version {current.version} (accepted at index {current.accepted_index}) has not ended; "
             f"version {ev.version} must name it in supersedes, or two versions would be in force",
             "overlap_in_force",
@@ -475,33 +206,37 @@ def _check_supersedes(book: _Book, ev: AgreementEvent, terms: Terms, what: str, 
         )
 
 
-def _check_accept(book: _Book, ev: AgreementEvent, now: datetime) -> None:
+def _check_accept(book: Book, ev: AgreementEvent, now: datetime) -> None:
     what = f"agreement {ev.agreement_id}"
     v = book.get(ev.agreement_id, ev.version)
     if v is None:
-        raise _error(f"{what} version {ev.version} was never proposed", "unknown_version", "/agreement/version")
+        raise negotiation_error(
+            f"{what} version {ev.version} was never proposed", "unknown_version", "/agreement/version"
+        )
     _check_signer(ev, v.terms.parties, what)
     if ev.terms_hash != v.terms_hash:
-        raise _error(
+        raise negotiation_error(
             f"the accept signs terms hash {ev.terms_hash} but {what} version {ev.version} hashes to {v.terms_hash}",
             "hash_mismatch",
             "/agreement/terms_hash",
         )
     if ev.signer_scheme == v.proposer:
-        raise _error(
+        raise negotiation_error(
             f"{ev.signer_scheme} proposed {what} version {ev.version}; the other party accepts it",
             "self_accept",
             "/scheme",
         )
     if v.accepted_index is not None:
-        raise _error(f"{what} version {ev.version} was already accepted at index {v.accepted_index}", "replayed")
+        raise negotiation_error(
+            f"{what} version {ev.version} was already accepted at index {v.accepted_index}", "replayed"
+        )
     if v.status != "proposed":
         detail = {
             "withdrawn": f"withdrawn at index {v.withdrawn_index}",
             "superseded": f"superseded by version {v.superseded_by}",
             "expired": f"past its valid_until {v.terms.valid_until}",
         }[v.status]
-        raise _error(
+        raise negotiation_error(
             f"{what} version {ev.version} cannot be accepted: it is {detail}", "stale_version", "/agreement/version"
         )
     _check_supersedes(book, ev, v.terms, what, on_propose=False)
@@ -518,7 +253,7 @@ def _check_accept(book: _Book, ev: AgreementEvent, now: datetime) -> None:
             common = pairs & _covered_pairs(u.terms)
             if common and _window_overlaps(start, end, u.in_force_from, u.in_force_until):
                 a, b = sorted(common)[0]
-                raise _error(
+                raise negotiation_error(
                     f"agreement {other_id} version {u.version} (accepted at index {u.accepted_index}) already covers "
                     f"{a} -> {b} during this window; withdraw it first or amend it instead",
                     "overlap_in_force",
@@ -526,33 +261,33 @@ def _check_accept(book: _Book, ev: AgreementEvent, now: datetime) -> None:
                 )
 
 
-def _check_withdraw(book: _Book, ev: AgreementEvent) -> None:
+def _check_withdraw(book: Book, ev: AgreementEvent) -> None:
     what = f"agreement {ev.agreement_id}"
     v = book.get(ev.agreement_id, ev.version)
     if v is None:
-        raise _error(
+        raise negotiation_error(
             f"{what} version {ev.version} was never proposed: nothing to withdraw", "not_in_force", "/agreement/version"
         )
     _check_signer(ev, v.terms.parties, what)
     if ev.terms_hash != v.terms_hash:
-        raise _error(
+        raise negotiation_error(
             f"the withdrawal names terms hash {ev.terms_hash} but {what} version {ev.version} hashes to {v.terms_hash}",
             "hash_mismatch",
             "/agreement/terms_hash",
         )
     if v.status == "withdrawn":
         if v.withdrawn_by == ev.signer_scheme:
-            raise _error(
+            raise negotiation_error(
                 f"{ev.signer_scheme} already withdrew {what} version {ev.version} at index {v.withdrawn_index}",
                 "replayed",
             )
-        raise _error(
+        raise negotiation_error(
             f"{what} version {ev.version} was already withdrawn at index {v.withdrawn_index}",
             "not_in_force",
             "/agreement/version",
         )
     if v.status in ("superseded", "expired"):
-        raise _error(
+        raise negotiation_error(
             f"{what} version {ev.version} is {v.status}: nothing to withdraw", "not_in_force", "/agreement/version"
         )
 

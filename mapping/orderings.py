@@ -1,12 +1,12 @@
-"""Published orderings, weakest first, used by recognition conditions (`at_least`) and by diff."""
+"""Published orderings, weakest first, used by recognition conditions (`at_least`) and by diff.
+
+The orderings themselves are vocabularies (:mod:`mapping.vocabulary`); this module names them and ranks a value.
+"""
 
 from __future__ import annotations
 
 from .errors import MappingError
-
-GWP_SETS = ("AR4", "AR5", "AR5-feedback", "AR6")
-BOUNDARIES = ("gate-to-gate", "cradle-to-gate", "cradle-to-grave")
-VERIFICATION_LEVELS = ("none", "limited", "reasonable")
+from .vocabulary import BOUNDARIES, GWP_SETS, VERIFICATION_LEVELS
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "gwp_sets": GWP_SETS,
@@ -45,3 +45,6 @@ def rank(ordering_name: str, value: str) -> int:
             code="mapping.unknown_value",
             field="value",
         ) from None
+
+
+__all__ = ["BOUNDARIES", "GWP_SETS", "ORDERINGS", "VERIFICATION_LEVELS", "rank"]

@@ -13,13 +13,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .conversion import Conversion, begin
-from .conversions import run_step
-from .differ import _as_profile, diff_dimension
+from .conversions.registry import run_step
+from .conversions.trail import Conversion, begin
+from .differ import diff_dimension
 from .errors import MappingError
-from .footprint import BOUNDARY_STAGES, Footprint
-from .orderings import GWP_SETS, VERIFICATION_LEVELS
-from .profiles import Dimension, Profile, get_profile
+from .footprint import Footprint
+from .profiles import Dimension, Profile, as_profile, get_profile
+from .vocabulary import BOUNDARY_STAGES, GWP_SETS, VERIFICATION_LEVELS
 
 _BY_LABEL_DATA = {
     "claim_types",
@@ -239,7 +239,7 @@ def convert_to_profile(record: dict[str, Any], profile: Profile | str) -> Conver
 
     The label is read with the target profile's tolerances.
     """
-    target = _as_profile(profile)
+    target = as_profile(profile)
     fp = Footprint.from_label(record, stage_tolerance=target.stage_tolerance, gas_tolerance=target.gas_tolerance)
     plan = plan_conversion(fp, target)
     if plan.impossible:

@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema_rs
 
 from .errors import MappingError
-from .footprint import BOUNDARY_STAGES
+from .vocabulary import BOUNDARY_STAGES
 
 DIMENSIONS = (
     "standards",
@@ -266,3 +266,27 @@ def get_profile(profile_id: str, version: str | None = None) -> Profile:
         code="mapping.unknown_profile_version",
         field="profile",
     )
+
+
+def as_profile(p: Profile | str) -> Profile:
+    """``p`` itself when it is a :class:`Profile`, else the shipped profile of that id (its newest version)."""
+    if isinstance(p, Profile):
+        return p
+    if isinstance(p, str):
+        return get_profile(p)
+    raise MappingError(
+        f"expected a Profile or a profile id, got {type(p).__name__}", code="mapping.bad_params", field="profile"
+    )
+
+
+__all__ = [
+    "DIMENSIONS",
+    "UNSPECIFIED",
+    "Dimension",
+    "Profile",
+    "as_profile",
+    "get_profile",
+    "list_profiles",
+    "profile_schema",
+    "validate_profile",
+]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mapping.errors import CarbonLedgerError, InputError, SchemaError
+from mapping.errors import CarbonLedgerError, ConflictError, InputError, SchemaError
 from verifier import datasets, schemas
 
 from .test_datasets_schema import ELECTRICITY_VALUE, publish_release, publish_values
@@ -156,7 +156,7 @@ def test_version_increase() -> None:
     datasets.check_version_increase([1, 2], 3)
     datasets.check_version_increase([1, 2], 9)
     for previous, version in (([1, 2], 2), ([1, 2], 1), ([3], 2)):
-        with pytest.raises(SchemaError) as e:
+        with pytest.raises(ConflictError) as e:  # the version conflicts with the log's: 409
             datasets.check_version_increase(previous, version)
         assert (e.value.code, e.value.field) == ("dataset.version_not_increasing", "/dataset/version")
         assert str(max(previous)) in e.value.message and str(version) in e.value.message
@@ -201,7 +201,7 @@ def test_check_retire() -> None:
         with pytest.raises(SchemaError) as e:
             datasets.check_retire(r, publish)
         assert (e.value.code, e.value.field) == ("dataset.retire_mismatch", pointer)
-    with pytest.raises(SchemaError) as e:
+    with pytest.raises(ConflictError) as e:
         datasets.check_retire(_retire_for(publish), publish, already_retired=True)
     assert e.value.code == "dataset.already_retired"
 

@@ -1,7 +1,10 @@
-"""The result of a conversion: the converted footprint, the whole trail, and what made it approximate.
+"""A conversion's result and its trail: the converted footprint, every step taken, and what made it approximate.
 
-Conversions chain: each conversion function accepts a :class:`Footprint` or a :class:`Conversion` and
-returns a :class:`Conversion` whose trail is the earlier trail plus its own step.
+Conversions chain: each conversion function accepts a :class:`Footprint` or a :class:`Conversion` (a
+:data:`Source`) and returns a :class:`Conversion` whose trail is the earlier trail plus its own step. Each step
+(:func:`trail_step`) records its inputs, the factors it used with their sources, its result, the arithmetic
+(28 significant digits, half-even rounding; reported kgCO2e quantized to 0.0001) and the reasons it is
+approximate.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .footprint import Footprint
-from .quantities import CO2E_UNIT, QUANTUM, fmt
+from ..footprint import Footprint
+from ..quantities import CO2E_UNIT, QUANTUM, arithmetic_note, fmt, plain
 
 
 @dataclass(frozen=True)
@@ -72,3 +75,34 @@ def extend(prior: Conversion, footprint: Footprint, step: dict[str, Any], reason
         reasons=[*prior.reasons, *reasons],
         needs_agreement=list(prior.needs_agreement),
     )
+
+
+Source = Footprint | Conversion
+"""What a conversion function accepts: a footprint read from a label, or an earlier conversion's result."""
+
+
+def _totals(fp: Footprint) -> dict[str, str]:
+    return {
+        "pcf": fmt(fp.pcf),
+        "pcfExcludingBiogenicUptake": fmt(fp.pcf_excluding),
+        "pcfIncludingBiogenicUptake": fmt(fp.pcf_including),
+        "declared_unit": f"{plain(fp.declared_amount)} {fp.declared_unit}",
+        "boundary": fp.boundary,
+        "gwp_sets": ",".join(fp.gwp_sets),
+    }
+
+
+def trail_step(name: str, before: Footprint, after: Footprint, **parts: Any) -> dict[str, Any]:
+    """One trail step: ``name``, the totals before (with ``inputs``) and after, the arithmetic, and ``parts``."""
+    return {
+        "name": name,
+        "inputs": {**_totals(before), **parts.pop("inputs", {})},
+        "factors": parts.pop("factors", []),
+        "steps": parts.pop("steps", []),
+        "result": _totals(after),
+        "arithmetic": arithmetic_note(),
+        **parts,
+    }
+
+
+__all__ = ["Conversion", "Source", "begin", "extend", "trail_step"]
