@@ -1,4 +1,4 @@
-"""verifier.datasets.check_citation: each citation status and each citation error (issue 8, item 3)."""
+"""verifier.citations.check_citation: each citation status and each citation error (issue 8, item 3)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from ledger.reference_data import REFERENCE_PUBLISHER, shipped_datasets
 from mapping.errors import CarbonLedgerError, InputError, SchemaError
-from verifier import datasets, schemas
+from verifier import citations, schemas
 from verifier.envelope import parse_entry
 
 from .helpers import NOW, Signer, midea_label
@@ -46,8 +46,8 @@ CITE = _cite(GRID, GRID_ID, "CN/2021")
 
 def test_matched() -> None:
     label = _label(CITE)
-    datasets.check_label_citations(label)
-    result = datasets.check_citation(CITE, GRID, "current", label)
+    citations.check_label_citations(label)
+    result = citations.check_citation(CITE, GRID, "current", label)
     assert result.to_dict() == {
         "dataset": "cn-grid-co2",
         "version": 1,
@@ -60,49 +60,49 @@ def test_matched() -> None:
         "publisher": REFERENCE_PUBLISHER,
         "newer_version": None,
     }
-    assert datasets.require_present(result, label) is result
+    assert citations.require_present(result, label) is result
     # the entry id the caller looked up agrees
-    assert datasets.check_citation(CITE, GRID, "current", label, entry_id=GRID_ID).status == "matched"
+    assert citations.check_citation(CITE, GRID, "current", label, entry_id=GRID_ID).status == "matched"
     # the dataset object alone, with the publisher passed
-    alone = datasets.check_citation(CITE, GRID["dataset"], "current", label, publisher="p-x")
+    alone = citations.check_citation(CITE, GRID["dataset"], "current", label, publisher="p-x")
     assert (alone.status, alone.publisher) == ("matched", "p-x")
 
 
 def test_equal_as_decimal_not_as_text() -> None:
-    assert datasets.check_citation(CITE, GRID, "current", _label(CITE, value="0.55680")).status == "matched"
+    assert citations.check_citation(CITE, GRID, "current", _label(CITE, value="0.55680")).status == "matched"
 
 
 def test_superseded_names_the_newest_version() -> None:
     label = _label(CITE)
-    result = datasets.check_citation(CITE, GRID, "superseded", label, newer_versions=[3, 2])
+    result = citations.check_citation(CITE, GRID, "superseded", label, newer_versions=[3, 2])
     assert (result.status, result.newer_version, result.value) == ("superseded", 3, "0.5568")
     # newer versions alone make it superseded; a status without the list still says so
-    assert datasets.check_citation(CITE, GRID, "current", label, newer_versions=[2]).status == "superseded"
-    assert datasets.check_citation(CITE, GRID, "superseded", label).to_dict()["newer_version"] is None
+    assert citations.check_citation(CITE, GRID, "current", label, newer_versions=[2]).status == "superseded"
+    assert citations.check_citation(CITE, GRID, "superseded", label).to_dict()["newer_version"] is None
 
 
 def test_retired() -> None:
-    result = datasets.check_citation(CITE, GRID, "retired", _label(CITE), newer_versions=[2])
+    result = citations.check_citation(CITE, GRID, "retired", _label(CITE), newer_versions=[2])
     assert (result.status, result.newer_version) == ("retired", 2)
 
 
 def test_missing_is_reported_and_refused_by_require_present() -> None:
     label = _label(CITE)
     for body, status in ((None, "current"), (GRID, "missing")):
-        result = datasets.check_citation(CITE, body, status, label)
+        result = citations.check_citation(CITE, body, status, label)
         assert result.status == "missing"
         assert (result.value, result.unit, result.publisher, result.newer_version) == (None, None, None, None)
     with pytest.raises(SchemaError) as e:
-        datasets.require_present(result, label)
+        citations.require_present(result, label)
     assert (e.value.code, e.value.field) == ("dataset.citation_missing", "/cites/0/entry")
     with pytest.raises(SchemaError) as e:
-        datasets.require_present(result)
+        citations.require_present(result)
     assert (e.value.code, e.value.field) == ("dataset.citation_missing", "/cites")
 
 
 def _error(cite: dict[str, Any], label: dict[str, Any], body: dict[str, Any] = GRID, **kw: Any) -> CarbonLedgerError:
     with pytest.raises(CarbonLedgerError) as e:
-        datasets.check_citation(cite, body, "current", label, **kw)
+        citations.check_citation(cite, body, "current", label, **kw)
     return e.value
 
 
@@ -144,7 +144,7 @@ def test_scopes_are_never_mixed_silently() -> None:
     footprint, fp_id = _publish("cn-electricity-footprint")
     cite = _cite(footprint, fp_id, "CN/2023")
     ok = _label(cite, value="0.6205", unit="kgCO2e/kWh", kind="lifecycle-co2e", year=2023, td_losses_included=True)
-    assert datasets.check_citation(cite, footprint, "current", ok).status == "matched"
+    assert citations.check_citation(cite, footprint, "current", ok).status == "matched"
     wrong = _label(cite, value="0.6205", unit="kgCO2e/kWh", kind="combustion-co2e", year=2023)
     err = _error(cite, wrong, footprint)
     assert (err.code, err.field) == ("dataset.citation_value_mismatch", "/footprint/electricity/0/factor/kind")
@@ -155,12 +155,12 @@ def test_units_are_converted_exactly() -> None:
     eu, eu_id = _publish("eu-electricity-eea")
     cite = _cite(eu, eu_id, "EU-27/2018")
     label = _label(cite, value="0.281", unit="kgCO2e/kWh", kind="combustion-co2e", year=2018, geography="EU-27")
-    assert datasets.check_citation(cite, eu, "current", label).status == "matched"
+    assert citations.check_citation(cite, eu, "current", label).status == "matched"
     err = _error(cite, _label(cite, value="281", unit="kgCO2e/kWh", kind="combustion-co2e", year=2018), eu)
     assert (err.code, err.field) == ("dataset.citation_value_mismatch", "/footprint/electricity/0/factor/value")
     cite = CITE | {"key": "CN/2022/power-sector-reporting"}
     label = _label(cite, value="0.5703", year=2022, td_losses_included=True)  # td unspecified in the dataset
-    assert datasets.check_citation(cite, GRID, "current", label).status == "matched"
+    assert citations.check_citation(cite, GRID, "current", label).status == "matched"
 
 
 def test_only_factors_citing_this_key_are_compared() -> None:
@@ -169,7 +169,7 @@ def test_only_factors_citing_this_key_are_compared() -> None:
     other["factor"]["value"] = "0.9"
     other["factor"]["citation"] = CITE | {"key": "CN/2022"}
     label["footprint"]["electricity"].append(other)
-    assert datasets.check_citation(CITE, GRID, "current", label).status == "matched"
+    assert citations.check_citation(CITE, GRID, "current", label).status == "matched"
     err = _error(CITE | {"key": "CN/2022"}, label)
     assert (err.code, err.field) == ("dataset.citation_value_mismatch", "/footprint/electricity/1/factor/value")
 
@@ -180,7 +180,7 @@ def test_release_citations_name_a_file() -> None:
     release = publish_release()
     cite = {"dataset": "tiangong-lca-db", "version": 3, "entry": "12" * 32, "key": "db.zip"}
     label = midea_label() | {"cites": [cite]}
-    result = datasets.check_citation(cite, release, "current", label)
+    result = citations.check_citation(cite, release, "current", label)
     assert (result.status, result.value, result.publisher) == ("matched", None, "tiangong-lca")
     err = _error(cite | {"key": "other.zip"}, label, release)
     assert (err.code, err.field) == ("dataset.citation_unknown_key", "/cites")  # not listed in the label's cites
@@ -193,12 +193,12 @@ def test_factor_citations_must_be_listed() -> None:
     label = _label(CITE)
     label["cites"] = []
     with pytest.raises(SchemaError) as e:
-        datasets.check_label_citations(label)
+        citations.check_label_citations(label)
     assert (e.value.code, e.value.field) == ("dataset.citation_unlisted", "/footprint/electricity/0/factor/citation")
-    datasets.check_label_citations(midea_label())  # no citations at all
+    citations.check_label_citations(midea_label())  # no citations at all
 
 
 def test_unknown_status_is_a_caller_error() -> None:
     with pytest.raises(InputError) as e:
-        datasets.check_citation(CITE, GRID, "stale", _label(CITE))
+        citations.check_citation(CITE, GRID, "stale", _label(CITE))
     assert e.value.code == "dataset.status_invalid"

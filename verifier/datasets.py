@@ -30,11 +30,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from mapping.errors import ConflictError, InputError, SchemaError
+from mapping.vocabulary import (
+    CONFIDENCE,
+    DATASET_BASES,
+    DATASET_GWP_SETS,
+    DATASET_KINDS,
+    DATASET_UNITS,
+    DECLARED_GWP_SETS,
+    ELECTRICITY_ATTRIBUTES,
+    ELECTRICITY_KIND_RULES,
+    ELECTRICITY_KINDS,
+    ELECTRICITY_UNITS,
+    GASES,
+    SCOPES,
+    TD_LOSSES,
+)
 
 __all__ = [
     "BASES",
@@ -48,90 +62,31 @@ __all__ = [
     "KINDS",
     "SCOPES",
     "UNITS",
-    "CitationResult",
-    "check_citation",
     "check_dataset",
-    "check_label_citations",
     "check_retire",
     "check_value",
     "check_version_increase",
     "dataset_values",
     "newer_versions",
     "parse_value",
-    "require_present",
+    "split_payload",
     "version_statuses",
 ]
 
 # --- vocabularies (the tests keep these equal to the enums of dataset.publish.schema.json) ----------------
 
-UNITS = (
-    "kgCO2/kWh",
-    "kgCO2e/kWh",
-    "tCO2/MWh",
-    "tCO2e/MWh",
-    "gCO2/kWh",
-    "gCO2e/kWh",
-    "kgCO2e/kg",
-    "kgCO2e/t",
-    "kgCO2e/MJ",
-    "kgCO2e/m3",
-    "kgCO2e/tkm",
-    "kgCO2e/unit",
-    "dimensionless",
-)
-ELECTRICITY_KINDS = (
-    "combustion-co2",
-    "combustion-co2e",
-    "lifecycle-co2e",
-    "residual-mix-co2",
-    "residual-mix-co2e",
-    "supplier-specific",
-)
-KINDS = (*ELECTRICITY_KINDS, "gwp", "emission-factor")
-SCOPES = ("combustion", "lifecycle", "unspecified")
-GASES = ("CO2", "CO2e")
-BASES = ("location", "residual-mix", "supplier-specific", "fossil-generation")
-TD_LOSSES = (True, False, "unspecified")
-GWP_SETS = ("AR4", "AR5", "AR5-feedback", "AR6", "EF3.0", "EF3.1", "unspecified", "not-applicable")
-# schemes.md "How to read the tags": [S n] confirmed from source n (the note says so where the source is
-# secondary); [K] not confirmed from a source. [?] facts are not values, so they are never shipped.
-CONFIDENCE = ("confirmed", "secondary", "unconfirmed")
-ELECTRICITY_ATTRIBUTES = ("scope", "gases", "basis", "td_losses_included", "year", "gwp_set")
+# The vocabularies are the domain's (mapping/vocabulary.py, kept equal to dataset.publish.schema.json's enums
+# by the tests); the names below are this module's public spelling of them.
+UNITS = DATASET_UNITS
+KINDS = DATASET_KINDS
+BASES = DATASET_BASES
+GWP_SETS = DATASET_GWP_SETS
 DATASET_STATUSES = ("current", "superseded", "retired", "missing")
 CITATION_STATUSES = ("matched", "superseded", "retired", "missing")
 
-_GWP_VALUE_SETS = frozenset({"AR4", "AR5", "AR5-feedback", "AR6", "EF3.0", "EF3.1"})
-# Electricity units: the gases they count, and the exact factor to kg per kWh (1 t/MWh = 1 kg/kWh).
-_ELECTRICITY_UNITS: dict[str, tuple[str, Decimal]] = {
-    "kgCO2/kWh": ("CO2", Decimal(1)),
-    "tCO2/MWh": ("CO2", Decimal(1)),
-    "gCO2/kWh": ("CO2", Decimal("0.001")),
-    "kgCO2e/kWh": ("CO2e", Decimal(1)),
-    "tCO2e/MWh": ("CO2e", Decimal(1)),
-    "gCO2e/kWh": ("CO2e", Decimal("0.001")),
-}
-
-
-@dataclass(frozen=True)
-class _KindRule:
-    scopes: frozenset[str]
-    gases: frozenset[str]
-    bases: frozenset[str]
-
-
-# What each electricity kind allows (schemes.md §3 and §4.2 example 4): the kind names scope and gases.
-_KIND_RULES: dict[str, _KindRule] = {
-    "combustion-co2": _KindRule(
-        frozenset({"combustion"}), frozenset({"CO2"}), frozenset({"location", "fossil-generation"})
-    ),
-    "combustion-co2e": _KindRule(
-        frozenset({"combustion"}), frozenset({"CO2e"}), frozenset({"location", "fossil-generation"})
-    ),
-    "lifecycle-co2e": _KindRule(frozenset({"lifecycle"}), frozenset({"CO2e"}), frozenset({"location"})),
-    "residual-mix-co2": _KindRule(frozenset(SCOPES), frozenset({"CO2"}), frozenset({"residual-mix"})),
-    "residual-mix-co2e": _KindRule(frozenset(SCOPES), frozenset({"CO2e"}), frozenset({"residual-mix"})),
-    "supplier-specific": _KindRule(frozenset(SCOPES), frozenset(GASES), frozenset({"supplier-specific"})),
-}
+_GWP_VALUE_SETS = frozenset(DECLARED_GWP_SETS)
+_ELECTRICITY_UNITS = ELECTRICITY_UNITS
+_KIND_RULES = ELECTRICITY_KIND_RULES
 _ENUMS: dict[str, tuple[Any, ...]] = {
     "scope": SCOPES,
     "gases": GASES,
@@ -260,7 +215,7 @@ def _check_electricity(item: Mapping[str, Any], kind: str, unit: str, pointer: s
 # --- a whole dataset ----------------------------------------------------------------------------------------
 
 
-def _split(entry_or_body: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
+def split_payload(entry_or_body: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
     """(dataset body, publisher) from either a ``dataset.publish`` payload or its ``dataset`` object."""
     inner = entry_or_body.get("dataset")
     if isinstance(inner, Mapping) and "id" in inner:
@@ -276,7 +231,7 @@ def check_dataset(body: Mapping[str, Any]) -> None:
     point into the payload (``/dataset/values/<i>/…``) either way. Requires a schema-valid shape for the
     members it does not check itself.
     """
-    dataset, _ = _split(body)
+    dataset, _ = split_payload(body)
     values = dataset.get("values")
     release = dataset.get("release")
     if (values is None) == (release is None):
@@ -323,7 +278,7 @@ def check_dataset(body: Mapping[str, Any]) -> None:
 
 def dataset_values(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The dataset's values by key (empty for a release digest). ``body`` as for :func:`check_dataset`."""
-    dataset, _ = _split(body)
+    dataset, _ = split_payload(body)
     return {item["key"]: dict(item) for item in dataset.get("values") or ()}
 
 
@@ -377,7 +332,7 @@ def check_retire(
             code="dataset.retire_mismatch",
             field="/dataset/entry",
         )
-    body, publisher = _split(publish)
+    body, publisher = split_payload(publish)
     for member, mine, theirs in (
         ("/publisher", retire.get("publisher"), publisher),
         ("/dataset/id", target.get("id"), body.get("id")),
@@ -398,218 +353,3 @@ def check_retire(
 
 
 # --- citations ----------------------------------------------------------------------------------------------
-
-_CITE_MEMBERS = ("dataset", "version", "entry", "key")
-
-
-@dataclass(frozen=True)
-class CitationResult:
-    """What a buyer sees for one citation: who published the factor, which version, whether a newer one exists.
-
-    ``status``: ``matched`` (the cited version is current), ``superseded`` (a newer version exists:
-    ``newer_version`` is the newest), ``retired`` (the publisher retired the cited version) or
-    ``missing`` (the cited entry was not available to check).
-    """
-
-    dataset: str
-    version: int
-    entry: str
-    key: str
-    status: str
-    value: str | None = None
-    unit: str | None = None
-    kind: str | None = None
-    publisher: str | None = None
-    newer_version: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "version": self.version,
-            "entry": self.entry,
-            "key": self.key,
-            "status": self.status,
-            "value": self.value,
-            "unit": self.unit,
-            "kind": self.kind,
-            "publisher": self.publisher,
-            "newer_version": self.newer_version,
-        }
-
-
-def _cite_field(label_record: Mapping[str, Any] | None, cite: Mapping[str, Any], member: str) -> str:
-    """``/cites/<i>/<member>`` for the label's ``cites`` item equal to ``cite``; ``/cites`` if none is."""
-    for i, c in enumerate((label_record or {}).get("cites") or ()):
-        if isinstance(c, Mapping) and all(c.get(m) == cite.get(m) for m in _CITE_MEMBERS):
-            return f"/cites/{i}/{member}"
-    return "/cites"
-
-
-def _same_citation(a: Any, b: Mapping[str, Any]) -> bool:
-    return isinstance(a, Mapping) and all(a.get(m) == b.get(m) for m in _CITE_MEMBERS)
-
-
-def _normalized(value: Decimal, unit: str) -> tuple[str, Decimal]:
-    """(unit family, value) with electricity units brought to kg per kWh exactly; other units as they are."""
-    if unit in _ELECTRICITY_UNITS:
-        gases, scale = _ELECTRICITY_UNITS[unit]
-        return f"kg{gases}/kWh", value * scale
-    return unit, value
-
-
-def _compare_factor(factor: Mapping[str, Any], item: Mapping[str, Any], pointer: str, cited: str) -> None:
-    def mismatch(member: str, stated: Any, signed: Any) -> SchemaError:
-        return SchemaError(
-            f"the label states {member} {stated!r} for {cited}, but the publisher signed {signed!r}",
-            code="dataset.citation_value_mismatch",
-            field=f"{pointer}/{member}",
-        )
-
-    stated_unit, signed_unit = factor.get("unit"), item["unit"]
-    family_l, value_l = _normalized(parse_value(factor.get("value"), f"{pointer}/value"), str(stated_unit))
-    family_s, value_s = _normalized(Decimal(item["value"]), signed_unit)
-    if family_l != family_s:
-        raise mismatch("unit", stated_unit, signed_unit)
-    if value_l != value_s:
-        raise mismatch("value", factor.get("value"), f"{item['value']} {signed_unit}")
-    if factor.get("kind") != item["kind"]:
-        raise mismatch("kind", factor.get("kind"), item["kind"])
-    if "year" in factor and "year" in item and factor["year"] != item["year"]:
-        raise mismatch("year", factor["year"], item["year"])
-    td = item.get("td_losses_included")
-    if "td_losses_included" in factor and isinstance(td, bool) and factor["td_losses_included"] != td:
-        raise mismatch("td_losses_included", factor["td_losses_included"], td)
-    gwp = item.get("gwp_set")
-    if "gwp_set" in factor and gwp in _GWP_VALUE_SETS and factor["gwp_set"] != gwp:
-        raise mismatch("gwp_set", factor["gwp_set"], gwp)
-
-
-def check_citation(
-    cite: Mapping[str, Any],
-    dataset_body: Mapping[str, Any] | None,
-    dataset_status: str,
-    label_record: Mapping[str, Any],
-    *,
-    newer_versions: Iterable[int] = (),
-    publisher: str | None = None,
-    entry_id: str | None = None,
-) -> CitationResult:
-    """Check one item of a label's ``cites`` against the dataset entry it names; return what a buyer sees.
-
-    Requires ``cite`` to be schema-valid ``{dataset, version, entry, key}``. ``dataset_body`` is the
-    ``dataset.publish`` payload the log holds under ``cite["entry"]`` (or its ``dataset`` object, with
-    ``publisher`` passed), or ``None`` if it is not available. ``dataset_status`` is that version's status
-    (one of :data:`DATASET_STATUSES`, e.g. from :func:`version_statuses`); ``newer_versions`` the published
-    versions above it; ``entry_id`` the id of the entry found, when the caller looked it up some other way.
-
-    Steps: (1) not available → status ``missing`` (no error: a report; :func:`require_present` raises
-    ``dataset.citation_missing``); (2) the entry must be the one cited, with the cited dataset id and
-    version (``dataset.citation_mismatch``); (3) the key must be in it (``dataset.citation_unknown_key``;
-    for a release digest the key is a released file's name); (4) every electricity factor of the label
-    whose ``citation`` equals ``cite`` must state the signed value (equal as Decimal, units converted
-    exactly between kg/kWh, t/MWh and g/kWh), the same kind, and where both state them the same year, T&D
-    flag and GWP set (``dataset.citation_value_mismatch`` at ``/footprint/electricity/<i>/factor/<member>``);
-    (5) status ``retired``, else ``superseded`` if a newer version exists, else ``matched``.
-    """
-    if dataset_status not in DATASET_STATUSES:
-        raise InputError(
-            f"dataset status {dataset_status!r} is not one of {list(DATASET_STATUSES)}", code="dataset.status_invalid"
-        )
-    base: dict[str, Any] = {m: cite.get(m) for m in _CITE_MEMBERS}
-    # Step 1: availability.
-    if dataset_body is None or dataset_status == "missing":
-        return CitationResult(**base, status="missing")
-    body, signed_publisher = _split(dataset_body)
-    publisher = signed_publisher or publisher
-    # Step 2: the entry is the one cited.
-    if entry_id is not None and entry_id != cite.get("entry"):
-        raise SchemaError(
-            f"the citation names entry {cite.get('entry')} but the entry found is {entry_id}",
-            code="dataset.citation_mismatch",
-            field=_cite_field(label_record, cite, "entry"),
-        )
-    for member, signed in (("dataset", body.get("id")), ("version", body.get("version"))):
-        if cite.get(member) != signed:
-            raise SchemaError(
-                f"the citation names {member} {cite.get(member)!r} but entry {cite.get('entry')} publishes {signed!r}",
-                code="dataset.citation_mismatch",
-                field=_cite_field(label_record, cite, member),
-            )
-    # Step 3: the key is in the signed dataset.
-    key = cite.get("key")
-    cited = f"{body.get('id')} v{body.get('version')} {key!r}"
-    if body.get("values") is not None:
-        item = dataset_values(body).get(key)  # type: ignore[arg-type]
-        if item is None:
-            raise SchemaError(
-                f"dataset {body.get('id')} version {body.get('version')} has no value with key {key!r}",
-                code="dataset.citation_unknown_key",
-                field=_cite_field(label_record, cite, "key"),
-            )
-        value, unit, kind = item["value"], item["unit"], item["kind"]
-    else:
-        files = {f.get("name") for f in (body.get("release") or {}).get("files") or ()}
-        if key not in files:
-            raise SchemaError(
-                f"release {body.get('id')} version {body.get('version')} lists no file named {key!r}",
-                code="dataset.citation_unknown_key",
-                field=_cite_field(label_record, cite, "key"),
-            )
-        item, value, unit, kind = None, None, None, None
-    # Step 4: the label's stated factors equal the signed value.
-    supplies = (label_record.get("footprint") or {}).get("electricity") or ()
-    for i, supply in enumerate(supplies):
-        factor = supply.get("factor") if isinstance(supply, Mapping) else None
-        if not isinstance(factor, Mapping) or not _same_citation(factor.get("citation"), cite):
-            continue
-        pointer = f"/footprint/electricity/{i}/factor"
-        if item is None:
-            raise SchemaError(
-                f"{cited} is a released file, not a factor value; a stated factor cannot cite it",
-                code="dataset.citation_value_mismatch",
-                field=f"{pointer}/citation",
-            )
-        _compare_factor(factor, item, pointer, cited)
-    # Step 5: status.
-    newer = sorted(v for v in newer_versions if isinstance(v, int) and v > (body.get("version") or 0))
-    newest = newer[-1] if newer else None
-    if dataset_status == "retired":
-        status = "retired"
-    elif dataset_status == "superseded" or newer:
-        status = "superseded"
-    else:
-        status = "matched"
-    return CitationResult(
-        **base, status=status, value=value, unit=unit, kind=kind, publisher=publisher, newer_version=newest
-    )
-
-
-def require_present(result: CitationResult, label_record: Mapping[str, Any] | None = None) -> CitationResult:
-    """Return ``result``, or raise ``dataset.citation_missing`` if it is ``missing`` (admission: the cited
-    entry must be in the log). With ``label_record`` the error points at the citation's ``entry``."""
-    if result.status == "missing":
-        raise SchemaError(
-            f"cited dataset entry {result.entry} ({result.dataset} v{result.version}) is not in the log",
-            code="dataset.citation_missing",
-            field=_cite_field(label_record, result.to_dict(), "entry"),
-        )
-    return result
-
-
-def check_label_citations(label_record: Mapping[str, Any]) -> None:
-    """Every electricity factor's ``citation`` must also be listed in the label's ``cites`` (so checking each
-    item of ``cites`` with :func:`check_citation` checks every cited factor): ``dataset.citation_unlisted``."""
-    cites = [c for c in label_record.get("cites") or () if isinstance(c, Mapping)]
-    supplies = (label_record.get("footprint") or {}).get("electricity") or ()
-    for i, supply in enumerate(supplies):
-        factor = supply.get("factor") if isinstance(supply, Mapping) else None
-        citation = factor.get("citation") if isinstance(factor, Mapping) else None
-        if citation is None:
-            continue
-        if not any(_same_citation(citation, c) for c in cites):
-            raise SchemaError(
-                f"electricity factor {i} cites {citation.get('dataset')} v{citation.get('version')} "
-                f"{citation.get('key')!r}, which the label's 'cites' does not list",
-                code="dataset.citation_unlisted",
-                field=f"/footprint/electricity/{i}/factor/citation",
-            )

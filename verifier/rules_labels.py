@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mapping.errors import AuthorityError, CarbonLedgerError, ConflictError, RuleError, Unestablished, UnknownEntryError
 
-from . import datasets
+from . import citations, datasets
 from .envelope import Entry
 from .ledger_state import (
     AddLabel,
@@ -57,16 +57,16 @@ def _check_citations(label: dict, view: AuthorityView) -> None:
     if not label.get("cites") and not _cites_a_factor(label):
         return
     try:
-        datasets.check_label_citations(label)
+        citations.check_label_citations(label)
         for cite in label.get("cites", ()):
             found = view.dataset_payload(cite["entry"])
             if found is None:
                 if view.complete:
-                    datasets.require_present(datasets.check_citation(cite, None, "missing", label), label)
+                    citations.require_present(citations.check_citation(cite, None, "missing", label), label)
                 continue
             record, payload = found
             versions = view.dataset_versions(record.dataset_id)
-            datasets.check_citation(
+            citations.check_citation(
                 cite,
                 payload,
                 _dataset_status(record, versions),

@@ -22,7 +22,8 @@ from mapping.errors import CarbonLedgerError
 
 from .bundle import Bundle
 from .bundle_fold import FoldedBundle
-from .datasets import check_citation, newer_versions, version_statuses
+from .citations import check_citation
+from .datasets import newer_versions, version_statuses
 from .report import FAILED, PASSED, Report
 from .steps_authority import Anchor, anchor
 from .trust import Trust
