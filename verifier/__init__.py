@@ -35,6 +35,23 @@ COMPILED_MODULES = (
     "steps_status",
     "verify",
 )
+# What a buyer uses: the verification (verify.verify_bundle / verify_shipment), the trust file, the rule book
+# and its replay, and the trust kernel's modules.
+__all__ = [
+    "COMPILED",
+    "COMPILED_MODULES",
+    "bundle",
+    "canonical",
+    "envelope",
+    "keys",
+    "memory_state",
+    "merkle",
+    "note",
+    "report",
+    "rules",
+    "trust",
+    "verify",
+]
 GROUP_LIBRARY = "carbonledger_verifier__mypyc"  # the compiled modules' shared code, at the top level
 
 _HERE = Path(__file__).resolve().parent
