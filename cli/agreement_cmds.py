@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,10 +9,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from mapping.errors import InputError
+from mapping.errors import InputError, InvalidParameterError
 
+from .context import CliContext, cli_context
 from .errors import number
 from .output import console, emit
+from .signed_entries import sign_entry
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 KeyOpt = Annotated[Path, typer.Option("--key", help="PEM file of the scheme's current root key.")]
@@ -40,7 +41,18 @@ def _parse_date(text: str | None, what: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError as e:
-        raise InputError(f"{what} must be YYYY-MM-DD, got {text!r}", code="input.date", field=what) from e
+        raise InvalidParameterError(f"{what} must be YYYY-MM-DD, got {text!r}", code="input.date", field=what) from e
+
+
+def _ref(c: CliContext, agreement_id: str, version: int, terms_hash: str | None) -> dict[str, Any]:
+    """The reference an accept or withdraw signs: the exact terms hash given, else the one proposed."""
+    from ledger.agreements_service import terms_hash_of
+
+    return {
+        "id": agreement_id,
+        "version": version,
+        "terms_hash": terms_hash or terms_hash_of(c.log(), agreement_id, version),
+    }
 
 
 def _print_versions(rows: list[dict[str, Any]]) -> None:
@@ -56,54 +68,59 @@ def _print_versions(rows: list[dict[str, Any]]) -> None:
             str(r.get("withdrawn_index")),
             r["terms_hash"][:16] + "…",
         )
-    console.print(table)
+    console().print(table)
 
 
 def _print_verdict(v: dict[str, Any]) -> None:
     colour = {"recognized": "green", "recognized_after_conversion": "green"}.get(v["verdict"], "red")
-    console.print(
+    console().print(
         f"label [bold]{v['label_id']}[/] ({v['scheme']}) under [bold]{v['target_scheme']}[/] on {v['at']}: "
         f"[{colour}]{v['verdict']}[/]"
     )
     ag = v.get("agreement")
     if ag:
-        console.print(
+        console().print(
             f"  by agreement {ag['id']} version {ag['version']} (in force from ledger index {ag['index']}, "
             f"terms {ag['terms_hash'][:16]}…)"
         )
     for reason in v.get("reasons", []):
-        console.print(f"  - {reason}", markup=False)
+        console().print(f"  - {reason}", markup=False)
     for c in v.get("failed_conditions", []):
-        console.print(
+        console().print(
             f"  ✗ {c['field']} {c['op']} {c['required']!r}: label has {c['actual']!r} ({c['reason']})", markup=False
         )
     conv = v.get("converted")
     if conv:
-        console.print(
+        console().print(
             f"  converted: {conv['value']} {conv['unit']}" + (" (approximate)" if conv["approximate"] else "")
         )
         for step in conv.get("trail", []):
-            console.print(f"    · {step.get('name')}: {step.get('result', '')}", markup=False)
+            console().print(f"    · {step.get('name')}: {step.get('result', '')}", markup=False)
 
 
-def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
+def register(app: typer.Typer) -> None:
     agreement_app = typer.Typer(no_args_is_help=True, help="Recognition agreements: propose, accept, inspect.")
     app.add_typer(agreement_app, name="agreement")
 
-    def sign(kind: str, fields: dict[str, Any], key: Path, out: Path | None, as_json: bool) -> None:
-        from .main import _sign
-
-        _sign(kind, fields, key, out, as_json)
-
     @agreement_app.command("propose")
-    def propose(terms_file: Path, scheme: SchemeOpt, key: KeyOpt, out: OutOpt = None, as_json: JsonOpt = False) -> None:
+    def propose(
+        ctx: typer.Context,
+        terms_file: Path,
+        scheme: SchemeOpt,
+        key: KeyOpt,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
         """Propose terms (a version of an agreement), signed by the proposing scheme's root key."""
         from ledger.agreements_service import propose_fields
 
-        sign("agreement.propose", propose_fields(scheme, _read_terms(terms_file)), key, out, as_json)
+        sign_entry(
+            cli_context(ctx), "agreement.propose", propose_fields(scheme, _read_terms(terms_file)), key, out, as_json
+        )
 
     @agreement_app.command("counter")
     def counter(
+        ctx: typer.Context,
         terms_file: Path,
         answers: Annotated[
             int,
@@ -119,21 +136,14 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
         """Counter-propose: a new version answering another party's proposed version."""
         from ledger.agreements_service import propose_fields, terms_hash_of
 
+        c = cli_context(ctx)
         terms = _read_terms(terms_file)
-        ref = {"version": answers, "terms_hash": terms_hash_of(ctx().log(), terms.get("id", ""), answers)}
-        sign("agreement.propose", propose_fields(scheme, terms, ref), key, out, as_json)
-
-    def _ref(agreement_id: str, version: int, terms_hash: str | None) -> dict[str, Any]:
-        from ledger.agreements_service import terms_hash_of
-
-        return {
-            "id": agreement_id,
-            "version": version,
-            "terms_hash": terms_hash or terms_hash_of(ctx().log(), agreement_id, version),
-        }
+        ref = {"version": answers, "terms_hash": terms_hash_of(c.log(), terms.get("id", ""), answers)}
+        sign_entry(c, "agreement.propose", propose_fields(scheme, terms, ref), key, out, as_json)
 
     @agreement_app.command("accept")
     def accept(
+        ctx: typer.Context,
         agreement_id: str,
         version: Annotated[
             int,
@@ -148,11 +158,13 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Accept a proposed version: the other party's root key signs its exact terms hash."""
-        sign("agreement.accept", {"scheme": scheme, "agreement": _ref(agreement_id, version, terms_hash)}, key, out,
-             as_json)  # fmt: skip
+        c = cli_context(ctx)
+        fields = {"scheme": scheme, "agreement": _ref(c, agreement_id, version, terms_hash)}
+        sign_entry(c, "agreement.accept", fields, key, out, as_json)
 
     @agreement_app.command("withdraw")
     def withdraw(
+        ctx: typer.Context,
         agreement_id: str,
         version: Annotated[int, typer.Option("--version", parser=number("--version", minimum=1))],
         scheme: SchemeOpt,
@@ -162,21 +174,24 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Withdraw from a version (proposed or in force)."""
-        fields = {"scheme": scheme, "agreement": _ref(agreement_id, version, None), "reason": reason}
-        sign("agreement.withdraw", fields, key, out, as_json)
+        c = cli_context(ctx)
+        fields = {"scheme": scheme, "agreement": _ref(c, agreement_id, version, None), "reason": reason}
+        sign_entry(c, "agreement.withdraw", fields, key, out, as_json)
 
     @agreement_app.command("list")
     def list_(
+        ctx: typer.Context,
         at: Annotated[str | None, typer.Option("--at", help="Status on this date (default: now).")] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Every agreement version with its status: proposed, in_force, superseded, withdrawn, expired."""
         from ledger.agreements_service import agreement_list
 
-        emit(agreement_list(ctx().log(), _parse_date(at, "at")), as_json, _print_versions)
+        emit(agreement_list(cli_context(ctx).log(), _parse_date(at, "at")), as_json, _print_versions)
 
     @agreement_app.command("show")
     def show(
+        ctx: typer.Context,
         agreement_id: str,
         version: Annotated[int | None, typer.Option("--version", parser=number("--version", minimum=1))] = None,
         as_json: JsonOpt = False,
@@ -186,27 +201,30 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
 
         def human(v: dict[str, Any]) -> None:
             _print_versions([v])
-            console.print_json(data=v["terms"])
+            console().print_json(data=v["terms"])
 
-        emit(agreement_show(ctx().log(), agreement_id, version), as_json, human)
+        emit(agreement_show(cli_context(ctx).log(), agreement_id, version), as_json, human)
 
     @agreement_app.command("history")
-    def history(agreement_id: Annotated[str | None, typer.Argument()] = None, as_json: JsonOpt = False) -> None:
+    def history(
+        ctx: typer.Context, agreement_id: Annotated[str | None, typer.Argument()] = None, as_json: JsonOpt = False
+    ) -> None:
         """The full negotiation history (every propose, counter, accept and withdraw, in log order)."""
         from ledger.agreements_service import agreement_history
 
         def human(rows: list[dict[str, Any]]) -> None:
             for r in rows:
-                console.print(
+                console().print(
                     f"#{r.get('index')} {r.get('at')} {r.get('kind')} {r.get('agreement_id')} v{r.get('version')} "
                     f"by {r.get('signer_scheme')}",
                     markup=False,
                 )
 
-        emit(agreement_history(ctx().log(), agreement_id), as_json, human)
+        emit(agreement_history(cli_context(ctx).log(), agreement_id), as_json, human)
 
     @app.command("equivalence")
     def equivalence(
+        ctx: typer.Context,
         label_id: str,
         to: Annotated[str, typer.Option("--to", help="The buyer's scheme.")],
         at: Annotated[str | None, typer.Option("--at", help="Date asked about (default: today, UTC).")] = None,
@@ -220,7 +238,7 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
         recognized, 4 otherwise (as `verify`)."""
         from ledger.agreements_service import equivalence as evaluate
 
-        log = ctx().log()
+        log = cli_context(ctx).log()
         day = _parse_date(at, "at") or log.clock().date()
         verdict = evaluate(log, label_id, to, day, scheme)
         emit(verdict, as_json, _print_verdict)

@@ -9,6 +9,8 @@ import typer
 
 from .output import console, emit
 
+__all__ = ["register"]
+
 
 def register(bench_app: typer.Typer) -> None:
     @bench_app.command("ingest")
@@ -36,7 +38,7 @@ def register(bench_app: typer.Typer) -> None:
         emit(
             result,
             as_json,
-            lambda v: console.print(
+            lambda v: console().print(
                 f"ingest {v['median_per_s']:.0f}/s (median of {v['batches']} batches), raw Ed25519 verify "
                 f"{v['baseline_per_s']:.0f}/s: ratio [bold]{v['ratio']:.0%}[/]; entries {v['entry_bytes_median']} B; "
                 f"max RSS {v['max_rss_mb']} MB"
@@ -57,7 +59,7 @@ def register(bench_app: typer.Typer) -> None:
         emit(
             result,
             as_json,
-            lambda v: console.print(
+            lambda v: console().print(
                 f"size {v['size']}: inclusion {v['inclusion_ms_median']} ms, consistency "
                 f"{v['consistency_ms_median']} ms (medians of {v['samples']})"
             ),
@@ -76,7 +78,7 @@ def register(bench_app: typer.Typer) -> None:
         emit(
             result,
             as_json,
-            lambda v: console.print(
+            lambda v: console().print(
                 f"verify {v['median_per_s']:.0f} bundles/s, raw Ed25519 {v['baseline_per_s']:.0f}/s: ratio "
                 f"[bold]{v['ratio']:.0%}[/] (median of {v['rounds']} rounds of {v['n']})"
             ),

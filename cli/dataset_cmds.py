@@ -3,16 +3,12 @@
 A data publisher (registered with ``scheme register --role data-publisher``) signs ``dataset.publish`` and
 ``dataset.retire`` entries with its root key. ``list`` and ``show`` read what the log holds, with each
 version's status (``current``, ``superseded`` or ``retired``). ``import`` turns a CSV or JSON factor table
-into a dataset body and checks all of it — every row, the payload schema, the 64 KiB entry limit — before
-anything is signed; a malformed table is refused whole, naming the row and column, and nothing is stored.
+into a dataset body and checks all of it before anything is signed (:mod:`ledger.dataset_tables`); a
+malformed table is refused whole, naming the row and column, and nothing is stored.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,10 +18,22 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from mapping.errors import CarbonLedgerError, InputError
+from ledger.dataset_tables import DatasetMeta, FactorTable, dry_run_summary, publish_fields, read_table
+from ledger.datasets_service import (
+    build_publish_fields,
+    build_retire_fields,
+    dataset_list,
+    dataset_show,
+    read_dataset_file,
+)
+from mapping.errors import UsageError
 
+from .context import cli_context
 from .errors import number
 from .output import console, emit
+from .signed_entries import sign_entry
+
+__all__ = ["register"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 KeyOpt = Annotated[Path, typer.Option("--key", help="PEM key file of the data publisher (its root key).")]
@@ -33,16 +41,15 @@ PublisherOpt = Annotated[str, typer.Option("--publisher", help="The publisher id
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the signed envelope here instead of submitting.")]
 
 _STATUS_STYLE = {"current": "green", "superseded": "yellow", "retired": "red"}
-_VALUE_POINTER = re.compile(r"^/dataset/values/(\d+)(?:/([^/]+))?")
-_MAX_TABLE_BYTES = 64 << 20
 
 
-def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
+def register(app: typer.Typer) -> None:
     dataset_app = typer.Typer(no_args_is_help=True, help="Background datasets: publish, retire, list, show, import.")
     app.add_typer(dataset_app, name="dataset")
 
     @dataset_app.command("publish")
     def publish(
+        ctx: typer.Context,
         file: Annotated[Path, typer.Argument(help="Dataset body JSON (the 'dataset' of a dataset.publish).")],
         publisher: PublisherOpt,
         key: KeyOpt,
@@ -50,14 +57,12 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Sign one version of a dataset (checked first) and submit it, or write the envelope with --out."""
-        from cli.main import _sign
-        from ledger.datasets_service import build_publish_fields, read_dataset_file
-
         fields = build_publish_fields(read_dataset_file(file), publisher)
-        _sign("dataset.publish", fields, key, out, as_json)
+        sign_entry(cli_context(ctx), "dataset.publish", fields, key, out, as_json)
 
     @dataset_app.command("retire")
     def retire(
+        ctx: typer.Context,
         dataset_id: Annotated[str, typer.Argument(help="The dataset id.")],
         version: Annotated[
             int,
@@ -70,24 +75,22 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Retire one published version; the entry stays in the log and the version below becomes current."""
-        from cli.main import _sign
-        from ledger.datasets_service import build_retire_fields
-
-        fields = build_retire_fields(ctx().log(), dataset_id, version, publisher, reason)
-        _sign("dataset.retire", fields, key, out, as_json)
+        c = cli_context(ctx)
+        fields = build_retire_fields(c.log(), dataset_id, version, publisher, reason)
+        sign_entry(c, "dataset.retire", fields, key, out, as_json)
 
     @dataset_app.command("list")
     def list_(
+        ctx: typer.Context,
         publisher: Annotated[str | None, typer.Option("--publisher", help="Only this publisher's datasets.")] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Every version of every dataset in the log, with its status and ledger index."""
-        from ledger.datasets_service import dataset_list
-
-        emit(dataset_list(ctx().log(), publisher), as_json, _print_list)
+        emit(dataset_list(cli_context(ctx).log(), publisher), as_json, _print_list)
 
     @dataset_app.command("show")
     def show(
+        ctx: typer.Context,
         dataset_id: Annotated[str, typer.Argument(help="The dataset id.")],
         version: Annotated[
             int | None,
@@ -98,12 +101,11 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """One version of a dataset: its status, newer versions, and the signed values."""
-        from ledger.datasets_service import dataset_show
-
-        emit(dataset_show(ctx().log(), dataset_id, version), as_json, _print_show)
+        emit(dataset_show(cli_context(ctx).log(), dataset_id, version), as_json, _print_show)
 
     @dataset_app.command("import")
     def import_(
+        ctx: typer.Context,
         file: Annotated[Path, typer.Argument(help="Factor table: FILE.csv (header row) or FILE.json (array).")],
         dataset_id: Annotated[str, typer.Option("--id", help="The dataset id, stable across versions.")],
         version: Annotated[
@@ -125,155 +127,38 @@ def register(app: typer.Typer, ctx: Callable[[], Any]) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Import a CSV or JSON factor table as one dataset version: every row is checked before signing."""
-        from ledger.datasets_service import check_publish_fields
-
         if key is None and not dry_run:
-            raise InputError("give --key KEY to sign (or --dry-run to only check)", code="input.missing", field="key")
-        text = _read_table(file)
-        values = _parse_table(file, text, as_json)
-        body: dict[str, Any] = {
-            "id": dataset_id,
-            "version": version,
-            "title": title,
-            "licence": licence,
-            "geography": geography,
-            "years": _parse_years(years),
-        }
-        if title_zh:
-            body["title_zh"] = title_zh
-        if description:
-            body["description"] = description
-        body["values"] = values
-        fields = {"publisher": publisher, "dataset": body}
-        try:
-            size = check_publish_fields(fields)
-        except CarbonLedgerError as e:
-            raise _at_row(e, file, text) from e
+            raise UsageError("give --key KEY to sign (or --dry-run to only check)", code="input.missing", field="key")
+        table = read_table(file)
+        values = _read_values(table, as_json)
+        meta = DatasetMeta(dataset_id, version, title, licence, geography, years, title_zh, description)
+        fields, size = publish_fields(table, values, meta, publisher)
         if dry_run:
-            emit(_dry_run_summary(fields, size), as_json, _print_dry_run)
+            emit(dry_run_summary(fields, size), as_json, _print_dry_run)
             return
-        from cli.main import _sign
-
         assert key is not None
-        _sign("dataset.publish", fields, key, out, as_json)
+        sign_entry(cli_context(ctx), "dataset.publish", fields, key, out, as_json)
 
 
-# ---- import helpers ------------------------------------------------------------------------------------------
-def _read_table(file: Path) -> str:
-    try:
-        data = file.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {file}: {e.strerror}", code="input.unreadable") from e
-    if len(data) > _MAX_TABLE_BYTES:
-        raise InputError(
-            f"{file} is {len(data)} bytes; the limit is {_MAX_TABLE_BYTES}", code="input.oversized", field="file"
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(
-            f"{file} is not UTF-8 text (byte {e.start})", code="dataset.import_invalid", field="file"
-        ) from e
-
-
-def _kind_of(file: Path) -> str:
-    suffix = file.suffix.lower()
-    if suffix not in (".csv", ".json"):
-        raise InputError(
-            f"{file.name}: the table must be a .csv or a .json file", code="dataset.import_invalid", field="file"
-        )
-    return suffix[1:]
-
-
-def _parse_table(file: Path, text: str, quiet: bool) -> list[dict[str, Any]]:
-    """The table's values, with a progress bar over the rows (the whole table, or an error naming a row)."""
-    from ledger.dataset_import import parse_values_csv, parse_values_json
-
-    kind = _kind_of(file)
-    estimate = max(text.count("\n"), 1) if kind == "csv" else None
+def _read_values(table: FactorTable, quiet: bool) -> list[dict[str, Any]]:
+    """The table's values, with a progress bar over the rows."""
     with Progress(
-        TextColumn(f"reading {escape(file.name)}"),
+        TextColumn(f"reading {escape(table.file.name)}"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=console,
+        console=console(),
         disable=quiet,
         transient=False,
     ) as progress:
-        task = progress.add_task("rows", total=estimate)
+        task = progress.add_task("rows", total=table.row_estimate())
 
         def on_row(n: int) -> None:
             if n % 256 == 0:
                 progress.update(task, completed=n)
 
-        parse = parse_values_csv if kind == "csv" else parse_values_json
-        values = parse(text, on_row=on_row)
+        values = table.values(on_row=on_row)
         progress.update(task, total=len(values), completed=len(values))
     return values
-
-
-def _parse_years(text: str) -> list[int]:
-    years: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not re.fullmatch(r"[0-9]{4}", part) or not 1900 <= int(part) <= 2100:
-            raise InputError(
-                f"--years: {part!r} is not a year between 1900 and 2100", code="dataset.import_invalid", field="years"
-            )
-        if int(part) not in years:
-            years.append(int(part))
-    return years
-
-
-def _row_numbers(file: Path, text: str) -> list[int]:
-    """The row number (as dataset_import names rows) of each value, in order."""
-    if _kind_of(file) == "json":
-        return []
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    next(reader, None)
-    rows = []
-    for cells in reader:
-        if cells and cells != [""]:
-            rows.append(reader.line_num)
-    return rows
-
-
-def _at_row(error: CarbonLedgerError, file: Path, text: str) -> CarbonLedgerError:
-    """A check's error on ``/dataset/values/<i>/<member>`` restated as the table's row and column."""
-    match = _VALUE_POINTER.match(error.field or "")
-    if match is None:
-        return error
-    i = int(match.group(1))
-    numbers = _row_numbers(file, text)
-    row = numbers[i] if i < len(numbers) else i + 1
-    where = f"row {row}" + (f", column {match.group(2)}" if match.group(2) else "")
-    return InputError(f"{where}: {error.message} [{error.code}]", code="dataset.import_invalid", field=where)
-
-
-def _dry_run_summary(fields: dict[str, Any], size: int) -> dict[str, Any]:
-    from verifier.envelope import MAX_ENTRY_BYTES
-
-    body = fields["dataset"]
-    values = body["values"]
-    return {
-        "dry_run": True,
-        "publisher": fields["publisher"],
-        "id": body["id"],
-        "version": body["version"],
-        "title": body["title"],
-        "geography": body["geography"],
-        "years": body["years"],
-        "rows": len(values),
-        "kinds": sorted({v["kind"] for v in values}),
-        "units": sorted({v["unit"] for v in values}),
-        "confidence": {
-            c: sum(1 for v in values if v["confidence"] == c) for c in ("confirmed", "secondary", "unconfirmed")
-        },
-        "envelope_bytes": size,
-        "max_entry_bytes": MAX_ENTRY_BYTES,
-        "first_keys": [v["key"] for v in values[:5]],
-    }
 
 
 # ---- human output --------------------------------------------------------------------------------------------
@@ -283,7 +168,7 @@ def _status(status: str) -> str:
 
 def _print_list(items: list[dict[str, Any]]) -> None:
     if not items:
-        console.print("no datasets in this log")
+        console().print("no datasets in this log")
         return
     table = Table(box=box.SIMPLE_HEAD, header_style="bold")
     for name, justify in (("dataset", "left"), ("version", "right"), ("status", "left"), ("publisher", "left"),
@@ -298,25 +183,25 @@ def _print_list(items: list[dict[str, Any]]) -> None:
             str(x["ledger_index"]),
             escape(x.get("title") or ""),
         )
-    console.print(table)
+    console().print(table)
 
 
 def _print_show(v: dict[str, Any]) -> None:
-    console.print(f"[bold]{escape(v['id'])}[/] version {v['version']} · {_status(v['status'])}")
-    console.print(escape(v.get("title") or ""))
-    console.print(
+    console().print(f"[bold]{escape(v['id'])}[/] version {v['version']} · {_status(v['status'])}")
+    console().print(escape(v.get("title") or ""))
+    console().print(
         f"publisher {escape(v['publisher'])} · ledger index {v['ledger_index']} · entry {v['entry_id']}",
         highlight=False,
     )
     if v.get("geography") or v.get("years"):
         years = ", ".join(str(y) for y in v.get("years") or []) or "—"
-        console.print(f"geography {escape(str(v.get('geography') or '—'))} · years {years}", highlight=False)
+        console().print(f"geography {escape(str(v.get('geography') or '—'))} · years {years}", highlight=False)
     if v.get("retired"):
         r = v["retired"]
-        console.print(f"[red]retired[/] at ledger index {r['index']}: {escape(str(r.get('reason') or ''))}")
+        console().print(f"[red]retired[/] at ledger index {r['index']}: {escape(str(r.get('reason') or ''))}")
     if v.get("newer_versions"):
         newer = ", ".join(str(n) for n in v["newer_versions"])
-        console.print(f"[yellow]newer version(s): {newer}[/] — cite the current one for new labels")
+        console().print(f"[yellow]newer version(s): {newer}[/] — cite the current one for new labels")
     if "values" in v:
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for name in ("key", "value", "unit", "kind", "year", "geography", "confidence", "source"):
@@ -329,32 +214,32 @@ def _print_show(v: dict[str, Any]) -> None:
                 escape(str(item.get("confidence") or "")),
                 escape(str(item.get("source") or "")),
             )
-        console.print(table)
+        console().print(table)
     elif v.get("release"):
         rel = v["release"]
-        console.print(f"release {escape(str(rel.get('name')))} {escape(str(rel.get('version')))}")
+        console().print(f"release {escape(str(rel.get('name')))} {escape(str(rel.get('version')))}")
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for name in ("file", "size", "sha256"):
             table.add_column(name)
         for f in rel.get("files") or []:
             table.add_row(escape(str(f.get("name"))), str(f.get("size")), str(f.get("sha256")))
-        console.print(table)
+        console().print(table)
 
 
 def _print_dry_run(v: dict[str, Any]) -> None:
-    console.print(
+    console().print(
         f"[bold]dry run[/]: {escape(v['id'])} version {v['version']} by {escape(v['publisher'])} — nothing signed",
         highlight=False,
     )
-    console.print(escape(v["title"]))
-    console.print(
+    console().print(escape(v["title"]))
+    console().print(
         f"{v['rows']} values · kinds {', '.join(v['kinds'])} · units {', '.join(v['units'])} · years "
         f"{', '.join(str(y) for y in v['years']) or '—'}",
         highlight=False,
     )
     conf = ", ".join(f"{k} {n}" for k, n in v["confidence"].items() if n)
-    console.print(f"confidence: {conf}", highlight=False)
-    console.print(
+    console().print(f"confidence: {conf}", highlight=False)
+    console().print(
         f"signed entry about {v['envelope_bytes']} of at most {v['max_entry_bytes']} bytes: [green]fits[/]",
         highlight=False,
     )

@@ -1,382 +1,66 @@
-"""`carbonledger demo`: the whole story on an embedded SQLite store, idempotent on its home.
-
-1. label schemes and a reference-data publisher register their root keys (through the allow-list);
-2. reference data: grid-factor datasets and the IPCC GWP table, standard and scheme methodology profiles;
-3. certification bodies are authorized (CQC Guangzhou for Guangdong, CMA Testing for Hong Kong);
-4. labels are issued — the first Guangdong batch's Midea inverter air conditioner, a current label citing
-   China's electricity footprint factor, a Hong Kong label, and a bulk batch with a progress bar;
-5. Guangdong and Hong Kong negotiate mutual recognition (propose, counter, accept), and Guangdong agrees
-   a one-way recognition into Carbon Trust terms after AR6 re-characterization;
-6. one label is revoked;
-7. a foreign buyer verifies offline from a bundle and a trust file, and asks for equivalence under their
-   own scheme — then the demo says where to point a browser.
-
-Every run reuses what the home already holds, so running it twice changes nothing the second time.
-The agreements and several labels are illustrative (marked so in their data): the schemes' own
-recognition rules are not public yet (shared/domain/schemes.md).
-"""
+"""`carbonledger demo`: the whole story (:mod:`ledger.demo_story`) on an embedded SQLite store in the home,
+idempotent on it; `--serve` then keeps the service running, started as `carbonledger serve` starts it."""
 
 from __future__ import annotations
 
-import json
-from datetime import date
-from importlib import resources
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ledger.agreements_service import equivalence, propose_fields, terms_hash_of
-from ledger.bench import realistic_label
-from ledger.bundles import build_bundle, export_trust
-from ledger.home import init_home, read_key_file, write_json_atomic, write_key_file
-from ledger.importer import import_labels
-from ledger.issuer import ChainBook, build_and_sign
-from ledger.log import Log, utc_now
-from ledger.reference_data import GWP_DATASET_ID, REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
-from ledger.runtime import open_log
-from mapping.profiles import get_profile
-from verifier.envelope import public_key_to_b64
-from verifier.keys import SigningKey
-from verifier.verify import verify_bundle
+from ledger.demo_story import CURRENT_ID, HK, DemoStory, init_demo_home
 
+from .context import cli_context
 from .output import console, emit
+from .serving import serve_log
 
-GD, HK, CN, CT, JP, KR, EPD = (
-    "gd-carbon-label",
-    "hk-cma-carbon-label",
-    "cn-cnca-cfp-label",
-    "carbontrust-label",
-    "jp-sumpo-cfp",
-    "kr-keiti-cfp",
-    "epd-intl-en15804a2",
-)
-DEMO_SCHEMES = [
-    (GD, "Guangdong carbon label", "广东碳标签", "CN"),
-    (HK, "Hong Kong CMA Testing carbon label", "香港中华厂商联合会检定中心碳标签", "HK"),
-    (CN, "China national product carbon footprint label", "全国统一产品碳足迹标识", "CN"),
-    (CT, "Carbon Trust product carbon footprint label", None, "GB"),
-    (JP, "SuMPO EPD Japan / CFP", None, "JP"),
-    (KR, "Korea KEITI carbon footprint label", None, "KR"),
-    (EPD, "EPD International (EN 15804+A2)", None, "SE"),
-]
-STANDARD_PROFILES = ["iso14067-2018", "gbt24067-2024", "pas2050-2011", "pact-v3"]
-MIDEA_ID, CURRENT_ID, HK_ID = "GD-CL-2022-0003", "GD-CL-2025-0101", "HK-CMA-2025-0007"
-BULK = 120
-
-
-def _key(home: Path, name: str) -> SigningKey:
-    path = home / "demo-keys" / f"{name}.pem"
-    if not path.exists():
-        write_key_file(path, SigningKey.generate())
-    return read_key_file(path)
-
-
-def _b64(key: SigningKey) -> str:
-    return public_key_to_b64(key.public_key)
-
-
-def midea_record() -> dict[str, Any]:
-    """The Midea KFR-26GW/BDN8Y-XT100(1)A label of the first Guangdong batch (footprint data illustrative)."""
-    path = resources.files("ledger") / "data" / "demo" / "label_gd_midea.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def current_record(citation: dict[str, Any]) -> dict[str, Any]:
-    """A current Guangdong label (illustrative) whose electricity factor cites China's 2023 life-cycle factor."""
-    rec = midea_record()
-    rec["label_id"] = CURRENT_ID
-    rec["product"]["name"] = "Inverter split air conditioner, 3.5 kW cooling (illustrative)"
-    rec["product"]["model"] = "KFR-35GW (illustrative)"
-    rec["product"]["ids"] = [{"system": "gtin", "value": "06932233000024"}]
-    rec["footprint"]["electricity"] = [
-        {
-            "kwh": "58.4",
-            "basis": "location",
-            "instrument": "none",
-            "factor": {
-                "value": "0.6205",
-                "unit": "kgCO2e/kWh",
-                "kind": "lifecycle-co2e",
-                "year": 2023,
-                "geography": "CN",
-                "td_losses_included": True,
-                "citation": citation,
-            },
-        }
-    ]
-    rec["footprint"]["referencePeriodStart"], rec["footprint"]["referencePeriodEnd"] = "2024-01-01", "2024-12-31"
-    rec["cites"] = [citation]
-    rec["verification"]["statement_id"] = "CQC-GZ-CFP-2025-0101 (illustrative)"
-    rec["verification"]["date"] = "2025-02-20"
-    rec["issued_at"], rec["valid_until"] = "2025-03-01", "2028-02-28"
-    return rec
-
-
-def hk_record() -> dict[str, Any]:
-    rec = midea_record()
-    rec.update(label_id=HK_ID, scheme=HK, issued_at="2025-05-02", valid_until="2027-05-01")
-    rec["product"] = {
-        "name": "Electric kettle, 1.7 l (illustrative)",
-        "name_zh": "電熱水壺（示例）",
-        "model": "EK-17 (illustrative)",
-        "category": {"system": "cpc", "code": "44821"},
-        "manufacturer": {"name": "Example Hong Kong Appliances Ltd. (illustrative)", "country": "HK"},
-        "production_site": {"country": "CN", "region": "CN-GD", "grid_region": "CN-South"},
-    }
-    rec["methodology"]["profile"] = {"id": HK, "version": "1"}
-    rec["verification"] = {
-        "level": "limited",
-        "body": {"name": "CMA Testing and Certification Laboratories", "country": "HK"},
-        "statement_id": "CMA-CFP-2025-0007 (illustrative)",
-        "date": "2025-04-28",
-    }
-    return rec
-
-
-class _Story:
-    def __init__(self, home: Path, log: Log, say: Any) -> None:
-        self.home, self.log, self.book, self.say = home, log, ChainBook(home), say
-        self.roots = {s[0]: _key(home, f"{s[0]}-root") for s in DEMO_SCHEMES}
-        self.ref = _key(home, "reference-data-root")
-        self.cqc, self.cma = _key(home, "cqc-guangzhou"), _key(home, "cma-testing")
-
-    def submit(self, kind: str, fields: dict[str, Any], key: SigningKey) -> Any:
-        rec = self.log._keys.get(key.key_id)
-        head = (rec.head_seq, rec.head_id) if rec is not None and rec.head_seq >= 0 else None
-        seq, prev = self.book.next_position(key.key_id, head)
-        env, eid = build_and_sign(kind, fields, key, seq, prev, utc_now())
-        receipt = self.log.submit(env)
-        self.book.advance(key.key_id, seq, eid)
-        return receipt
-
-    def label(self, label_id: str) -> Any:
-        rows = self.log.store.labels_by_ids([label_id])
-        return rows[0] if rows else None
-
-    # 1 ------------------------------------------------------------------------------------------------
-    def register(self) -> None:
-        for scheme_id, name, name_zh, country in DEMO_SCHEMES:
-            if scheme_id in self.log._schemes:
-                continue
-            info: dict[str, Any] = {"id": scheme_id, "name": name, "role": "scheme", "country": country}
-            if name_zh:
-                info["name_zh"] = name_zh
-            r = self.submit("scheme.register", {"scheme": info, "public_key": _b64(self.roots[scheme_id])},
-                            self.roots[scheme_id])  # fmt: skip
-            self.say(f"  scheme [cyan]{scheme_id}[/] registered its root key at index {r.index}")
-        if REFERENCE_PUBLISHER not in self.log._schemes:
-            info = {"id": REFERENCE_PUBLISHER, "name": "carbonledger reference data (transcribed)",
-                    "role": "data-publisher"}  # fmt: skip
-            r = self.submit("scheme.register", {"scheme": info, "public_key": _b64(self.ref)}, self.ref)
-            self.say(f"  data publisher [cyan]{REFERENCE_PUBLISHER}[/] registered at index {r.index}")
-
-    # 2 ------------------------------------------------------------------------------------------------
-    def publish_reference_data(self) -> dict[str, str]:
-        """Publish each shipped dataset once; return dataset id -> entry id of its newest version."""
-        bodies = [*shipped_datasets(), gwp_dataset_from_csv(_gwp_csv_text())]
-        entries: dict[str, str] = {}
-        for body in bodies:
-            rows = self.log.store.dataset_rows(body["id"])
-            if rows:
-                entries[body["id"]] = rows[-1].entry_id
-                continue
-            r = self.submit("dataset.publish", {"publisher": REFERENCE_PUBLISHER, "dataset": body}, self.ref)
-            entries[body["id"]] = r.entry_id
-            self.say(f"  dataset [cyan]{body['id']}[/] v{body['version']} ({len(body['values'])} values) at {r.index}")
-        for pid in STANDARD_PROFILES:
-            self._publish_profile(REFERENCE_PUBLISHER, pid, self.ref)
-        for scheme_id in (GD, HK, CN, CT):
-            self._publish_profile(scheme_id, scheme_id, self.roots[scheme_id])
-        return entries
-
-    def _publish_profile(self, publisher: str, profile_id: str, key: SigningKey) -> None:
-        if self.log.store.find_entries(["profile.publish"], publisher, profile_id):
-            return
-        profile = get_profile(profile_id).to_dict()
-        r = self.submit("profile.publish", {"scheme": publisher, "profile": profile}, key)
-        self.say(f"  profile [cyan]{profile_id}[/] v{profile['version']} published by {publisher} at {r.index}")
-
-    # 3 ------------------------------------------------------------------------------------------------
-    def authorize(self) -> None:
-        for scheme_id, key, holder in (
-            (GD, self.cqc, {"name": "CQC Guangzhou", "name_zh": "中国质量认证中心广州分中心", "country": "CN"}),
-            (HK, self.cma, {"name": "CMA Testing and Certification Laboratories", "country": "HK"}),
-        ):
-            if key.key_id in self.log._keys:
-                continue
-            fields = {
-                "scheme": scheme_id,
-                "public_key": _b64(key),
-                "kinds": ["label.issue", "label.revoke", "label.supersede"],
-                "holder": {**holder, "role": "certification-body"},
-            }
-            r = self.submit("key.authorize", fields, self.roots[scheme_id])
-            self.say(f"  {scheme_id} authorized {holder['name']} to issue labels (index {r.index})")
-
-    # 4 ------------------------------------------------------------------------------------------------
-    def issue(self, electricity_entry: str, as_json: bool) -> None:
-        citation = {"dataset": "cn-electricity-footprint", "version": 1, "entry": electricity_entry, "key": "CN/2023"}
-        for record, key in ((midea_record(), self.cqc), (current_record(citation), self.cqc), (hk_record(), self.cma)):
-            if self.label(record["label_id"]) is None:
-                r = self.submit("label.issue", {"label": record}, key)
-                self.say(f"  label [bold]{record['label_id']}[/] ({record['product']['model']}) at index {r.index}")
-        bulk = []
-        for i in range(BULK):
-            rec = realistic_label(i)
-            rec.update(scheme=GD, label_id=f"GD-CL-2025-{1000 + i:04d}")
-            rec["product"]["name"] += " (illustrative)"
-            bulk.append(rec)
-        missing = {r.label_id for r in self.log.store.labels_by_ids([r["label_id"] for r in bulk])}
-        todo = [r for r in bulk if r["label_id"] not in missing]
-        if todo:
-            with Progress(TextColumn("  bulk issuing"), BarColumn(), MofNCompleteColumn(), console=console,
-                          disable=as_json) as progress:  # fmt: skip
-                task = progress.add_task("issue", total=len(todo))
-                result = import_labels(self.log, self.cqc, self.book, todo, utc_now, batch=40,
-                                       on_progress=lambda n: progress.update(task, completed=n))  # fmt: skip
-            self.say(f"  {result.stored} more Guangdong labels issued in batches (indexes {result.first_index}.."
-                     f"{result.last_index})")  # fmt: skip
-
-    # 5 ------------------------------------------------------------------------------------------------
-    def negotiate(self) -> None:
-        states = {(e.agreement_id, e.version, e.kind) for e in self.log._agreements}
-        mutual = _terms("gd-hk-mutual")
-        if ("gd-hk-mutual", 1, "propose") not in states:
-            r = self.submit("agreement.propose", propose_fields(GD, mutual), self.roots[GD])
-            self.say(f"  Guangdong proposed mutual recognition gd-hk-mutual v1 at index {r.index}")
-        if ("gd-hk-mutual", 2, "propose") not in states:
-            counter = dict(mutual, version=2, tolerance="0.02")
-            answers = {"version": 1, "terms_hash": terms_hash_of(self.log, "gd-hk-mutual", 1)}
-            r = self.submit("agreement.propose", propose_fields(HK, counter, answers), self.roots[HK])
-            self.say(f"  Hong Kong counter-proposed v2 (tolerance 2%) at index {r.index}")
-        if ("gd-hk-mutual", 2, "accept") not in states:
-            ref = {"id": "gd-hk-mutual", "version": 2, "terms_hash": terms_hash_of(self.log, "gd-hk-mutual", 2)}
-            r = self.submit("agreement.accept", {"scheme": GD, "agreement": ref}, self.roots[GD])
-            self.say(f"  Guangdong accepted v2: [green]in force[/] from index {r.index}")
-        if ("gd-to-carbontrust-ar6", 1, "propose") not in states:
-            # The AR6 re-characterization reads its GWP values from the table this log published (step 2),
-            # pinned by entry id, so the converted value's trail names the signed registry entry.
-            one_way = _terms("gd-to-carbontrust-ar6")
-            gwp_entry = self.log.store.dataset_rows(GWP_DATASET_ID)[-1]
-            pin = {"dataset": GWP_DATASET_ID, "version": gwp_entry.version, "entry": gwp_entry.entry_id, "key": "*"}
-            one_way["datasets"] = [*one_way.get("datasets", []), pin]
-            r = self.submit("agreement.propose", propose_fields(GD, one_way), self.roots[GD])
-            self.say(f"  Guangdong proposed gd-to-carbontrust-ar6 v1 pinning {GWP_DATASET_ID} v{gwp_entry.version} "
-                     f"(entry {gwp_entry.entry_id[:12]}…) at index {r.index}")  # fmt: skip
-        if ("gd-to-carbontrust-ar6", 1, "accept") not in states:
-            h = terms_hash_of(self.log, "gd-to-carbontrust-ar6", 1)
-            ref = {"id": "gd-to-carbontrust-ar6", "version": 1, "terms_hash": h}
-            r = self.submit("agreement.accept", {"scheme": CT, "agreement": ref}, self.roots[CT])
-            self.say(f"  Carbon Trust accepted one-way recognition of Guangdong labels after AR6 (index {r.index})")
-
-    # 6 ------------------------------------------------------------------------------------------------
-    def revoke(self) -> str:
-        revoked = f"GD-CL-2025-{1000 + BULK - 1:04d}"
-        row = self.label(revoked)
-        if row is not None and row.status == "active":
-            fields = {"scheme": GD, "label_id": revoked, "label_entry": row.entry_id, "reason": "product discontinued"}
-            r = self.submit("label.revoke", fields, self.cqc)
-            self.say(f"  label {revoked} revoked by its issuer at index {r.index}")
-        return revoked
-
-    # 7 ------------------------------------------------------------------------------------------------
-    def buyer(self) -> dict[str, Any]:
-        out = self.home / "demo-out"
-        out.mkdir(exist_ok=True)
-        trust = export_trust(self.log, buyer_scheme=HK)
-        write_json_atomic(out / "trust-hk-buyer.json", trust.to_dict())
-        bundle = build_bundle(self.log, CURRENT_ID, GD, HK)
-        (out / f"{CURRENT_ID}.bundle.json").write_bytes(bundle)
-        today = utc_now().date()
-        report = verify_bundle(bundle, trust, at=today, now=utc_now(), target_scheme=HK)
-        self.say(
-            f"  Hong Kong buyer verified {CURRENT_ID} offline: [bold]{report.verdict()}[/] (exit {report.exit_code()})"
-        )
-        for step in report.to_dict()["steps"]:
-            self.say(f"    {step['step']:>2}. {step['name']}: {step['status']} — {step['detail']}", markup=False)
-        old = verify_bundle(build_bundle(self.log, MIDEA_ID, GD, None), trust, at=date(2023, 1, 1), now=utc_now())
-        expired = verify_bundle(build_bundle(self.log, MIDEA_ID, GD, None), trust, at=today, now=utc_now())
-        self.say(
-            f"  the 2022 Midea label: on 2023-01-01 {old.verdict()}; today {expired.verdict()} (its validity ended)"
-        )
-        verdicts = {}
-        for target in (HK, CT, JP):
-            v = equivalence(self.log, CURRENT_ID, target, today, GD)
-            verdicts[target] = v
-            extra = f" → {v['converted']['value']} {v['converted']['unit']}" if v.get("converted") else ""
-            via = f" by {v['agreement']['id']} v{v['agreement']['version']}" if v.get("agreement") else ""
-            self.say(f"  equivalence under {target}: [bold]{v['verdict']}[/]{via}{extra}")
-        return {"report": report.to_dict(), "equivalence": verdicts, "out": str(out)}
-
-
-def _terms(name: str) -> dict[str, Any]:
-    path = resources.files("mapping") / "data" / "agreements" / f"{name}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _gwp_csv_text() -> str:
-    return (resources.files("mapping") / "data" / "gwp.csv").read_text(encoding="utf-8")
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def demo(
-        serve: Annotated[bool, typer.Option("--serve", help="Keep the service running afterwards.")] = False,
-        port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        """Run the whole story on an embedded SQLite store in the home (idempotent)."""
-        from .main import ctx
+    app.command()(demo)
 
-        home = ctx().home
-        allowed = [s[0] for s in DEMO_SCHEMES] + [REFERENCE_PUBLISHER]
-        settings = init_home(home, allowed_schemes=allowed)
-        log = open_log(settings)
-        say = (lambda *a, **k: None) if as_json else console.print
-        story = _Story(home, log, say)
-        say(f"[bold]carbonledger demo[/] — home {home}, log {log.origin}, tree size {log.size}")
-        say("[bold]1. Schemes and a data publisher register their root keys[/]")
-        story.register()
-        say("[bold]2. Reference data: grid factors, the IPCC GWP table, methodology profiles[/]")
-        entries = story.publish_reference_data()
-        say("[bold]3. Certification bodies are authorized[/]")
-        story.authorize()
-        say("[bold]4. Labels are issued[/]")
-        story.issue(entries["cn-electricity-footprint"], as_json)
-        say("[bold]5. Schemes negotiate recognition[/]")
-        story.negotiate()
-        say("[bold]6. A label is revoked[/]")
-        revoked = story.revoke()
-        say("[bold]7. A foreign buyer verifies, offline, under their own scheme[/]")
-        buyer = story.buyer()
-        url = f"http://127.0.0.1:{port}/labels/{CURRENT_ID}?to={HK}"
-        emit(
-            {
-                "home": str(home),
-                "tree_size": log.size,
-                "vkey": log.vkey,
-                "checkpoint": log.checkpoint(),
-                "labels": [MIDEA_ID, CURRENT_ID, HK_ID],
-                "revoked_label": revoked,
-                "verify": buyer["report"],
-                "equivalence": buyer["equivalence"],
-                "files": buyer["out"],
-                "url": url,
-            },
-            as_json,
-            lambda v: console.print(
-                f"[green]done[/]: tree size {v['tree_size']}. Files for the buyer in {v['files']}.\n"
-                f"Verify offline:  carbonledger verify {v['files']}/{CURRENT_ID}.bundle.json "
-                f"--trust {v['files']}/trust-hk-buyer.json --to {HK}\n"
-                f"Browse:          carbonledger --home {v['home']} serve   then open {v['url']}"
-            ),
+
+def demo(
+    ctx: typer.Context,
+    serve: Annotated[bool, typer.Option("--serve", help="Keep the service running afterwards.")] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run the whole story on an embedded SQLite store in the home (idempotent)."""
+    c = cli_context(ctx)
+    init_demo_home(c.home)
+    log = c.log()
+    say: Callable[..., None] = (lambda *a, **k: None) if as_json else console().print
+
+    @contextmanager
+    def bulk_progress(total: int) -> Iterator[Callable[[int], None]]:
+        with Progress(TextColumn("  bulk issuing"), BarColumn(), MofNCompleteColumn(), console=console(),
+                      disable=as_json) as progress:  # fmt: skip
+            task = progress.add_task("issue", total=total)
+            yield lambda done: progress.update(task, completed=done)
+
+    summary: dict[str, Any] = DemoStory(c.home, log, say, bulk_progress).tell()
+    summary["url"] = f"http://127.0.0.1:{port}/labels/{CURRENT_ID}?to={HK}"
+    emit(
+        summary,
+        as_json,
+        lambda v: console().print(
+            f"[green]done[/]: tree size {v['tree_size']}. Files for the buyer in {v['files']}.\n"
+            f"Verify offline:  carbonledger verify {v['files']}/{CURRENT_ID}.bundle.json "
+            f"--trust {v['files']}/trust-hk-buyer.json --to {HK}\n"
+            f"Browse:          carbonledger --home {v['home']} serve   then open {v['url']}"
+        ),
+    )
+    if serve:
+        stopped = serve_log(
+            lambda: log,
+            "127.0.0.1",
+            port,
+            log_level="warning",
+            announce=lambda _log: say(f"serving on http://127.0.0.1:{port} (Ctrl-C stops)"),
         )
-        if serve:
-            import uvicorn
-
-            from ledger.api.app import create_app
-
-            say(f"serving on http://127.0.0.1:{port} (Ctrl-C stops)")
-            uvicorn.run(create_app(log), host="127.0.0.1", port=port, log_level="warning")
+        if stopped is not None:
+            raise typer.Exit(128 + stopped)

@@ -8,12 +8,21 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ledger.home import read_key_file
+from ledger.importer import import_labels, read_label_lines
+from ledger.issuer import ChainBook
+from ledger.log import utc_now
+
+from .context import cli_context
 from .output import console, emit
 
+__all__ = ["register"]
 
-def register(app: typer.Typer, ctx: object) -> None:
+
+def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
+        ctx: typer.Context,
         file: Annotated[Path, typer.Argument(help="JSON Lines file: one label record per line.")],
         key: Annotated[
             Path, typer.Option("--key", help="PEM key file of the issuing body (authorized for label.issue).")
@@ -23,12 +32,7 @@ def register(app: typer.Typer, ctx: object) -> None:
     ) -> None:
         """Issue many labels from a JSON Lines file. Every line is checked before anything is stored;
         a refusal by the log stops the import there (earlier lines stay stored, and are reported)."""
-        from ledger.home import read_key_file
-        from ledger.importer import import_labels, read_label_lines
-        from ledger.issuer import ChainBook
-        from ledger.log import utc_now
-
-        c = ctx()  # type: ignore[operator]
+        c = cli_context(ctx)
         with file.open("rb") as fh:
             records = read_label_lines(fh)
         signing_key = read_key_file(key)
@@ -38,7 +42,7 @@ def register(app: typer.Typer, ctx: object) -> None:
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=console,
+            console=console(),
             disable=as_json,
             transient=False,
         ) as progress:
@@ -55,7 +59,7 @@ def register(app: typer.Typer, ctx: object) -> None:
         emit(
             result.to_dict(),
             as_json,
-            lambda v: console.print(
+            lambda v: console().print(
                 f"stored {v['stored']} of {v['lines']} labels"
                 + (f" at indexes {v['first_index']}..{v['last_index']}" if v["stored"] else "")
                 + (

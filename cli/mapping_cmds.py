@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,11 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ledger.label_files import read_label_file
 from mapping.conversions import convert_to_profile
 from mapping.differ import diff
-from mapping.errors import InputError
 from mapping.profiles import get_profile, list_profiles
-from verifier.canonical import loads_strict
 
 from .output import console, emit
 
@@ -36,26 +33,6 @@ def _show(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
-def read_label(path: Path) -> dict[str, Any]:
-    """A label record from a file: the record itself, ``{"label": record}``, or a DSSE envelope of a label.issue."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read label file {path}: {e.strerror}", code="input.unreadable") from e
-    doc = loads_strict(data, what="label file", max_bytes=1 << 20)
-    if isinstance(doc, dict) and "payloadType" in doc:
-        try:
-            payload = base64.b64decode(doc.get("payload", ""), validate=True)
-        except (binascii.Error, ValueError, TypeError) as e:
-            raise InputError("the envelope's payload is not base64", code="input.malformed", field="payload") from e
-        doc = loads_strict(payload, what="envelope payload", max_bytes=1 << 20)
-    if isinstance(doc, dict) and "label" in doc and "label_id" not in doc:
-        doc = doc["label"]
-    if not isinstance(doc, dict) or "footprint" not in doc:
-        raise InputError(f"{path} holds no label record (no 'footprint')", code="input.malformed", field="footprint")
-    return doc
-
-
 def _profile_table(profile_id: str, version: str | None) -> dict[str, Any]:
     return get_profile(profile_id, version).to_dict()
 
@@ -71,7 +48,7 @@ def register(app: typer.Typer, scheme_app: typer.Typer) -> None:
             for r in v:
                 name = r["name"] + (f" ({r['name_zh']})" if r["name_zh"] else "")
                 table.add_row(*(escape(_show(x)) for x in (r["id"], r["version"], r["kind"], r["extends"], name)))
-            console.print(table)
+            console().print(table)
 
         emit(rows, as_json, human)
 
@@ -86,7 +63,7 @@ def register(app: typer.Typer, scheme_app: typer.Typer) -> None:
 
         def human(v: dict[str, Any]) -> None:
             ext = v["extends"]
-            console.print(
+            console().print(
                 f"[bold]{escape(v['id'])}[/] v{escape(v['version'])} ({escape(v['kind'])}"
                 + (f", extends {escape(ext['id'])} v{escape(ext['version'])}" if ext else "")
                 + f")\n{escape(v['name'])}"
@@ -102,7 +79,7 @@ def register(app: typer.Typer, scheme_app: typer.Typer) -> None:
                 source = dim["source"] + (f" — {dim['note']}" if dim.get("note") else "")
                 style = "yellow" if dim["value"] == "unspecified" else ""
                 table.add_row(escape(name), f"[{style}]{escape(value)}[/]" if style else escape(value), escape(source))
-            console.print(table)
+            console().print(table)
 
         emit(doc, as_json, human)
 
@@ -137,9 +114,9 @@ def register(app: typer.Typer, scheme_app: typer.Typer) -> None:
                     f"[{style}]{escape(r['class'])}[/]",
                     escape(reason),
                 )
-            console.print(table)
+            console().print(table)
             counts = {c: sum(1 for r in v if r["class"] == c) for c in _CLASS_STYLE}
-            console.print(", ".join(f"{n} {c}" for c, n in counts.items()), highlight=False)
+            console().print(", ".join(f"{n} {c}" for c, n in counts.items()), highlight=False)
 
         emit(rows, as_json, human)
 
@@ -151,27 +128,27 @@ def register(app: typer.Typer, scheme_app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Convert a label's footprint into a target profile's terms, with the trail (exit 1 if impossible)."""
-        record = read_label(label_json)
+        record = read_label_file(label_json)
         result = convert_to_profile(record, get_profile(to, version)).to_dict()
 
         def human(v: dict[str, Any]) -> None:
             du = v["declared_unit"]
             flag = " [yellow](approximate)[/]" if v["approximate"] else ""
-            console.print(
+            console().print(
                 f"[bold]{escape(v['value'])} {escape(v['unit'])}[/] per {escape(du['amount'])} {escape(du['unit'])}"
                 f", {escape(v['boundary'])}, {escape(', '.join(v['gwp_sets']))}{flag}",
                 highlight=False,
             )
             for i, step in enumerate(v["trail"], 1):
-                console.print(f"  {i}. [bold]{escape(step['name'])}[/]", highlight=False)
+                console().print(f"  {i}. [bold]{escape(step['name'])}[/]", highlight=False)
                 for line in step.get("steps", []):
-                    console.print(f"       {escape(line)}", highlight=False)
+                    console().print(f"       {escape(line)}", highlight=False)
             for r in v["reasons"]:
-                console.print(f"  [yellow]approximate:[/] {escape(r)}", highlight=False)
+                console().print(f"  [yellow]approximate:[/] {escape(r)}", highlight=False)
             for r in v["needs_agreement"]:
-                console.print(f"  [dim]needs agreement:[/] {escape(r)}", highlight=False)
+                console().print(f"  [dim]needs agreement:[/] {escape(r)}", highlight=False)
 
         emit(result, as_json, human)
 
 
-__all__ = ["read_label", "register"]
+__all__ = ["register"]

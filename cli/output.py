@@ -1,17 +1,46 @@
-"""Printing: JSON on stdout for programs (``--json``), rich text for people."""
+"""Printing: JSON on stdout for programs (``--json``), rich text for people.
+
+The rich consoles are made for the streams and the environment of the call that prints (``sys.stdout`` and
+``sys.stderr`` as they are then; ``NO_COLOR``, ``COLUMNS``, ``TERM`` …), never at import: a command run in
+the test's process (:func:`cli.main.main`) prints into that call's captured streams, with that call's width.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
-console = Console()
-err_console = Console(stderr=True)
+__all__ = ["console", "emit", "emit_error", "err_console"]
+
+# What rich reads from the environment when a Console is made.
+_ENVIRONMENT = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM", "COLORTERM", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+_made: dict[bool, tuple[TextIO, tuple[str | None, ...], Console]] = {}
+
+
+def _console_for(stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    env = tuple(os.environ.get(name) for name in _ENVIRONMENT)
+    made = _made.get(stderr)
+    if made is None or made[0] is not stream or made[1] != env:
+        made = (stream, env, Console(file=stream))
+        _made[stderr] = made
+    return made[2]
+
+
+def console() -> Console:
+    """The console on standard output, for this call's stream and environment."""
+    return _console_for(False)
+
+
+def err_console() -> Console:
+    """The console on standard error, for this call's stream and environment."""
+    return _console_for(True)
 
 
 def emit(value: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
@@ -26,7 +55,7 @@ def emit_error(error: dict[str, Any], as_json: bool) -> None:
         sys.stdout.write(json.dumps({"error": error}, indent=2, ensure_ascii=False) + "\n")
     else:
         field = f" (at {error['field']})" if error.get("field") else ""
-        err_console.print(
+        err_console().print(
             f"[bold red]error[/] {escape('[' + error['code'] + ']')}{escape(field)}: {escape(error['message'])}",
             highlight=False,
             soft_wrap=True,  # one line, however narrow the terminal

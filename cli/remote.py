@@ -1,5 +1,11 @@
 """Online mode: fetch bundles and consistency proofs from a log service. The server is never trusted for
-the verdict: everything fetched is verified locally like a file would be."""
+the verdict: everything fetched is verified locally like a file would be.
+
+The HTTP client is the one I/O seam: :class:`LogService` asks over the :class:`httpx.Client` it is given
+(default: a plain one of its own, per request), so a test hands it a client bound to the service in its own
+process (``fastapi.testclient.TestClient(create_app(log))``: httpx over Starlette's in-process ASGI transport)
+instead of starting a server. A client given is used as it is — its timeout, its lifetime — and never closed.
+"""
 
 from __future__ import annotations
 
@@ -7,50 +13,52 @@ from urllib.parse import quote
 
 import httpx
 
-from mapping.errors import InputError
-from verifier.verify import KeptCheckpoint
+from mapping.errors import InputError, OversizedError
+
+__all__ = ["MAX_BYTES", "TIMEOUT_S", "LogService"]
 
 TIMEOUT_S = 15.0
 MAX_BYTES = 16 << 20
 
 
-def _get(url: str, params: dict[str, object]) -> httpx.Response:
-    try:
-        r = httpx.get(url, params=params, timeout=TIMEOUT_S)
-    except httpx.HTTPError as e:
-        raise InputError(f"cannot reach {url}: {e}", code="remote.unreachable") from e
-    if r.status_code != 200:
-        raise InputError(f"{url} answered {r.status_code}: {r.text[:300]}", code="remote.error")
-    if len(r.content) > MAX_BYTES:
-        raise InputError(f"{url} sent more than {MAX_BYTES} bytes", code="input.oversized")
-    return r
+class LogService:
+    """The log service at ``url``, asked over ``http_client`` (default: a plain client per request)."""
 
+    def __init__(self, url: str, http_client: httpx.Client | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.http_client = http_client
 
-def fetch_bundle(server: str, label_id: str, target: str | None, scheme: str | None = None) -> bytes:
-    """The bundle the server sends for ``label_id`` (of ``scheme``, when given) and ``target``. Whatever label it
-    holds, the caller verifies it against the label asked about: a server is never trusted to answer the
-    question it was asked."""
-    params: dict[str, object] = {}
-    if scheme:
-        params["scheme"] = scheme
-    if target:
-        params["to"] = target
-    return _get(f"{server.rstrip('/')}/v1/labels/{quote(label_id, safe='')}/bundle", params).content
+    def _get(self, path: str, params: dict[str, object]) -> httpx.Response:
+        url = f"{self.url}{path}"
+        try:
+            if self.http_client is not None:
+                r = self.http_client.get(url, params=params)  # type: ignore[arg-type]
+            else:
+                with httpx.Client(timeout=TIMEOUT_S) as client:
+                    r = client.get(url, params=params)  # type: ignore[arg-type]
+        except httpx.HTTPError as e:
+            raise InputError(f"cannot reach {url}: {e}", code="remote.unreachable") from e
+        if r.status_code != 200:
+            raise InputError(f"{url} answered {r.status_code}: {r.text[:300]}", code="remote.error")
+        if len(r.content) > MAX_BYTES:
+            raise OversizedError(f"{url} sent more than {MAX_BYTES} bytes", code="input.oversized")
+        return r
 
+    def bundle(self, label_id: str, target: str | None, scheme: str | None = None) -> bytes:
+        """The bundle the server sends for ``label_id`` (of ``scheme``, when given) and ``target``. Whatever label
+        it holds, the caller verifies it against the label asked about: a server is never trusted to answer the
+        question it was asked."""
+        params: dict[str, object] = {}
+        if scheme:
+            params["scheme"] = scheme
+        if target:
+            params["to"] = target
+        return self._get(f"/v1/labels/{quote(label_id, safe='')}/bundle", params).content
 
-def fetch_consistency(server: str, bundle: bytes, kept: KeptCheckpoint) -> list[bytes] | None:
-    from verifier.bundle import parse_bundle
-    from verifier.note import parse_checkpoint, split_note
-
-    try:
-        size = parse_checkpoint(split_note(parse_bundle(bundle).checkpoint)[0]).size
-    except Exception:
-        return None
-    if size == kept.size:
-        return None
-    small, large = sorted((size, kept.size))
-    body = _get(f"{server.rstrip('/')}/v1/proofs/consistency", {"size1": small, "size2": large}).json()
-    try:
-        return [bytes.fromhex(h) for h in body["proof"]]
-    except (KeyError, TypeError, ValueError) as e:
-        raise InputError(f"malformed consistency proof from {server}: {e}", code="remote.error") from e
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        """The server's consistency proof between tree sizes ``size1 <= size2`` (checked by the verifier)."""
+        body = self._get("/v1/proofs/consistency", {"size1": size1, "size2": size2}).json()
+        try:
+            return [bytes.fromhex(h) for h in body["proof"]]
+        except (KeyError, TypeError, ValueError) as e:
+            raise InputError(f"malformed consistency proof from {self.url}: {e}", code="remote.error") from e

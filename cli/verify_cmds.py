@@ -1,21 +1,24 @@
-"""The buyer's and issuer's commands around verification: bundle, trust export, verify, label list, label qr."""
+"""The buyer's commands: `bundle` (write one for a label), `trust export`, and `verify` (offline or online)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from ledger.bundles import build_bundle, export_trust
 from ledger.home import write_json_atomic
-from mapping.errors import InputError
-from verifier.verify import KeptCheckpoint, verify_bundle
+from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes
+from mapping.errors import InputError, UsageError
+from verifier.verify import verify_bundle
 
+from .context import cli_context
 from .output import console, emit
 
-KEPT_FILE = "kept-checkpoints.json"
+__all__ = ["register"]
+
 _STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[bold red]failed[/]", "not_applicable": "[yellow]n/a[/]"}
 
 
@@ -24,16 +27,6 @@ def _read(path: Path, what: str) -> bytes:
         return path.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read {what} {path}: {e.strerror}", code="input.unreadable") from e
-
-
-def _kept(home: Path) -> dict[str, Any]:
-    path = home / KEPT_FILE
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise InputError(f"{path} is not JSON: {e}", code="state.invalid") from e
 
 
 def _not_the_label_asked(v: dict[str, Any], label_id: str | None, label_scheme: str | None) -> str | None:
@@ -53,28 +46,28 @@ def _print_report(v: dict[str, Any], label_id: str | None = None, label_scheme: 
 
     mismatch = _not_the_label_asked(v, label_id, label_scheme)
     if mismatch is not None:
-        console.print(f"[bold red]NOT THE LABEL ASKED ABOUT:[/] {escape(mismatch)}", highlight=False)
+        console().print(f"[bold red]NOT THE LABEL ASKED ABOUT:[/] {escape(mismatch)}", highlight=False)
     label = v.get("label_id") or "?"
-    console.print(
+    console().print(
         f"[bold]label {escape(str(label))}[/] ({escape(str(v.get('scheme')))}) at index {v.get('label_index')} "
         f"of tree size {v.get('tree_size')}",
         highlight=False,
     )
     for s in v["steps"]:
-        console.print(
+        console().print(
             f"  {s['step']:>2}. {_STATUS_STYLE[s['status']]}  {escape(s['name'])}\n      {escape(s['detail'])}",
             highlight=False,
         )
     eq = v.get("equivalence")
     if eq:
         colour = "green" if eq["verdict"] in ("recognized", "recognized_after_conversion") else "red"
-        console.print(
+        console().print(
             f"[bold]equivalence under {escape(str(eq.get('target_scheme')))}:[/] [{colour}]{eq['verdict']}[/]",
             highlight=False,
         )
         ref = eq.get("agreement")
         if ref:
-            console.print(
+            console().print(
                 f"    agreement {escape(ref['id'])} version {ref['version']} (accepted at index {ref['index']}, "
                 f"proposed at index {ref['proposed_index']}, terms hash {ref['terms_hash'][:16]}…)",
                 highlight=False,
@@ -82,37 +75,36 @@ def _print_report(v: dict[str, Any], label_id: str | None = None, label_scheme: 
         converted = eq.get("converted")
         if converted:
             approx = " (approximate)" if converted.get("approximate") else ""
-            console.print(
+            console().print(
                 f"    converted value: {converted['value']} {escape(str(converted.get('unit')))}{approx}",
                 highlight=False,
             )
         for reason in eq.get("reasons") or ():
-            console.print(f"    - {escape(reason)}", highlight=False)
+            console().print(f"    - {escape(reason)}", highlight=False)
         for note in eq.get("excluded") or ():
-            console.print(f"    [yellow]left out[/]: {escape(note)}", highlight=False)
+            console().print(f"    [yellow]left out[/]: {escape(note)}", highlight=False)
     citations = v.get("citations") or []
     if citations:
-        console.print("[bold]citations:[/]", highlight=False)
+        console().print("[bold]citations:[/]", highlight=False)
         for c in citations:
             colour = "green" if c["status"] == "matched" else "yellow"
             factor = f" = {c['value']} {c['unit']}" if c.get("value") is not None else ""
             newer = f", newer version {c['newer_version']}" if c.get("newer_version") else ""
             by = f" by {c['publisher']}" if c.get("publisher") else ""
             why = f" — {c['reason']}" if c.get("reason") else ""
-            console.print(
+            console().print(
                 f"    [{colour}]{c['status']}[/]  {escape(str(c['dataset']))} v{c['version']} "
                 f"{escape(repr(c['key']))}{escape(factor)}{escape(by)}{newer}{escape(why)}",
                 highlight=False,
             )
     colour = "green" if v["exit_code"] == 0 else "red"
-    console.print(f"[bold {colour}]{v['verdict']}[/] (exit {v['exit_code']})")
+    console().print(f"[bold {colour}]{v['verdict']}[/] (exit {v['exit_code']})")
 
 
-def register(app: typer.Typer, label_app: typer.Typer) -> None:
-    from .main import ctx
-
+def register(app: typer.Typer) -> None:
     @app.command()
     def bundle(
+        ctx: typer.Context,
         label_id: Annotated[str, typer.Argument(help="The label's id.")],
         out: Annotated[Path, typer.Option("--out", help="Bundle file to write.")],
         scheme: Annotated[str | None, typer.Option(help="The label's scheme, if its id is ambiguous.")] = None,
@@ -120,14 +112,12 @@ def register(app: typer.Typer, label_app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Write a self-contained bundle for offline verification of a label."""
-        from ledger.bundles import build_bundle
-
-        data = build_bundle(ctx().log(), label_id, scheme, to)
+        data = build_bundle(cli_context(ctx).log(), label_id, scheme, to)
         out.write_bytes(data)
         emit(
             {"bundle_file": str(out), "bytes": len(data)},
             as_json,
-            lambda v: console.print(f"bundle for {label_id} written to {out} ({len(data)} bytes)"),
+            lambda v: console().print(f"bundle for {label_id} written to {out} ({len(data)} bytes)"),
         )
 
     trust_app = typer.Typer(no_args_is_help=True, help="Trust files for buyers.")
@@ -135,25 +125,25 @@ def register(app: typer.Typer, label_app: typer.Typer) -> None:
 
     @trust_app.command("export")
     def trust_export(
+        ctx: typer.Context,
         out: Annotated[Path, typer.Option("--out")],
         buyer_scheme: Annotated[str | None, typer.Option(help="The buyer's own scheme.")] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Write a trust file for this log (the log key and every scheme's current root; prune before use)."""
-        from ledger.bundles import export_trust
-
-        trust = export_trust(ctx().log(), buyer_scheme)
+        trust = export_trust(cli_context(ctx).log(), buyer_scheme)
         write_json_atomic(out, trust.to_dict())
         emit(
             {"trust_file": str(out), "schemes": sorted(trust.scheme_roots)},
             as_json,
-            lambda v: console.print(
+            lambda v: console().print(
                 f"trust file written to {out}: log {trust.origin}, {len(trust.scheme_roots)} schemes"
             ),
         )
 
     @app.command()
     def verify(
+        ctx: typer.Context,
         bundle_file: Annotated[Path | None, typer.Argument(help="Bundle file.")] = None,
         trust: Annotated[Path | None, typer.Option("--trust", help="Trust file.")] = None,
         to: Annotated[str | None, typer.Option("--to", help="Is it equivalent under this scheme?")] = None,
@@ -176,33 +166,28 @@ def register(app: typer.Typer, label_app: typer.Typer) -> None:
         The question is bound to the answer: with --label (and --scheme) a bundle holding another label is not
         authentic (exit 3), whoever sent it. Equivalence is asked under --to, else the trust file's buyer
         scheme — never under a target the bundle names."""
-        from .remote import fetch_bundle, fetch_consistency
-
+        c = cli_context(ctx)
         if trust is None:
-            raise InputError("--trust TRUST_FILE is required", code="input.missing", field="--trust")
+            raise UsageError("--trust TRUST_FILE is required", code="input.missing", field="--trust")
         trust_bytes = _read(trust, "trust file")
         if bundle_file is not None:
             data = _read(bundle_file, "bundle")
         elif label is not None and server is not None:
-            data = fetch_bundle(server, label, to, scheme)
+            data = c.log_service(server).bundle(label, to, scheme)
         else:
-            raise InputError("give a BUNDLE file, or --label ID with --server URL", code="input.missing")
+            raise UsageError("give a BUNDLE file, or --label ID with --server URL", code="input.missing")
         try:
             asked = date.fromisoformat(at) if at else datetime.now(UTC).date()
         except ValueError as e:
             raise InputError(f"--at {at!r} is not a YYYY-MM-DD date", code="input.invalid", field="--at") from e
-        home = ctx().home
-        kept_all = _kept(home)
-        from verifier.bundle import parse_bundle
-
-        try:
-            origin = parse_bundle(data).origin
-        except Exception:
-            origin = None
-        kept = KeptCheckpoint.from_dict(kept_all[origin]) if origin in kept_all else None
+        kept_store = KeptCheckpoints(c.home)
+        origin = bundle_origin(data)
+        kept = kept_store.get(origin)
         proof = None
         if kept is not None and server is not None:
-            proof = fetch_consistency(server, data, kept)
+            sizes = consistency_sizes(data, kept)
+            if sizes is not None:
+                proof = c.log_service(server).consistency_proof(*sizes)
         # The label asked about and the target scheme come from the buyer, never from the bundle: the verifier
         # fails step 2 for a bundle of another label (exit 3) and, without --to, asks the trust file's buyer scheme.
         report = verify_bundle(
@@ -216,67 +201,7 @@ def register(app: typer.Typer, label_app: typer.Typer) -> None:
             label_id=label,
             label_scheme=scheme,
         )
-        result = report.to_dict()
-        if report.exit_code() == 0 and report.keep_checkpoint is not None and origin is not None:
-            new = report.keep_checkpoint
-            if kept is None or new["size"] >= kept.size:  # never move back to a smaller tree
-                kept_all[origin] = new
-                home.mkdir(parents=True, exist_ok=True)
-                write_json_atomic(home / KEPT_FILE, kept_all)
-        emit(result, as_json, lambda v: _print_report(v, label, scheme))
+        kept_store.keep(origin, report)
+        emit(report.to_dict(), as_json, lambda v: _print_report(v, label, scheme))
         if report.exit_code():
             raise typer.Exit(report.exit_code())
-
-    @label_app.command("list")
-    def label_list(
-        scheme: Annotated[str | None, typer.Option(help="Only this scheme's labels.")] = None,
-        limit: Annotated[int, typer.Option(min=1, max=100000)] = 1000,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        """List label ids with their scheme, product and status."""
-        rows = ctx().log().store.labels(scheme, limit)
-        out = [
-            {
-                "label_id": r.label_id,
-                "scheme": r.scheme,
-                "product": r.product_name,
-                "model": r.model,
-                "gtin": r.gtin,
-                "manufacturer": r.manufacturer,
-                "status": r.status,
-                "index": r.idx,
-            }
-            for r in rows
-        ]
-
-        def human(v: list[dict[str, Any]]) -> None:
-            from rich.table import Table
-
-            table = Table("label id", "scheme", "product", "model", "status", "index")
-            for r in v:
-                table.add_row(
-                    r["label_id"], r["scheme"], r["product"] or "", r["model"] or "", r["status"], str(r["index"])
-                )
-            console.print(table)
-
-        emit(out, as_json, human)
-
-    @label_app.command("qr")
-    def label_qr(
-        label_id: Annotated[str, typer.Argument()],
-        out: Annotated[Path, typer.Option("--out", help="FILE.svg or FILE.png")],
-        base_url: Annotated[str, typer.Option(help="Public URL of the label pages.")] = "http://127.0.0.1:8000",
-        scheme: Annotated[str | None, typer.Option()] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        """Write a QR code (segno) that leads to the label's verification page."""
-        import segno
-
-        from ledger.bundles import find_label
-
-        row = find_label(ctx().log(), label_id, scheme)
-        if out.suffix.lower() not in (".svg", ".png"):
-            raise InputError("--out must end in .svg or .png", code="input.invalid", field="--out")
-        url = f"{base_url.rstrip('/')}/labels/{row.scheme}/{row.label_id}"
-        segno.make(url, error="m").save(str(out), scale=6, border=2)
-        emit({"qr_file": str(out), "url": url}, as_json, lambda v: console.print(f"QR for {url} written to {out}"))

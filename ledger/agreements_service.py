@@ -22,7 +22,7 @@ from .log import Log
 
 
 def version_states(log: Log, at: date | datetime | None = None) -> list[VersionState]:
-    return versions(log._agreements, at or log.clock())
+    return versions(log.agreement_events(), at or log.clock())
 
 
 def agreement_list(log: Log, at: date | datetime | None = None) -> list[dict[str, Any]]:
@@ -42,17 +42,17 @@ def agreement_show(log: Log, agreement_id: str, version: int | None = None) -> d
     return {
         **chosen.to_dict(),
         "terms": chosen.terms.document,
-        "history": negotiation_log(log._agreements, agreement_id),
+        "history": negotiation_log(log.agreement_events(), agreement_id),
     }
 
 
 def agreement_history(log: Log, agreement_id: str | None = None) -> list[dict[str, Any]]:
-    return negotiation_log(log._agreements, agreement_id)
+    return negotiation_log(log.agreement_events(), agreement_id)
 
 
 def terms_hash_of(log: Log, agreement_id: str, version: int) -> str:
     """The terms hash of a proposed version, as logged (what an accept or withdraw must name)."""
-    for ev in log._agreements:
+    for ev in log.agreement_events():
         if ev.kind == "propose" and ev.agreement_id == agreement_id and ev.version == version:
             return ev.terms_hash
     raise NotFoundError(
@@ -72,7 +72,7 @@ def propose_fields(scheme: str, terms: dict[str, Any], answers: dict[str, Any] |
 def equivalence(log: Log, label_id: str, target_scheme: str, at: date, scheme: str | None = None) -> dict[str, Any]:
     """Is this logged label equivalent under ``target_scheme`` on ``at``? The verdict object of the issue:
     verdict, agreement (id, version, terms hash, ledger index) or null, reasons, converted after a conversion."""
-    if log._schemes.get(target_scheme) is None:
+    if log.scheme(target_scheme) is None:
         raise NotFoundError(f"no scheme {target_scheme!r} is registered in this log", code="scheme.unknown", field="to")
     row = find_label(log, label_id, scheme)
     body = parse_entry(bytes(log.store.entry(row.idx).envelope)).body
@@ -85,7 +85,7 @@ def equivalence(log: Log, label_id: str, target_scheme: str, at: date, scheme: s
         body["signed_at"],
         target_scheme,
         at,
-        log._agreements,
+        log.agreement_events(),
         datasets=pinned_dataset_payloads(log, row.scheme, target_scheme),
     )
     out = verdict.to_dict()

@@ -27,14 +27,17 @@ from typing import Any
 import verifier
 from verifier.envelope import ZERO_ENTRY_ID, envelope_bytes, parse_entry, public_key_to_b64
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
 
 from . import precheck
-from .heap import settle_startup_heap
+from .compact_range import CompactRange
 from .issuer import build_and_sign
-from .log import ENTRY_COLUMNS, Log, _append_leaf, _fold, _Node
-from .state import Policy
+from .log import Log
+from .rows import ENTRY_COLUMNS
+from .startup_heap import settle_startup_heap
 from .store import Store, node_id
+from .stored_tree import StoredTree
 from .tables import CheckpointRow, EntryRow, NodeRow
 
 BENCH_SCHEME = "bench-carbon-label"
@@ -177,7 +180,7 @@ def bench_ingest(
         done = 0
         while done < n:
             # Untimed: sign the next group of batches (bounded, so memory stays flat at any n).
-            group = []
+            group: list[list[bytes]] = []
             while done < n and len(group) < _PIPELINE_GROUP:
                 count = min(batch, n - done)
                 group.append(bi.labels(done, count))
@@ -230,7 +233,7 @@ def _synthetic_leaf(i: int) -> bytes:
 
 def build_synthetic_store(store: Store, size: int, chunk: int = 20000) -> bytes:
     """Fill an empty store with ``size`` small leaves and their Merkle nodes; return the root."""
-    edge: list[_Node] = []
+    edge = CompactRange()
     now_ms = int(time.time() * 1000)
     zero = "0" * 64
     with store.write() as conn:
@@ -241,11 +244,11 @@ def build_synthetic_store(store: Store, size: int, chunk: int = 20000) -> bytes:
             for i in range(start, min(size, start + chunk)):
                 data = b"bench-leaf-%d" % i
                 entries.append((i, f"{i:064x}", "bench", zero, i, None, None, now_ms, data, _NO_SIG))
-                for nd in _append_leaf(edge, i, leaf_hash(_synthetic_leaf(i))):
-                    nodes.append((node_id(nd.level, nd.index), nd.hash))
+                for level, index, h in edge.append(leaf_hash(_synthetic_leaf(i))):
+                    nodes.append((node_id(level, index), h))
             store.insert_tuples(conn, EntryRow, ENTRY_COLUMNS, entries)
             store.insert_tuples(conn, NodeRow, ("id", "hash"), nodes)
-        root = _fold(edge)
+        root = edge.root()
         store.insert_rows(conn, CheckpointRow, [{"size": size, "root": root, "note": "", "timestamp_ms": now_ms}])
     return root
 
@@ -265,22 +268,21 @@ def bench_proofs(size: int, samples: int = 1000, db: Path | None = None, seed: i
         if store.tree_size() != size:
             raise RuntimeError(f"{path} holds {store.tree_size()} leaves, not {size}")
         build_s = time.perf_counter() - t0
-        log = Log.__new__(Log)  # read-only use: proofs need only the store
-        log.store = store
-        root = log.root(size)
+        tree = StoredTree(store)  # what Log's proofs read: plan, one node query, hashing
+        root = tree.root(size)
         incl, cons = [], []
         for k in range(samples):
             index = rng.randrange(size)
             t = time.perf_counter()
-            proof = log.inclusion_proof(index, size)
+            proof = tree.inclusion_proof(index, size)
             incl.append(time.perf_counter() - t)
             size1 = rng.randrange(1, size + 1)
             t = time.perf_counter()
-            cproof = log.consistency_proof(size1, size)
+            cproof = tree.consistency_proof(size1, size)
             cons.append(time.perf_counter() - t)
             if k % 50 == 0:  # spot-check correctness with the verifier
                 verify_inclusion(leaf_hash(_synthetic_leaf(index)), index, size, proof, root)
-                verify_consistency(size1, size, cproof, log.root(size1), root)
+                verify_consistency(size1, size, cproof, tree.root(size1), root)
         store.close()
     return {
         "size": size,

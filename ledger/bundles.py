@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
-from mapping.errors import CarbonLedgerError, NotFoundError
+from mapping.errors import AmbiguousError, CarbonLedgerError, NotFoundError
 from verifier.bundle import encode_bundle
 from verifier.envelope import parse_entry
+from verifier.ledger_state import ROOT
 from verifier.trust import Trust
 
 from .log import Log
-from .state import ROOT
 from .tables import EntryRow, LabelRow
 
 if TYPE_CHECKING:
@@ -20,10 +20,8 @@ if TYPE_CHECKING:
 LABEL_STATUS_KINDS = ("label.revoke", "label.supersede")
 
 
-class AmbiguousLabelError(NotFoundError):
+class AmbiguousLabelError(AmbiguousError):
     """A label id held by two or more schemes, asked for without a scheme (``label.ambiguous``, HTTP 409)."""
-
-    code = "label.ambiguous"
 
     def __init__(self, label_id: str, schemes: list[str]) -> None:
         self.label_id, self.schemes = label_id, sorted(schemes)
@@ -96,12 +94,13 @@ def _citation_entries(log: Log, label: dict) -> list[EntryRow]:
 def _agreement_entries(log: Log, scheme: str, target: str) -> list[EntryRow]:
     """Every agreement version and withdrawal between the two schemes, and the target's registration
     (its root signs accepts and withdrawals)."""
+    events = log.agreement_events()
     ids = {
         ev.agreement_id
-        for ev in log._agreements
+        for ev in events
         if ev.kind == "propose" and ev.terms is not None and {scheme, target} <= set(ev.terms.parties)
     }
-    out = [log.store.entry(ev.index) for ev in log._agreements if ev.agreement_id in ids]
+    out = [log.store.entry(ev.index) for ev in events if ev.agreement_id in ids]
     out.extend(log.store.find_entries(["scheme.register", "scheme.rotate"], target))
     return out
 
@@ -110,7 +109,7 @@ def agreement_pins(log: Log, scheme: str, target: str) -> list[dict]:
     """Every dataset pin (``{dataset, version, entry, key}``) of the agreement versions proposed between the two
     schemes, in log order, without repeats: the registry entries their conversions may use."""
     out: list[dict] = []
-    for ev in log._agreements:
+    for ev in log.agreement_events():
         if ev.kind == "propose" and ev.terms is not None and {scheme, target} <= set(ev.terms.parties):
             for pin in ev.terms.datasets:
                 d = pin.to_dict()
@@ -166,8 +165,8 @@ def export_trust(
 ) -> Trust:
     """A trust file naming this log's key and every scheme's current root key (a buyer prunes it)."""
     roots: dict[str, frozenset[bytes]] = {}
-    for rec in log._keys.values():
-        scheme = log._schemes.get(rec.scheme)
+    for rec in log.key_records().values():
+        scheme = log.scheme(rec.scheme)
         if rec.role == ROOT and scheme is not None and scheme.root_key_id == rec.key_id:
             roots[rec.scheme] = frozenset({rec.verifying_key.public_key})
     return Trust(
@@ -182,7 +181,8 @@ def export_trust(
 
 def verify_upload(log: Log, bundle: bytes, trust: bytes | None, to: str | None, at: date) -> Report:
     """Verify an uploaded bundle in the request (API and upload page): against the uploaded trust file, or
-    else this log's own keys; malformed input of any kind is a step-1 failure, never an exception."""
+    else this log's own keys, at the log's clock; malformed input of any kind is a step-1 failure, never an
+    exception."""
     from verifier.report import FAILED, Report
     from verifier.verify import verify_bundle
 
@@ -191,7 +191,7 @@ def verify_upload(log: Log, bundle: bytes, trust: bytes | None, to: str | None, 
             bundle,
             trust if trust is not None else export_trust(log, buyer_scheme=to),
             at=at,
-            now=datetime.now(UTC),
+            now=log.clock(),
             target_scheme=to,
         )
     except (CarbonLedgerError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:

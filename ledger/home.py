@@ -9,7 +9,8 @@ Layout::
     chains.json     next seq/prev of each key this home signs with (issuer side)
 
 ``CARBONLEDGER_DATABASE_URL`` overrides the configured database for one run.
-Nothing here is created at import: :func:`init_home` writes, :func:`load_settings` reads.
+Nothing here is created at import: :func:`init_home` writes, :func:`load_settings` reads, :func:`open_log`
+opens the log the settings describe.
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mapping.errors import ConfigError
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
-from .state import Policy
+from .log import Log, utc_now
+from .store import Store
 
 CONFIG_FILE = "config.json"
 LOG_KEY_FILE = "log-key.pem"
@@ -103,16 +108,31 @@ def load_settings(home: Path) -> Settings:
         raise ConfigError(
             "allowed_schemes must be a list of scheme ids", code="config.invalid", field="allowed_schemes"
         )
-    if not isinstance(skew, int) or not 0 < skew <= 86400:
+    if not isinstance(skew, int) or isinstance(skew, bool) or not 0 < skew <= 86400:
         raise ConfigError(
             "max_clock_skew_s must be an integer from 1 to 86400", code="config.invalid", field="max_clock_skew_s"
         )
     origin = raw.get("origin", DEFAULT_ORIGIN)
     if not isinstance(origin, str) or not origin:
         raise ConfigError("origin must be a non-empty string", code="config.invalid", field="origin")
+    allow_any = raw.get("allow_any_scheme", False)
+    if not isinstance(allow_any, bool):  # JSON true or false only: the string "false" is not false
+        raise ConfigError(
+            f"allow_any_scheme must be true or false (a JSON boolean), got {allow_any!r}",
+            code="config.invalid",
+            field="allow_any_scheme",
+        )
     url = os.environ.get("CARBONLEDGER_DATABASE_URL") or raw.get("database_url") or default_database_url(home)
-    policy = Policy(frozenset(allowed), bool(raw.get("allow_any_scheme", False)), skew)
+    policy = Policy(frozenset(allowed), allow_any, skew)
     return Settings(home=home, origin=origin, database_url=url, policy=policy)
+
+
+def open_log(settings: Settings, clock: Callable[[], datetime] = utc_now, *, precheck_workers: bool = True) -> Log:
+    """The log of ``settings``: its store (created on demand), its log key and its policy."""
+    store = Store(settings.database_url)
+    return Log(
+        store, load_log_key(settings), settings.origin, settings.policy, clock, precheck_workers=precheck_workers
+    )
 
 
 def update_config(home: Path, **changes: Any) -> None:

@@ -21,6 +21,7 @@ from verifier.keys import SigningKey
 
 from .issuer import ChainBook, build_and_sign
 from .log import Log, Receipt
+from .signing import next_position
 
 MAX_LINE_BYTES = 60_000  # a label record must fit, signed, in a 64 KiB envelope
 
@@ -85,9 +86,7 @@ def import_labels(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     result = ImportResult(lines=len(records))
-    rec = log._keys.get(key.key_id)
-    head = (rec.head_seq, rec.head_id) if rec is not None and rec.head_seq >= 0 else None
-    seq, prev = book.next_position(key.key_id, head)
+    seq, prev = next_position(book, key.key_id, log)
     for start in range(0, len(records), batch):
         chunk = records[start : start + batch]
         signed: list[tuple[bytes, str, int]] = []

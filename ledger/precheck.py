@@ -1,4 +1,4 @@
-"""Admission's stateless checks, spread over worker processes for large batches.
+"""Admission's stateless checks: in this process for small batches, in worker processes for large ones.
 
 Everything admission checks about an entry by itself — size, the one valid envelope form, canonical
 JSON, the kind's schema and, where the signer's key is already known, the Ed25519 signature — needs no
@@ -10,6 +10,10 @@ verified: (entry id, signature, public key). The entry id is the SHA-256 of the 
 is remembered by all three — a copy of the envelope with another signature shares the id and must not pass.
 The log then rebuilds the entry from the same bytes with :func:`verifier.envelope.entry_from_checked_envelope`.
 
+Smaller batches are checked by :func:`check_here`: this thread parses while two threads verify the signatures
+of entries whose signer is known (Ed25519 runs in C without the GIL). :func:`start` picks the way for a batch
+and :func:`finish` hands the log the parsed entries and the verified triples either way.
+
 The workers belong to the process that started them: :func:`shutdown_workers` stops them (``carbonledger
 serve`` calls it on SIGTERM, SIGINT and normal exit), and each worker exits by itself once that process is
 gone (even after ``kill -9``), so no worker — and, with them, no multiprocessing resource tracker — outlives it.
@@ -17,19 +21,21 @@ gone (even after ``kill -9``), so no worker — and, with them, no multiprocessi
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Literal
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from mapping import errors
 from mapping.errors import CarbonLedgerError
 from verifier import schemas
-from verifier.envelope import parse_entry
+from verifier.envelope import Entry, claimed_signer, entry_from_checked_envelope, parse_entry
 from verifier.keys import VerifyingKey
 
 ErrorDetail = tuple[str, str, str, str | None]  # (class name, code, message, field)
@@ -40,6 +46,117 @@ Outcome = tuple[Literal["verified"], Verified] | tuple[Literal["parsed"], None] 
 POOL_MIN_BATCH = 256  # below this, starting work in other processes costs more than it saves
 _CHUNKS_PER_WORKER = 4
 PARENT_POLL_S = 0.5  # how often a worker looks whether the process that started it is still there
+THREAD_MIN_BATCH = 32  # smaller batches verify inline: a thread hand-off costs more than it saves
+_THREAD_CHUNK = 64
+_THREADS = 2
+
+KnownKey = Callable[[str], VerifyingKey | None]  # a signer's committed key, if the log knows it
+Results = list[Any]  # one slot per envelope of a batch; a check's error goes into its slot
+
+
+@dataclass(slots=True)
+class PendingBatch:
+    """A batch whose stateless checks may be running in worker processes (``outcomes`` pending), with the
+    committed signer keys they verify signatures under; None when this process checks it itself."""
+
+    envelopes: Sequence[bytes]
+    keys: dict[str, bytes] | None = None
+    outcomes: list[Future[list[Outcome]]] | None = None
+
+
+def start(envelopes: Sequence[bytes], known_key: KnownKey, use_workers: bool) -> PendingBatch:
+    """Start a batch's checks: in worker processes when ``use_workers`` and the batch is large (signatures under
+    the keys ``known_key`` gives now), else nothing yet — :func:`finish` then checks it in this process."""
+    if not (use_workers and len(envelopes) >= POOL_MIN_BATCH):
+        return PendingBatch(envelopes)
+    keys: dict[str, bytes] = {}
+    for env in envelopes:
+        signer = claimed_signer(env)
+        if signer is not None and signer not in keys and (vk := known_key(signer)) is not None:
+            keys[signer] = vk.public_key
+    return PendingBatch(envelopes, keys, start_in_workers(envelopes, keys))
+
+
+def finish(
+    pending: PendingBatch, results: Results, known_key: KnownKey
+) -> tuple[list[tuple[int, Entry]], set[Verified]]:
+    """The batch's parsed entries (slot, entry) and the (entry id, signature, public key) of each signature that
+    verified; each refused envelope's error is put in its slot of ``results``."""
+    if pending.outcomes is None:
+        return check_here(pending.envelopes, results, known_key)
+    return rebuild_checked(pending, results)
+
+
+@functools.cache
+def thread_pool() -> ThreadPoolExecutor:
+    """The log's helper threads: signature checks of :func:`check_here`, and the receipts of a batch."""
+    return ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="carbonledger-verify")
+
+
+def verify_chunk(items: list[tuple[Entry, VerifyingKey]]) -> set[Verified]:
+    """The (entry id, signature, public key) of each entry whose signature verifies under the key given."""
+    out: set[Verified] = set()
+    for e, k in items:
+        signature = e.signature
+        if k.key_id == e.signer and k.is_valid(e.signed_message(), signature):
+            out.add((e.entry_id, signature, k.public_key))
+    return out
+
+
+def check_here(
+    envelopes: Sequence[bytes], results: Results, known_key: KnownKey
+) -> tuple[list[tuple[int, Entry]], set[Verified]]:
+    """Parse every envelope (this thread) while helper threads check the signatures of entries whose signer the
+    committed state already knows. On a machine with two cores the signature checks overlap the parsing. The
+    returned set holds (entry id, signature, public key) of each signature that verified; admission re-checks
+    any entry whose own triple is not in it (an unknown signer, a key bound within this batch, a bad signature —
+    or a copy of a verified entry with another signature, which shares its entry id)."""
+    parsed: list[tuple[int, Entry]] = []
+    futures: list[Future[set[Verified]]] = []
+    todo: list[tuple[Entry, VerifyingKey]] = []
+    parallel = len(envelopes) >= THREAD_MIN_BATCH
+    for i, env in enumerate(envelopes):
+        try:
+            entry = parse_entry(env)
+        except CarbonLedgerError as e:
+            results[i] = e
+            continue
+        parsed.append((i, entry))
+        key = known_key(entry.signer) if parallel else None
+        if key is not None:
+            todo.append((entry, key))
+            if len(todo) == _THREAD_CHUNK:
+                futures.append(thread_pool().submit(verify_chunk, todo))
+                todo = []
+    if todo:
+        futures.append(thread_pool().submit(verify_chunk, todo))
+    preverified: set[Verified] = set()
+    for f in futures:
+        preverified |= f.result()
+    return parsed, preverified
+
+
+def rebuild_checked(pending: PendingBatch, results: Results) -> tuple[list[tuple[int, Entry]], set[Verified]]:
+    """The workers' outcomes: errors into their slots, and each accepted envelope rebuilt from the same bytes
+    (:func:`verifier.envelope.entry_from_checked_envelope`). A worker reports a verified signature as the (entry
+    id, signature, public key) it checked; those triples, as reported, are what admission may skip — an entry
+    whose rebuilt triple differs in any byte is verified again."""
+    assert pending.outcomes is not None
+    parsed: list[tuple[int, Entry]] = []
+    preverified: set[Verified] = set()
+    for i, (env, outcome) in enumerate(zip(pending.envelopes, collect(pending.outcomes), strict=True)):
+        if outcome[0] == "error":
+            results[i] = rebuild_error(outcome[1])
+            continue
+        try:
+            entry = entry_from_checked_envelope(env)
+        except CarbonLedgerError as e:  # pragma: no cover - a worker accepted these bytes
+            results[i] = e
+            continue
+        parsed.append((i, entry))
+        if outcome[0] == "verified":
+            preverified.add(outcome[1])
+    return parsed, preverified
 
 
 def workers() -> int:

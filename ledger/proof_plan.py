@@ -3,14 +3,16 @@
 A store keeps only the hashes of *perfect aligned* subtrees, addressed as
 ``(level, index)``: the subtree over leaves ``[index * 2**level, (index + 1) * 2**level)``.
 Every hash a proof carries is the RFC 9162 MTH of a leaf range ``[begin, end)``;
-:func:`perfect_subtrees` splits such a range into stored subtrees and
-:func:`range_hash` folds their hashes back into the MTH. All functions are
-pure and O(log n); they raise :class:`~mapping.errors.ProofError` on bad input.
+:func:`perfect_subtrees` splits such a range into stored subtrees — the one subtree
+decomposition of the ledger: proofs, receipts, the compact range (``[0, size)``) and
+the in-memory tree all use it — and :func:`range_hash` folds their hashes back into
+the MTH. All functions are pure and O(log n); they raise
+:class:`~mapping.errors.ProofError` on bad input.
 
 The ranges this module accepts (``proof.bad_range`` otherwise) are those whose MTH
 can be folded from stored subtrees: ``0 <= begin < end`` and, when
 ``end - begin > 1``, ``begin`` a multiple of k, the largest power of two smaller than
-``end - begin``. Every range RFC 9162's recursive split produces is one of them (it
+``end - begin``. Every range RFC 9162's recursion produces is one of them (it
 even has ``begin`` a multiple of 2k), and so is every range of a proof below.
 """
 
@@ -23,6 +25,7 @@ from verifier.merkle import EMPTY_ROOT, node_hash
 
 __all__ = [
     "consistency_plan",
+    "fold_subtrees",
     "inclusion_plan",
     "new_perfect_nodes",
     "nodes_for_ranges",
@@ -61,6 +64,11 @@ def perfect_subtrees(begin: int, end: int) -> list[Node]:
             f"multiple of {_split(width)}",
             code="proof.bad_range",
         )
+    return _decompose(begin, end)
+
+
+def _decompose(begin: int, end: int) -> list[Node]:
+    """Requires an accepted range, already checked. The decomposition itself (:func:`perfect_subtrees`)."""
     out: list[Node] = []
     while True:
         width = end - begin
@@ -81,7 +89,11 @@ def range_hash(begin: int, end: int, get_node: Callable[[int, int], bytes]) -> b
     if begin == end:
         _check_uint("begin", begin)
         return EMPTY_ROOT
-    nodes = perfect_subtrees(begin, end)
+    return fold_subtrees(perfect_subtrees(begin, end), get_node)
+
+
+def fold_subtrees(nodes: list[Node], get_node: Callable[[int, int], bytes]) -> bytes:
+    """Requires a non-empty decomposition (:func:`perfect_subtrees`). Its MTH, folded right to left."""
     h = get_node(*nodes[-1])
     for level, index in reversed(nodes[:-1]):
         h = node_hash(get_node(level, index), h)
@@ -89,22 +101,29 @@ def range_hash(begin: int, end: int, get_node: Callable[[int, int], bytes]) -> b
 
 
 def inclusion_plan(index: int, size: int) -> list[Range]:
-    """Requires 0 <= index < size. The ranges whose MTHs make RFC 9162 PATH(index, D[size]), leaf side first."""
+    """Requires 0 <= index < size. The ranges whose MTHs make RFC 9162 PATH(index, D[size]), leaf side first.
+
+    The shape of PATH (as transparency-dev/merkle computes it), with ``inner`` the bit length of
+    ``index ^ (size - 1)``: at each level ``l < inner`` the sibling subtree of ``(l, index >> l)``, cut at
+    ``size`` where it reaches past the last leaf (at most once per proof); at each level ``l >= inner``
+    where bit ``l`` of ``index`` is set, the left sibling ``(l, (index >> l) ^ 1)``, always perfect.
+    Tests cross-check it against RFC 9162's recursion.
+    """
     _check_uint("index", index)
     _check_uint("size", size)
     if index >= size:
         raise ProofError(f"index {index} >= size {size}", code="proof.index_out_of_range")
+    inner = (index ^ (size - 1)).bit_length()
     out: list[Range] = []
-    begin, end = 0, size
-    while end - begin > 1:  # PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n]) or PATH(m - k, D[k:n]) : MTH(D[0:k])
-        mid = begin + _split(end - begin)
-        if index < mid:
-            out.append((mid, end))
-            end = mid
-        else:
-            out.append((begin, mid))
-            begin = mid
-    out.reverse()  # the recursion emits the sibling nearest the root last
+    for level in range(inner):
+        begin = ((index >> level) ^ 1) << level
+        out.append((begin, min(begin + (1 << level), size)))
+    level = inner
+    while index >> level:
+        if (index >> level) & 1:
+            begin = ((index >> level) ^ 1) << level
+            out.append((begin, begin + (1 << level)))
+        level += 1
     return out
 
 

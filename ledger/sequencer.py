@@ -10,12 +10,18 @@ waiting run ahead (the pipeline ``carbonledger bench ingest`` measures). Each ca
 wakes with its own receipt (or its own refusal) once its batch is durable. When
 more than ``max_pending`` envelopes wait, ``submit`` raises
 :class:`BackPressureError` at once (HTTP 503 with Retry-After): the log never
-queues without bound.
+queues without bound. A caller whose receipt does not come within ``receipt_timeout_s`` gets
+:class:`BackPressureError` too (HTTP 503 with Retry-After), saying that its entry may still be appended — its
+batch is not cancelled — so that it looks the entry up by entry id (``GET /v1/entries/by-id/{entry_id}``)
+before it submits again.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import collections
+import json
 import logging
 import queue
 import threading
@@ -23,12 +29,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from mapping.errors import BackPressureError, CarbonLedgerError
+from verifier.envelope import entry_id
 
-from .log import Log, PendingBatch, Receipt
+from .log import Log, Receipt
+from .precheck import PendingBatch
 
 log = logging.getLogger("carbonledger.sequencer")
 
 LOOKAHEAD = 2  # batches whose checks run ahead of the one being written
+RECEIPT_TIMEOUT_RETRY_AFTER_S = 2  # after a receipt timeout: look the entry up, then retry, after this long
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,15 @@ class SequencerLimits:
     max_wait_ms: int = 20
     max_pending: int = 10000
     receipt_timeout_s: float = 30.0
+
+
+def claimed_entry_id(envelope: bytes) -> str | None:
+    """The entry id an envelope's payload hashes to, read without checking anything else; None if unreadable."""
+    try:
+        doc = json.loads(envelope)
+        return entry_id(base64.b64decode(doc["payload"], validate=True))
+    except (ValueError, TypeError, KeyError, RecursionError, binascii.Error):
+        return None
 
 
 class Sequencer:
@@ -56,7 +74,16 @@ class Sequencer:
             self._pending += 1
         fut: Future[Receipt] = Future()
         self._queue.put((envelope, fut))
-        return fut.result(timeout=self.limits.receipt_timeout_s)
+        try:
+            return fut.result(timeout=self.limits.receipt_timeout_s)
+        except TimeoutError as e:  # the batch goes on: the entry may still be appended
+            eid = claimed_entry_id(envelope)
+            where = f"GET /v1/entries/by-id/{eid}" if eid else "its entry id (the SHA-256 of its payload)"
+            raise BackPressureError(
+                f"no receipt within {self.limits.receipt_timeout_s:g} s: the log is slow, and the entry may still "
+                f"be appended; look it up by {where} before submitting it again",
+                retry_after_s=RECEIPT_TIMEOUT_RETRY_AFTER_S,
+            ) from e
 
     def close(self) -> None:
         self._queue.put(None)

@@ -10,7 +10,7 @@ Storage contract
 - A crash before the commit leaves no trace of the batch; a crash after it loses
   nothing. On opening, the log reloads its authority state and the right edge of
   the tree from the store and checks that the newest checkpoint's size and root
-  agree with the stored tree (:meth:`ledger.log.Log.open`).
+  agree with the stored tree (:class:`ledger.log.Log` on opening, :meth:`ledger.log.Log.reload`).
 - One sequencer at a time: SQLite takes its write lock at ``BEGIN IMMEDIATE``;
   PostgreSQL takes a transaction-scoped advisory lock. Inside the lock the log
   compares the stored tree size with its own and reloads when another process
@@ -24,15 +24,17 @@ Storage contract
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import ColumnElement, Engine, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from mapping.errors import ConfigError
 from verifier.envelope import envelope_bytes
+from verifier.schemas import ENTRY_KINDS
 
 from .tables import (
     INT64_MAX,
@@ -49,6 +51,14 @@ from .tables import (
 
 SEQUENCER_LOCK_ID = 0x6361726C  # "carl": the PostgreSQL advisory lock of the one sequencer
 _FETCH_CHUNK = 500
+_ENTRY_ID = re.compile(r"[0-9a-f]{64}", re.ASCII)
+# Kinds whose entry ids another table indexes (labels, datasets, agreement events); the others are few, and
+# found through the index on (scheme, kind, subject) — the entries table has no index on entry ids.
+_KINDS_INDEXED_BY_ID = frozenset(
+    {"label.issue", "dataset.publish", "agreement.propose", "agreement.accept", "agreement.withdraw"}
+)
+_OTHER_KINDS = [k for k in ENTRY_KINDS if k not in _KINDS_INDEXED_BY_ID]
+_LIKE_ESCAPE = "\\"
 
 
 def node_id(level: int, index: int) -> int:
@@ -137,6 +147,43 @@ class Store:
             row = c.execute(q).first()
         return None if row is None else EntryRow.model_validate(row._mapping)
 
+    def entry_by_id(self, entry_id: str) -> EntryRow | None:
+        """The entry whose entry id is ``entry_id`` (64 lower-case hex digits), or None.
+
+        Entries are keyed by index and by (signer, seq): a random-keyed index on entry ids would cost every
+        append a random B-tree insert. So the id is looked up where another table already indexes it — labels,
+        datasets, agreement events, which hold most entries — and then among the other kinds' entries (scheme
+        registrations and rotations, keys, profiles, revocations and supersessions, retirements), read
+        through the index on (scheme, kind, subject): O(number of such entries), never a scan of the log."""
+        if not _ENTRY_ID.fullmatch(entry_id):
+            return None
+        with self.read() as c:
+            for table in (LabelRow, DatasetRow, AgreementEventRow):
+                idx = c.execute(select(table.idx).where(table.entry_id == entry_id)).scalar()
+                if idx is not None:
+                    row = c.execute(select(EntryRow).where(EntryRow.idx == idx)).first()
+                    if row is not None and row.entry_id == entry_id:
+                        return EntryRow.model_validate(row._mapping)
+            schemes = list(c.execute(select(SchemeRow.scheme_id)).scalars())  # a list: (scheme, kind) index lookups
+            q = select(EntryRow).where(
+                EntryRow.scheme.in_(schemes),
+                EntryRow.kind.in_(_OTHER_KINDS),
+                EntryRow.entry_id == entry_id,
+            )
+            row = c.execute(q).first()
+        return None if row is None else EntryRow.model_validate(row._mapping)
+
+    def entries_at(self, indexes: Iterable[int]) -> dict[int, EntryRow]:
+        """The entries at ``indexes`` (those the log holds), by index, fetched in one query per 500."""
+        wanted = sorted({i for i in indexes if 0 <= i <= INT64_MAX})
+        out: dict[int, EntryRow] = {}
+        with self.read() as c:
+            for start in range(0, len(wanted), _FETCH_CHUNK):
+                chunk = wanted[start : start + _FETCH_CHUNK]
+                for r in c.execute(select(EntryRow).where(EntryRow.idx.in_(chunk))):
+                    out[r.idx] = EntryRow.model_validate(r._mapping)
+        return out
+
     def entries(self, start: int, end: int) -> list[EntryRow]:
         start, end = max(0, start), min(end, INT64_MAX)
         if start >= end:
@@ -193,6 +240,35 @@ class Store:
             q = q.where(LabelRow.scheme == scheme)
         with self.read() as c:
             return [LabelRow.model_validate(r._mapping) for r in c.execute(q)]
+
+    def search_labels(
+        self,
+        *,
+        text: str = "",
+        model: str = "",
+        gtin: str = "",
+        manufacturer: str = "",
+        scheme: str | None = None,
+        limit: int = 100,
+    ) -> list[LabelRow]:
+        """Labels matching every filter given, newest first, at most ``limit``: ``text`` a case-insensitive
+        substring of the label id, model, GTIN, product name, manufacturer, scheme id or the scheme's registered
+        name; ``model`` and ``manufacturer`` case-insensitive substrings of those columns; ``gtin`` the GTIN
+        exactly; ``scheme`` the scheme id exactly. Empty filters are ignored."""
+        stmt = select(LabelRow)
+        with self.read() as c:
+            if text:
+                stmt = stmt.where(_text_condition(c, text))
+            if model:
+                stmt = stmt.where(LabelRow.model.ilike(_like(model), escape=_LIKE_ESCAPE))
+            if manufacturer:
+                stmt = stmt.where(LabelRow.manufacturer.ilike(_like(manufacturer), escape=_LIKE_ESCAPE))
+            if gtin:
+                stmt = stmt.where(LabelRow.gtin == gtin)
+            if scheme:
+                stmt = stmt.where(LabelRow.scheme == scheme)
+            stmt = stmt.order_by(LabelRow.idx.desc()).limit(limit)
+            return [LabelRow.model_validate(r._mapping) for r in c.execute(stmt)]
 
     def dataset_rows(self, dataset_id: str | None = None, conn: Connection | None = None) -> list[DatasetRow]:
         q = select(DatasetRow).order_by(DatasetRow.dataset_id, DatasetRow.version)
@@ -286,6 +362,32 @@ def _maybe(store: Store, conn: Connection | None) -> Iterator[Connection]:
     else:
         with store.read() as c:
             yield c
+
+
+def _like(text: str) -> str:
+    escaped = text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_condition(c: Connection, text: str) -> ColumnElement[bool]:
+    """Label id, model, GTIN, product name, manufacturer or scheme (id or registered name) contains ``text``."""
+    pattern = _like(text)
+    named = [
+        sid
+        for (sid,) in c.execute(select(SchemeRow.scheme_id).where(SchemeRow.name.ilike(pattern, escape=_LIKE_ESCAPE)))
+    ]
+    columns = (
+        LabelRow.label_id,
+        LabelRow.model,
+        LabelRow.gtin,
+        LabelRow.product_name,
+        LabelRow.manufacturer,
+        LabelRow.scheme,
+    )
+    conditions = [col.ilike(pattern, escape=_LIKE_ESCAPE) for col in columns]
+    if named:
+        conditions.append(LabelRow.scheme.in_(named))
+    return or_(*conditions)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -11,7 +11,7 @@ import re
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from mapping.errors import InputError
+from mapping.errors import InputError, UsageError
 from verifier.envelope import envelope_bytes
 
 # A 64-bit integer key that SQLite stores as the table's rowid ("INTEGER PRIMARY KEY"): no second B-tree
@@ -50,7 +50,7 @@ def bounded_int(value: object, field: str | None = None, *, minimum: int = 0, ma
         number = -int(digits or "0") if value.startswith("-") else int(digits or "0")
     else:
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
-        raise InputError(
+        raise UsageError(
             f"{where}must be a whole number {bounds} in ASCII digits, got {shown}", code="input.integer", field=field
         )
     if not minimum <= number <= maximum:

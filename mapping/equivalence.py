@@ -51,7 +51,7 @@ from typing import Any
 from .agreement_conditions import Condition, ConditionResult, check_condition
 from .agreement_pointers import resolve_pointer
 from .agreement_terms import Terms
-from .errors import MappingError
+from .errors import AgreementConflictError, MappingError
 from .negotiation_events import AgreementEvent, instant
 from .negotiation_replay import VersionState, versions
 
@@ -146,7 +146,7 @@ def _choose(
     in_force = [v for v in relevant if v.status == "in_force"]
     if len(in_force) > 1:  # admission (negotiation rule 8) never lets this happen
         names = ", ".join(f"{v.agreement_id} v{v.version}" for v in in_force)
-        raise MappingError(
+        raise AgreementConflictError(
             f"several versions are in force for the same direction: {names}", code="agreement.overlap_in_force"
         )
     for v in relevant:

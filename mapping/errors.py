@@ -7,9 +7,13 @@ It lives in the lowest layer so every layer above can raise and catch it. The HT
 with its codes: a test reads every ``raise`` in the sources and checks the pairs (tests/test_error_tree.py).
 
     CarbonLedgerError              400 / 1   every error carbonledger raises on purpose
-    ├── UsageError                 400 / 2   a command line or request missing what it must name
     ├── MappingError               400 / 1   mapping/: units, quantities, profiles, conversions
+    │   ├── UnknownProfileError    404 / 1   a profile or profile version that is not known
+    │   ├── AgreementConflictError 409 / 1   agreement events conflicting with the history
+    │   └── AgreementForbiddenError 403 / 1  an agreement event its signer may not make
     ├── InputError                 400 / 1   malformed or non-canonical bytes (verifier/)
+    │   ├── UsageError             400 / 2   a command line or request missing or garbling what it must name
+    │   ├── InvalidParameterError  422 / 1   a request parameter that is no value of its type
     │   ├── OversizedError         413 / 1   a body, document or entry over its limit
     │   └── MediaTypeError         415 / 1   a request body of the wrong content type
     ├── ProofError                 400 / 1   a Merkle proof does not hold (verifier/merkle.py)
@@ -63,17 +67,47 @@ class CarbonLedgerError(Exception):
         return f"{self.code}: {self.message}"
 
 
-class UsageError(CarbonLedgerError):
-    code = "input.missing"
-    exit_code = 2
-
-
 class MappingError(CarbonLedgerError):
     code = "mapping.invalid"
 
 
+class UnknownProfileError(MappingError):
+    """A methodology profile (or a version of it) that is not known."""
+
+    code = "mapping.unknown_profile"
+    http_status = 404
+
+
+class AgreementConflictError(MappingError):
+    """Agreement events that conflict with the history: a replay, a duplicate or stale version, an overlap."""
+
+    code = "agreement.conflict"
+    http_status = 409
+
+
+class AgreementForbiddenError(MappingError):
+    """An agreement event its signer may not make: not a party, not a root, accepting its own proposal."""
+
+    code = "agreement.forbidden"
+    http_status = 403
+
+
 class InputError(CarbonLedgerError):
     code = "input.invalid"
+
+
+class UsageError(InputError):
+    """A command line (or request) that lacks or garbles what it must name: exit 2, like Click's own."""
+
+    code = "input.missing"
+    exit_code = 2
+
+
+class InvalidParameterError(InputError):
+    """A request parameter that is no value of its type (a date that is not YYYY-MM-DD)."""
+
+    code = "input.invalid_parameter"
+    http_status = 422
 
 
 class OversizedError(InputError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from .agreement_terms import Terms, VersionRef
-from .errors import MappingError
+from .errors import AgreementConflictError, AgreementForbiddenError, MappingError
 
 KINDS = ("propose", "accept", "withdraw")
 
@@ -71,9 +71,22 @@ def window_end(terms: Terms) -> datetime | None:
     return datetime.combine(terms.valid_until + timedelta(days=1), time.min, tzinfo=UTC)
 
 
+# Rules whose refusal means the signer may not act (403), or that the event conflicts with the history (409).
+_FORBIDDING_RULES = frozenset({"not_party", "not_root", "self_accept"})
+_CONFLICTING_RULES = frozenset({"replayed", "duplicate_version", "stale_version", "overlap_in_force"})
+
+
 def negotiation_error(message: str, code: str, pointer: str | None = None) -> MappingError:
-    """The error of a negotiation rule: code ``agreement.<code>``, ``field`` a pointer into the entry."""
-    return MappingError(message, code=f"agreement.{code}", field=pointer)
+    """The error of a negotiation rule: code ``agreement.<code>``, ``field`` a pointer into the entry, of the
+    class the rule means (so it keeps its HTTP status wherever it is re-raised)."""
+    cls = (
+        AgreementForbiddenError
+        if code in _FORBIDDING_RULES
+        else AgreementConflictError
+        if code in _CONFLICTING_RULES
+        else MappingError
+    )
+    return cls(message, code=f"agreement.{code}", field=pointer)
 
 
 __all__ = ["KINDS", "AgreementEvent", "instant", "negotiation_error", "window_end", "window_start"]

@@ -21,7 +21,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from .errors import MappingError
+from .errors import MappingError, UnknownProfileError
 from .vocabulary import BOUNDARY_STAGES
 
 DIMENSIONS = (
@@ -150,7 +150,7 @@ def _semantic(doc: dict[str, Any], standards: dict[tuple[str, str], dict[str, An
             )
         base = standards.get((extends["id"], extends["version"]))
         if base is None:
-            raise MappingError(
+            raise UnknownProfileError(
                 f"extends {extends['id']} version {extends['version']}, which is not a known standard profile",
                 code="mapping.unknown_profile",
                 field="/extends",
@@ -252,7 +252,7 @@ def get_profile(profile_id: str, version: str | None = None) -> Profile:
     candidates = [p for p in _shipped() if p.id == profile_id]
     if not candidates:
         known = ", ".join(sorted({p.id for p in _shipped()}))
-        raise MappingError(
+        raise UnknownProfileError(
             f"unknown profile {profile_id!r} (known: {known})", code="mapping.unknown_profile", field="profile"
         )
     if version is None:
@@ -261,7 +261,7 @@ def get_profile(profile_id: str, version: str | None = None) -> Profile:
         if p.version == version:
             return p
     versions = ", ".join(sorted(p.version for p in candidates))
-    raise MappingError(
+    raise UnknownProfileError(
         f"profile {profile_id!r} has no version {version!r} (versions: {versions})",
         code="mapping.unknown_profile_version",
         field="profile",

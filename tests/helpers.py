@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from ledger.issuer import build_and_sign
 from verifier.envelope import ZERO_ENTRY_ID
@@ -92,26 +97,69 @@ def label_for(scheme_id: str, label_id: str) -> dict[str, Any]:
     return label
 
 
-class Cli:
-    """The `carbonledger` command as a user runs it: a real process with its own home, no colour."""
+# The `carbonledger` console script, as a process: what its entry point does (`sys.exit(main())`).
+CLI_COMMAND = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main())"]
 
-    def __init__(self, home: Path) -> None:
+
+class Cli:
+    """The `carbonledger` command as a user runs it, with its own home and no colour.
+
+    By default a command runs in the test's process — :func:`cli.main.main` with this home's environment
+    applied for the call and its output captured — which is how most tests should run it. ``subprocess=True``
+    runs a real process instead, for tests whose point is the process boundary (``serve``, signals, kills).
+    ``http_client`` is the HTTP client of online mode (``verify --server``): give one bound to a service in
+    this process (``TestClient(create_app(log))``) rather than starting a server to talk to."""
+
+    def __init__(self, home: Path, *, subprocess: bool = False, http_client: httpx.Client | None = None) -> None:
         self.home = home
-        self.env = {**os.environ, "CARBONLEDGER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
-        self.env.pop("CARBONLEDGER_DATABASE_URL", None)
+        self.subprocess = subprocess
+        self.http_client = http_client
+        self.overrides = {"CARBONLEDGER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
+        self.removed = ("CARBONLEDGER_DATABASE_URL",)
+        self.env = {**os.environ, **self.overrides}  # a process's whole environment (subprocess mode)
+        for name in self.removed:
+            self.env.pop(name, None)
 
     def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        cp = subprocess.run(
-            [sys.executable, "-c", "from cli.main import main; main()", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=Path(__file__).parent.parent,
-        )
+        cp = self._in_a_process(args) if self.subprocess else self._in_this_process(args)
         if ok:
             assert cp.returncode == 0, f"{args}: rc {cp.returncode}\n{cp.stdout}\n{cp.stderr}"
         return cp
 
     def json(self, *args: str) -> Any:
         return json.loads(self.run(*args, "--json").stdout)
+
+    def _in_a_process(self, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CLI_COMMAND, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).parent.parent,
+        )
+
+    def _in_this_process(self, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+        from cli.main import main
+
+        out, err = io.StringIO(), io.StringIO()
+        with _environment(self.overrides, self.removed), redirect_stdout(out), redirect_stderr(err):
+            rc = main(list(args), http_client=self.http_client)
+        return subprocess.CompletedProcess(list(args), rc, out.getvalue(), err.getvalue())
+
+
+@contextmanager
+def _environment(overrides: dict[str, str], removed: tuple[str, ...]) -> Iterator[None]:
+    """``os.environ`` with ``overrides`` set and ``removed`` unset, restored afterwards."""
+    saved = {name: os.environ.get(name) for name in (*overrides, *removed)}
+    os.environ.update(overrides)
+    for name in removed:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -38,14 +38,14 @@ def check_opened_logs() -> None:
 
 def check_log(log: Any) -> MemoryState:
     store = log.store
-    log._load()  # the ledger's own derivation, as a fresh process would read it
+    log.reload()  # the ledger's own derivation, as a fresh process would read it
     size = log.size
     rows = store.entries(0, size)
     state = replay((r.idx, parse_entry(bytes(r.envelope))) for r in rows)
     REPLAYED[0] += 1
     assert state.size == size, f"replayed {state.size} entries of {size}"
-    assert _keys(log._keys) == _keys(state.keys), "keys differ between the ledger and the rule book's replay"
-    assert _schemes(log._schemes) == _schemes(state.schemes)
+    assert _keys(log.key_records()) == _keys(state.keys), "keys differ between the ledger and the rule book's replay"
+    assert _schemes(log.scheme_records()) == _schemes(state.schemes)
     ledger_labels = {(r.scheme, r.label_id): (r.entry_id, r.idx, r.signer, r.status) for r in store.labels(None, 10**9)}
     replay_labels = {k: (v.entry_id, v.index, v.signer, v.status) for k, v in state.labels.items()}
     assert ledger_labels == replay_labels, "labels or their status differ"
@@ -59,7 +59,7 @@ def check_log(log: Any) -> MemoryState:
         for v in versions
     }
     assert ledger_datasets == replay_datasets, "datasets differ"
-    assert _events(log._agreements) == _events(state.agreement_history()), "agreement events differ"
+    assert _events(log.agreement_events()) == _events(state.agreement_history()), "agreement events differ"
     return state
 
 

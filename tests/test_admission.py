@@ -14,11 +14,11 @@ from datetime import timedelta
 import pytest
 
 from ledger.log import Log
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.errors import CarbonLedgerError
 from verifier.canonical import canonicalize
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
 from verifier.note import parse_checkpoint, verify_note
 

@@ -13,7 +13,7 @@ import pytest
 import rfc8785
 from referencing import Registry, Resource
 
-from mapping.errors import AuthorityError, InputError, MappingError, SchemaError
+from mapping.errors import InputError, MappingError, SchemaError
 from verifier import schemas
 from verifier.agreements import (
     check_propose_payload,
@@ -260,7 +260,7 @@ def test_event_from_payload() -> None:
         known_conversions=KNOWN_CONVERSIONS,
     )
     assert withdraw.kind == "withdraw" and withdraw.reason
-    with pytest.raises(AuthorityError) as e:  # not a party: 403, whoever raises it
+    with pytest.raises(MappingError) as e:
         event_from_payload(
             ex["agreement.accept"],
             index=9,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from ledger.api import create_app
+from ledger.api.app import ApiLimits
 from ledger.log import Log
-from ledger.state import Policy
+from ledger.sequencer import SequencerLimits, claimed_entry_id
 from ledger.store import Store
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.merkle import leaf_hash, verify_inclusion
 from verifier.note import parse_checkpoint, verify_note
 
@@ -92,6 +97,63 @@ async def test_error_statuses_and_codes(client: httpx.AsyncClient, log: Log) -> 
 async def test_openapi_describes_the_api(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert "/v1/entries" in spec["paths"] and "/v1/proofs/inclusion" in spec["paths"]
+
+
+@pytest.mark.anyio
+async def test_an_entry_is_found_by_its_entry_id(client: httpx.AsyncClient, log: Log) -> None:
+    """Every kind: those another table indexes by entry id (a label) and the others (a registration, a key,
+    a revocation), each answered exactly as by its index."""
+    gd, cqc = Signer(), Signer()
+    envelopes = [
+        gd.register(GD),
+        gd.authorize(GD, cqc, ["label.issue", "label.revoke"]),
+        cqc.issue(label_for(GD, "GD-1")),
+    ]
+    receipts = [(await post(client, env)).json() for env in envelopes]
+    fields = {"scheme": GD, "label_id": "GD-1", "label_entry": receipts[2]["entry_id"], "reason": "withdrawn"}
+    receipts.append((await post(client, cqc.sign("label.revoke", fields))).json())
+    for receipt in receipts:
+        by_id = await client.get(f"/v1/entries/by-id/{receipt['entry_id']}")
+        assert by_id.status_code == 200, by_id.text
+        assert by_id.json() == (await client.get(f"/v1/entries/{receipt['index']}")).json()
+    missing = await client.get(f"/v1/entries/by-id/{'ab' * 32}")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "log.no_such_entry")
+    for bad in ("AB" * 32, "ab" * 31, "zz" * 32):
+        r = await client.get(f"/v1/entries/by-id/{bad}")
+        assert (r.status_code, r.json()["error"]["code"]) == (422, "request.invalid"), bad
+
+
+@pytest.mark.anyio
+async def test_a_receipt_timeout_is_503_and_the_entry_may_still_land(log: Log, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow write is not a 500: the client hears 503 with Retry-After, that the entry may still be appended,
+    and where to look it up — and the entry does land."""
+    gate = threading.Event()
+    commit = log.commit_checked
+
+    def slow_commit(*args: Any, **kw: Any) -> Any:
+        gate.wait(10)
+        return commit(*args, **kw)
+
+    monkeypatch.setattr(log, "commit_checked", slow_commit)
+    app = create_app(log, ApiLimits(sequencer=SequencerLimits(receipt_timeout_s=0.05)))
+    gd = Signer()
+    env = gd.register(GD)
+    entry_id = claimed_entry_id(env)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        r = await post(client, env)
+        assert r.status_code == 503 and r.headers["Retry-After"] == "2", r.text
+        error = r.json()["error"]
+        assert error["code"] == "log.busy" and "may still be appended" in error["message"]
+        assert f"GET /v1/entries/by-id/{entry_id}" in error["message"]
+        assert (await client.get(f"/v1/entries/by-id/{entry_id}")).status_code == 404  # not yet
+        gate.set()
+        for _ in range(200):
+            found = await client.get(f"/v1/entries/by-id/{entry_id}")
+            if found.status_code == 200:
+                break
+            time.sleep(0.02)
+        assert found.status_code == 200 and found.json()["index"] == 0
+    app.state.deps.sequencer.close()
 
 
 @pytest.fixture

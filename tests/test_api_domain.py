@@ -12,12 +12,12 @@ import pytest
 
 from ledger import agreements_service as svc
 from ledger.api import create_app
-from ledger.api.domain_routes import MAX_BUNDLE_BYTES, MAX_TRUST_BYTES
 from ledger.bundles import build_bundle, export_trust
+from ledger.http_inputs import MAX_BUNDLE_BYTES, MAX_TRUST_BYTES
 from ledger.log import Log
-from ledger.state import Policy
 from ledger.store import Store
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
 from .helpers import NOW, Signer
 from .test_agreements_ledger import CT, GD, HK, JP, World, current_label, terms

@@ -14,15 +14,15 @@ agreement, no agreement between GD and Japan):
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+from cli.context import Injected
 from cli.main import app
 from verifier.canonical import canonicalize
 from verifier.report import Report
@@ -75,8 +75,8 @@ def buyer(tmp_path: Path) -> Cli:
 
 
 def verify(buyer: Cli, *args: str) -> tuple[int, dict[str, Any]]:
-    """`carbonledger --home BUYER verify ARGS --json`, in process (the human output is checked as a subprocess)."""
-    result = runner.invoke(app, ["--home", str(buyer.home), "verify", *args, "--json"])
+    """`carbonledger --home BUYER verify ARGS --json` through Typer's runner (the human output through `Cli.run`)."""
+    result = runner.invoke(app, ["--home", str(buyer.home), "verify", *args, "--json"], obj=Injected(buyer.http_client))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code != 2, result.output  # never a usage error
     report = json.loads(result.stdout)
@@ -116,46 +116,27 @@ def test_verify_file_with_label_flag_refuses_a_bundle_of_another_label(demo: Dem
 
 
 class LyingServer:
-    """A log service that answers every bundle request with the same fixed bytes (another label's bundle),
-    on 127.0.0.1 in a thread; it records what it was asked."""
+    """A log service that answers every bundle request with the same fixed bytes (another label's bundle), in this
+    process behind an httpx transport (the client `verify --server` is given); it records what it was asked."""
 
     def __init__(self, body: bytes) -> None:
         self.requests: list[str] = []
-        outer = self
+        self.url = "http://liar.test"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.requests.append(self.path)
-                if self.path.startswith("/v1/labels/") and "/bundle" in self.path:
-                    status, payload = 200, body
-                else:
-                    status, payload = 404, b'{"error": "not served by this stub"}'
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+        def answer(request: httpx.Request) -> httpx.Response:
+            path = request.url.raw_path.decode()
+            self.requests.append(path)
+            if path.startswith("/v1/labels/") and "/bundle" in path:
+                return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+            return httpx.Response(404, json={"error": "not served by this stub"})
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> LyingServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
+        self.client = httpx.Client(transport=httpx.MockTransport(answer))
 
 
 @pytest.fixture
 def liar(demo: Demo) -> Iterator[LyingServer]:
-    with LyingServer(demo.bundles[OTHER].read_bytes()) as server:
+    server = LyingServer(demo.bundles[OTHER].read_bytes())
+    with server.client:
         yield server
 
 
@@ -163,6 +144,7 @@ def test_lying_server_answering_with_another_labels_bundle_is_refused(
     demo: Demo, buyer: Cli, liar: LyingServer
 ) -> None:
     trust = str(demo.trust[HK])
+    buyer = Cli(buyer.home, http_client=liar.client)
     rc, report = verify(buyer, "--label", ASKED, "--server", liar.url, "--trust", trust)
     assert liar.requests and liar.requests[0].split("?")[0] == f"/v1/labels/{ASKED}/bundle"
     assert rc == 3 and report["verdict"] == "not_authentic", report

@@ -29,24 +29,23 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-import ledger.log as log_module
 from cli.main import app as cli_app
 from ledger import precheck
 from ledger.api import create_app
 from ledger.api.app import ApiLimits
 from ledger.log import Log, Receipt, utc_now
 from ledger.sequencer import SequencerLimits
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.errors import CarbonLedgerError, SignatureError
 from verifier.envelope import parse_entry
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
 from .helpers import NOW, Signer, label_for
 
 GD = "gd-carbon-label"
-SMALL = 2  # inline checks: below ledger.log._PARALLEL_VERIFY_MIN
-LARGE = 40  # the thread pre-check: at least _PARALLEL_VERIFY_MIN, below the worker pool's minimum
+SMALL = 2  # inline checks: below ledger.precheck.THREAD_MIN_BATCH
+LARGE = 40  # the thread pre-check: at least THREAD_MIN_BATCH, below the worker pool's minimum
 POOL = precheck.POOL_MIN_BATCH + 8  # the worker processes
 
 
@@ -140,17 +139,17 @@ def test_forged_signature_copy_first_in_large_batch_is_not_stored(
     inline_log: Log, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     verified: list[tuple[str, bytes, bytes]] = []
-    verify_chunk = log_module._verify_chunk
+    verify_chunk = precheck.verify_chunk
 
     def spy(items):  # type: ignore[no-untyped-def]
         out = verify_chunk(items)
         verified.extend(out)
         return out
 
-    monkeypatch.setattr(log_module, "_verify_chunk", spy)
+    monkeypatch.setattr(precheck, "verify_chunk", spy)
     cb = _issuer(inline_log)
     batch, _, genuine = _attack_batch(cb, LARGE)
-    assert len(batch) >= log_module._PARALLEL_VERIFY_MIN
+    assert len(batch) >= precheck.THREAD_MIN_BATCH
     _check_batch(inline_log, inline_log.submit_many(batch), genuine, before=2)
     # The thread pre-check did run, and verified the genuine signature: exactly the memory the copy tried to use.
     entry = parse_entry(genuine)
@@ -194,15 +193,7 @@ runner = CliRunner()
 
 
 def _cli(home: Path, *args: str) -> tuple[int, Any]:
-    from cli import main as cli_main
-
-    try:
-        result = runner.invoke(cli_app, ["--home", str(home), *args, "--json"])
-    finally:
-        ctx = cli_main._state.get("ctx")
-        if ctx is not None and ctx._log is not None:  # close the store the command opened
-            ctx._log.store.close()
-            ctx._log = None
+    result = runner.invoke(cli_app, ["--home", str(home), *args, "--json"])  # closes the store it opened
     return result.exit_code, json.loads(result.stdout)
 
 

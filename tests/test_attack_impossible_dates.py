@@ -25,7 +25,6 @@ from referencing import Registry, Resource
 
 from ledger.bundles import build_bundle, export_trust
 from ledger.log import Log
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.agreement_terms import parse_terms
 from mapping.conversions import cap_validity
@@ -36,6 +35,7 @@ from verifier import schemas
 from verifier.agreements import label_fields, terms_hash
 from verifier.canonical import canonicalize
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.report import FAILED, PASSED, Report
 from verifier.verify import verify_bundle, verify_shipment
 

@@ -19,14 +19,13 @@ import httpx
 import pytest
 
 from ledger.api import create_app
-from ledger.home import init_home
+from ledger.home import init_home, open_log
 from ledger.log import Log
-from ledger.runtime import open_log
-from ledger.state import Policy
 from ledger.store import Store
 from ledger.tables import INT64_MAX, bounded_int
 from mapping.errors import InputError, NotFoundError
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
 from .helpers import NOW, Cli, Signer, label_for
 

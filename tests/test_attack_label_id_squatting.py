@@ -20,14 +20,13 @@ import pytest
 
 from ledger.api import create_app
 from ledger.bundles import AmbiguousLabelError, build_bundle, find_label
-from ledger.home import init_home, write_key_file
+from ledger.home import init_home, open_log, write_key_file
 from ledger.log import Log, utc_now
-from ledger.runtime import open_log
-from ledger.state import Policy
 from ledger.store import Store
 from ledger.tables import LabelRow
 from verifier.bundle import parse_bundle
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
 from .helpers import NOW, Cli, Signer, label_for
 

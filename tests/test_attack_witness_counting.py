@@ -21,11 +21,11 @@ import pytest
 
 from ledger.bundles import build_bundle, export_trust
 from ledger.log import Log
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.errors import InputError, NoteError
 from verifier.canonical import canonicalize
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.note import (
     COSIGNATURE_V1_KEY_TYPE,
     ED25519_KEY_TYPE,

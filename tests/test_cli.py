@@ -1,4 +1,5 @@
-"""The `carbonledger` command end to end, as a user runs it: real processes, a temporary home, exit codes.
+"""The `carbonledger` command end to end, as a user runs it: a temporary home, output and exit codes (in this
+process, through `cli.main.main`; once as a real process).
 
 Issuer flow (init, keygen, scheme register, key authorize, label issue, submit), log reads (checkpoint,
 vkey, get, inclusion and consistency proofs checked with the verifier), buyer flow (bundle, trust
@@ -139,49 +140,41 @@ def test_qr_png(issued: tuple[Cli, Path]) -> None:
 
 def test_online_verify_fetches_bundle_and_consistency_proof(issued: tuple[Cli, Path]) -> None:
     """`verify --label ID --server URL`: the bundle comes from the service, the verdict from this machine;
-    after the log grows, the consistency proof from the kept checkpoint is fetched and checked (step 7)."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
+    after the log grows, the consistency proof from the kept checkpoint is fetched and checked (step 7).
+    The service runs in this process (httpx over an ASGI transport): what is tested is the client's side."""
+    from fastapi.testclient import TestClient
 
     from ledger.api.app import create_app
-    from ledger.home import load_settings
-    from ledger.runtime import open_log
+    from ledger.home import load_settings, open_log
 
     cli, tmp = issued
     cli.json("trust", "export", "--out", str(tmp / "trust-online.json"))
-    buyer = Cli(tmp / "buyer-home")  # the buyer keeps checkpoints in a home of their own
     log = open_log(load_settings(cli.home), precheck_workers=False)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(log), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
     try:
-        url = f"http://127.0.0.1:{port}"
-        args = ("verify", "--label", "GD-CL-2022-0003", "--server", url, "--trust", str(tmp / "trust-online.json"),
-                "--at", "2023-01-01", "--json")  # fmt: skip
-        first = json.loads(buyer.run(*args).stdout)
-        status = {s["step"]: s for s in first["steps"]}
-        assert "no earlier checkpoint kept" in status[7]["detail"]
-        rec = json.loads((DATA / "label_gd_midea.json").read_text())
-        rec["label_id"] = "GD-ONLINE-1"
-        (tmp / "online.json").write_text(json.dumps(rec))
-        cli.json("label", "issue", str(tmp / "online.json"), "--key", str(tmp / "cqc.pem"))
-        second = json.loads(buyer.run(*args).stdout)
-        status = {s["step"]: s for s in second["steps"]}
-        assert status[7]["status"] == "passed" and second["tree_size"] > first["tree_size"], status[7]
-        unreachable = buyer.run("verify", "--label", "GD-CL-2022-0003", "--server", "http://127.0.0.1:9",
-                                "--trust", str(tmp / "trust-online.json"), "--json", ok=False)  # fmt: skip
-        assert unreachable.returncode == 1 and "remote.unreachable" in unreachable.stdout + unreachable.stderr
+        with TestClient(create_app(log)) as service:
+            buyer = Cli(tmp / "buyer-home", http_client=service)  # the buyer keeps checkpoints in a home of their own
+            args = ("verify", "--label", "GD-CL-2022-0003", "--server", "http://log.test", "--trust",
+                    str(tmp / "trust-online.json"), "--at", "2023-01-01", "--json")  # fmt: skip
+            first = json.loads(buyer.run(*args).stdout)
+            status = {s["step"]: s for s in first["steps"]}
+            assert "no earlier checkpoint kept" in status[7]["detail"]
+            rec = json.loads((DATA / "label_gd_midea.json").read_text())
+            rec["label_id"] = "GD-ONLINE-1"
+            (tmp / "online.json").write_text(json.dumps(rec))
+            cli.json("label", "issue", str(tmp / "online.json"), "--key", str(tmp / "cqc.pem"))
+            second = json.loads(buyer.run(*args).stdout)
+            status = {s["step"]: s for s in second["steps"]}
+            assert status[7]["status"] == "passed" and second["tree_size"] > first["tree_size"], status[7]
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         log.store.close()
+    offline = Cli(tmp / "buyer-home")  # no service at all: a real connection, refused
+    unreachable = offline.run("verify", "--label", "GD-CL-2022-0003", "--server", "http://127.0.0.1:9",
+                              "--trust", str(tmp / "trust-online.json"), "--json", ok=False)  # fmt: skip
+    assert unreachable.returncode == 1 and "remote.unreachable" in unreachable.stdout + unreachable.stderr
+
+
+def test_the_console_script_exits_with_the_commands_status(issued: tuple[Cli, Path]) -> None:
+    """`main()` returns the status and the console script exits with it: checked once across a process boundary."""
+    cli, _ = issued
+    missing = Cli(cli.home, subprocess=True).run("log", "get", "999", "--json", ok=False)
+    assert missing.returncode == 1 and json.loads(missing.stdout)["error"]["code"] == "log.no_such_entry"

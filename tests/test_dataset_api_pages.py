@@ -19,10 +19,10 @@ from ledger.api import create_app
 from ledger.datasets_service import dataset_list, dataset_show
 from ledger.log import Log
 from ledger.reference_data import shipped_datasets
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.errors import NotFoundError
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
 from .helpers import NOW, Signer
 from .test_web_pages import text_of

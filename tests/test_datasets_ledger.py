@@ -16,10 +16,10 @@ import pytest
 
 from ledger.log import Log
 from ledger.reference_data import shipped_datasets
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.errors import CarbonLedgerError
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
 from .helpers import NOW, Signer, label_for
 

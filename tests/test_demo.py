@@ -3,25 +3,14 @@ is idempotent on its home (the second run appends nothing and reaches the same v
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
+
+from .helpers import Cli
 
 
-def _demo(home: Path) -> dict:
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CARBONLEDGER_DATABASE_URL", None)
-    cp = subprocess.run(
-        [sys.executable, "-c", "from cli.main import main; main()", "--home", str(home), "demo", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert cp.returncode == 0, cp.stderr
-    return json.loads(cp.stdout)
+def _demo(home: Path) -> dict[str, Any]:
+    return Cli(home).json("--home", str(home), "demo")
 
 
 def test_demo_tells_the_whole_story_idempotently(tmp_path: Path) -> None:

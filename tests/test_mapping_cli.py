@@ -1,11 +1,12 @@
-"""convert_to_profile and the CLI: `scheme list|show|diff` and `convert` (in-process and as a subprocess)."""
+"""convert_to_profile and the CLI: `scheme list|show|diff` and `convert` (in process: Typer's runner and
+`cli.main.main`, which gives the exit status and the one-line errors)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from mapping.conversions import convert_to_profile
 from mapping.errors import MappingError
 from mapping.profiles import get_profile
 
-from .helpers import DATA, midea_label
+from .helpers import DATA, Cli, midea_label
 
 LABEL = DATA / "label_gd_midea.json"
 runner = CliRunner()
@@ -113,8 +114,7 @@ def test_convert_reads_a_dsse_envelope(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    code = "from cli.main import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, check=False)
+    return Cli(Path(os.environ["CARBONLEDGER_HOME"])).run(*args, ok=False)
 
 
 def test_impossible_convert_exits_1_with_the_code() -> None:

@@ -15,10 +15,10 @@ import pytest
 
 from ledger import precheck
 from ledger.log import Log
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.errors import CarbonLedgerError, SchemaError
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
 from .helpers import Signer, label_for
 

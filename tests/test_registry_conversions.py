@@ -23,7 +23,6 @@ from ledger import agreements_service as svc
 from ledger.bundles import build_bundle, bundle_entries, export_trust, find_label
 from ledger.log import Log
 from ledger.reference_data import REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.conversions import apply_steps, rebase_electricity, recharacterize_gwp
 from mapping.errors import MappingError
@@ -32,6 +31,7 @@ from mapping.gwp import PACKAGE_SOURCE, gwp_table_from_dataset
 from verifier.envelope import parse_entry
 from verifier.equivalence_offline import convert_steps
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.report import FAILED, PASSED
 from verifier.verify import verify_bundle
 

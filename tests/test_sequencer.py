@@ -10,10 +10,11 @@ import pytest
 
 from ledger.log import Log
 from ledger.sequencer import Sequencer, SequencerLimits
-from ledger.state import Policy
 from ledger.store import Store
 from mapping.errors import BackPressureError, CarbonLedgerError
+from verifier.envelope import parse_entry
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.merkle import leaf_hash, verify_inclusion
 from verifier.note import parse_checkpoint
 
@@ -128,3 +129,22 @@ def test_waiting_batches_are_checked_ahead_in_worker_processes(db_url: str) -> N
     assert log.size == base + len(receipts)
     assert any(started), "no batch went to the worker processes"
     store.close()
+
+
+def test_a_receipt_timeout_says_the_entry_may_still_land(log: Log, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()
+    commit = log.commit_checked
+
+    def slow_commit(*args: object, **kw: object) -> object:
+        gate.wait(10)
+        return commit(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(log, "commit_checked", slow_commit)
+    seq = Sequencer(log, SequencerLimits(receipt_timeout_s=0.05))
+    env = Signer().register(GD)
+    with pytest.raises(BackPressureError) as e:
+        seq.submit(env)
+    assert e.value.retry_after_s >= 1 and "may still be appended" in e.value.message
+    gate.set()
+    seq.close()  # the batch was not cancelled: it commits
+    assert log.size == 1 and log.entry_by_id(parse_entry(env).entry_id).idx == 0

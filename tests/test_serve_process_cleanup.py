@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import pytest
 
 from ledger.home import init_home
 
-from .helpers import Cli
+from .helpers import CLI_COMMAND, Cli
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
 
@@ -75,7 +74,7 @@ class Server:
         self.kids: dict[int, int] = {}
         self.log = (home.parent / f"serve-{self.port}.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from cli.main import main; main()", "serve", "--port", str(self.port)],
+            [*CLI_COMMAND, "serve", "--port", str(self.port)],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -14,10 +14,10 @@ import pytest
 
 from ledger.bundles import build_bundle, export_trust
 from ledger.log import Log
-from ledger.state import Policy
 from ledger.store import Store
 from verifier.canonical import canonicalize
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.note import cosign_checkpoint, encode_vkey
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
 from verifier.verify import KeptCheckpoint, VerifierCache, verify_bundle, verify_shipment

@@ -20,10 +20,10 @@ from ledger import agreements_service as svc
 from ledger.bundles import build_bundle, export_trust
 from ledger.log import Log
 from ledger.reference_data import shipped_datasets
-from ledger.state import Policy
 from ledger.store import Store
 from verifier.canonical import canonicalize
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
 from verifier.verify import verify_bundle
 

@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 from ledger import agreements_service as svc
 from ledger.bundles import build_bundle, export_trust
 from ledger.log import Log, Receipt
-from ledger.state import Policy
 from ledger.store import Store
 from verifier import schemas
 from verifier.canonical import canonicalize
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.report import Report
 from verifier.verify import verify_bundle, verify_shipment
 

@@ -14,9 +14,9 @@ import pytest
 from ledger import agreements_service as svc
 from ledger.api import create_app
 from ledger.log import Log
-from ledger.state import Policy
 from ledger.store import Store
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 
 from .helpers import NOW
 from .test_agreements_ledger import CT, GD, HK, JP, World, current_label, terms

@@ -14,12 +14,15 @@ import pytest
 
 from ledger.api import create_app
 from ledger.bundles import build_bundle, export_trust
+from ledger.http_inputs import MAX_BUNDLE_BYTES as MAX_BUNDLE_UPLOAD_BYTES
+from ledger.http_inputs import MAX_TRUST_BYTES as MAX_TRUST_UPLOAD_BYTES
 from ledger.log import Log
-from ledger.state import Policy
+from ledger.reads import Reads
 from ledger.store import Store
-from ledger.web import i18n, queries
-from ledger.web.pages import MAX_BUNDLE_UPLOAD_BYTES, MAX_TRUST_UPLOAD_BYTES, equivalence_of
+from ledger.web import i18n
+from ledger.web.report_views import equivalence_of
 from verifier.keys import SigningKey
+from verifier.ledger_state import Policy
 from verifier.report import Report
 
 from .helpers import NOW, Signer, label_for, midea_label
@@ -145,9 +148,9 @@ async def test_label_search_by_scheme_filter(client: httpx.AsyncClient) -> None:
 
 
 def test_search_labels_query_directly(log: Log) -> None:
-    rows = queries.search_labels(log, "kfr-26gw")
+    rows = Reads(log).search_labels("kfr-26gw")
     assert [r.label_id for r in rows] == ["GD-CL-2022-0011", MIDEA_ID]  # newest first
-    assert queries.search_labels(log, "", limit=1)[0].label_id == "GD-CL-2022-0011"
+    assert Reads(log).search_labels("", limit=1)[0].label_id == "GD-CL-2022-0011"
 
 
 @pytest.mark.anyio
@@ -230,7 +233,7 @@ async def test_log_page_and_pagination(client: httpx.AsyncClient, log: Log) -> N
     assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ</td>", html)
     older = (await client.get("/log", params={"before": "2"})).text
     assert older.count('<td class="num"><a href="/v1/entries/') == 2 and 'id="newest"' in older
-    entries, start = queries.recent_entries(log, before=5, n=2)
+    entries, start = Reads(log).recent_entries(before=5, n=2)
     assert [e.index for e in entries] == [4, 3] and start == 3
 
 
@@ -254,7 +257,7 @@ async def test_agreements_page_empty_and_with_rows(client: httpx.AsyncClient, mo
         "accepted_index": 9,
         "withdrawn_index": None,
     }
-    monkeypatch.setattr(queries, "agreement_rows", lambda log: [row])
+    monkeypatch.setattr(Reads, "agreements", lambda self, at=None: [row])
     html = (await client.get("/agreements")).text
     assert "gd-hk-2025" in html and "in_force" in html and 'href="/v1/entries/9"' in html
     assert "Guangdong carbon label ↔ Hong Kong CMA Testing carbon label" in html
@@ -428,7 +431,7 @@ def test_equivalence_block_input_shape() -> None:
 
 
 def test_autoescape_is_on() -> None:
-    from ledger.web.pages import make_environment
+    from ledger.web.render import make_environment
 
     env = make_environment()
     assert env.from_string("{{ x }}").render(x="<script>") == "&lt;script&gt;"
@@ -474,3 +477,50 @@ async def test_compare_page_renders_a_diff_table(client: httpx.AsyncClient, monk
     assert "{&#34;set&#34;: &#34;AR5&#34;}" in html and 'class="cls-needs_agreement"' in html
     missing = await client.get("/schemes/compare", params={"a": GD, "b": "zz"})
     assert missing.status_code == 200 and "No methodology profile zz." in missing.text
+
+
+# ---- the read layer: a label page view builds and verifies its bundle once per tree size ------------------
+@pytest.mark.anyio
+async def test_label_page_checks_its_bundle_once_per_tree_size(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import bundles
+
+    log = Log(Store(sqlite_url), SigningKey.generate(), "web.test/log", Policy(frozenset({GD})), lambda: NOW)
+    gd, cqc = Signer(), Signer()
+    for env in (
+        register(gd, GD, "Guangdong carbon label", None),
+        gd.authorize(GD, cqc, ["label.issue", "label.revoke"]),
+    ):
+        log.submit(env)
+    label = log.submit(cqc.issue(midea_label()))
+    built: list[str] = []
+    real = bundles.build_bundle
+
+    def counting(*args: Any, **kw: Any) -> bytes:
+        built.append(args[1])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(bundles, "build_bundle", counting)
+    app = create_app(log)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        page = f"/labels/{MIDEA_ID}"
+        first = await client.get(page, params={"at": IN_VALIDITY})
+        again = await client.get(page, params={"at": IN_VALIDITY})
+        assert first.status_code == again.status_code == 200
+        assert first.text == again.text and built == [MIDEA_ID]
+        await client.get(page, params={"at": IN_VALIDITY, "lang": "zh"})  # the same check, in another language
+        assert built == [MIDEA_ID]
+        await client.get(page, params={"at": "2024-02-01"})  # another date: another check
+        assert built == [MIDEA_ID, MIDEA_ID]
+        fields = {"scheme": GD, "label_id": MIDEA_ID, "label_entry": label.entry_id, "reason": "withdrawn"}
+        log.submit(cqc.sign("label.revoke", fields))  # the log grew: the page checks the label again
+        revoked = await client.get(page, params={"at": IN_VALIDITY})
+        assert built == [MIDEA_ID] * 3
+        assert 'class="status status-revoked" id="label-status"' in revoked.text
+        step = r'class="step step-(\w+)" id="step-(\d+)"'
+        before = {n: status for status, n in re.findall(step, first.text)}
+        after = {n: status for status, n in re.findall(step, revoked.text)}
+        assert (before["8"], after["8"]) == ("passed", "failed")  # step 8 (status) of the fresh check sees it
+    app.state.deps.sequencer.close()
+    log.store.close()

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from mapping.agreement_terms import Terms, fields_of_schema, parse_terms, version_ref
-from mapping.errors import AuthorityError, MappingError
+from mapping.errors import AgreementForbiddenError, MappingError
 from mapping.negotiation import AgreementEvent
 
 from .canonical import canonicalize
@@ -78,7 +78,7 @@ def event_from_payload(
             f"{payload.get('kind')!r} is not an agreement entry kind", code="agreement.invalid_event", field="/kind"
         )
     if payload.get("scheme") != signer_scheme:
-        raise AuthorityError(
+        raise AgreementForbiddenError(
             f"the entry speaks for {payload.get('scheme')!r} but its key belongs to {signer_scheme!r}",
             code="agreement.not_party",
             field="/scheme",

@@ -3,34 +3,29 @@
 ``GET /v1/datasets`` lists every version of every dataset with its status (``current``, ``superseded`` or
 ``retired``) and ledger index; ``GET /v1/datasets/{id}?version=N`` shows one version (default: the current
 one) with its signed values. Both answer exactly what ``carbonledger dataset list|show --json`` prints
-(:mod:`ledger.datasets_service`). A publisher publishes or retires by ``POST /v1/entries`` with a signed
-``dataset.publish`` / ``dataset.retire`` envelope: there is no separate write endpoint. An unknown dataset
-is 404 ``dataset.unknown``; an unknown version 404 ``dataset.unknown_version``.
+(:mod:`ledger.datasets_service`, through :class:`ledger.reads.Reads`). A publisher publishes or retires by
+``POST /v1/entries`` with a signed ``dataset.publish`` / ``dataset.retire`` envelope: there is no separate
+write endpoint. An unknown dataset is 404 ``dataset.unknown``; an unknown version 404 ``dataset.unknown_version``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from ..datasets_service import dataset_list, dataset_show
-from ..log import Log
+from .deps import Deps
 from .params import Bounded
 
 __all__ = ["dataset_router"]
-
-
-def _log(request: Request) -> Log:
-    return request.app.state.deps.log
 
 
 def dataset_router() -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["datasets"])
 
     @r.get("/datasets", summary="Every version of every background dataset, with its status and ledger index")
-    def datasets(request: Request, publisher: str | None = None) -> list[dict[str, Any]]:
-        return dataset_list(_log(request), publisher)
+    def datasets(deps: Deps, publisher: str | None = None) -> list[dict[str, Any]]:
+        return deps.reads.datasets(publisher)
 
     @r.get(
         "/datasets/{dataset_id}",
@@ -38,8 +33,8 @@ def dataset_router() -> APIRouter:
         description="Publishing and retiring go through POST /v1/entries with a signed envelope.",
     )
     def dataset(
-        request: Request, dataset_id: str, version: Annotated[int | None, Query(), Bounded(1)] = None
+        deps: Deps, dataset_id: str, version: Annotated[int | None, Query(), Bounded(1)] = None
     ) -> dict[str, Any]:
-        return dataset_show(_log(request), dataset_id, version)
+        return deps.reads.dataset(dataset_id, version)
 
     return r

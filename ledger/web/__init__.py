@@ -1,7 +1,8 @@
-"""The web pages (issue 7): server-rendered HTML over the same log as the API, in English and Chinese.
+"""The web pages (issue 7): server-rendered HTML over the same read layer as the API, in English and Chinese.
 
-:func:`register_pages` adds the page routes and the ``/static`` files to an app
-built by :func:`ledger.api.create_app`; nothing is created at import.
+:func:`register_pages` adds the page routes and the ``/static`` files to an app built by
+:func:`ledger.api.create_app` (the composition root, which hands them the read layer); nothing is created
+at import.
 """
 
 from __future__ import annotations
@@ -11,18 +12,23 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ..log import Log
+from ..reads import Reads
+from .datasets import build_dataset_router
+from .label_pages import label_router
 from .pages import build_router
+from .render import Pages
+from .verify_page import verify_router
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 __all__ = ["register_pages"]
 
 
-def register_pages(app: FastAPI, log: Log) -> None:
-    """Serve the HTML pages of ``log`` on ``app`` and its stylesheet under ``/static``."""
+def register_pages(app: FastAPI, reads: Reads) -> None:
+    """Serve the HTML pages of ``reads``' log on ``app`` and their stylesheet under ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(build_router(log))
-    from .datasets import build_dataset_router
-
-    app.include_router(build_dataset_router(log))
+    pages = Pages(reads)
+    app.include_router(build_router(reads, pages))
+    app.include_router(label_router(reads, pages))
+    app.include_router(verify_router(reads, pages))
+    app.include_router(build_dataset_router(reads, pages))

@@ -1,6 +1,7 @@
 """The dataset pages (issue 8): ``/datasets`` lists every version with its status, ``/datasets/{id}`` shows
 one version's signed values with their source and confidence, and says plainly when it is superseded or
-retired. Same data as ``GET /v1/datasets`` (:mod:`ledger.datasets_service`); no JavaScript.
+retired. Same data as ``GET /v1/datasets`` (:mod:`ledger.datasets_service`, through :class:`ledger.reads.Reads`); no
+JavaScript.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from fastapi.responses import HTMLResponse
 
 from mapping.errors import InputError, NotFoundError
 
-from ..datasets_service import dataset_list, dataset_show
-from ..log import Log
+from ..reads import Reads
 from ..tables import bounded_int
 from .i18n import ZH, choose_lang, translator
-from .pages import Pages
+from .render import Pages
 
 __all__ = ["STATUS_BADGE", "build_dataset_router"]
 
@@ -47,13 +47,13 @@ def _value_rows(values: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
     return rows
 
 
-def build_dataset_router(log: Log, pages: Pages | None = None) -> APIRouter:
-    pages = pages or Pages(log)
+def build_dataset_router(reads: Reads, pages: Pages | None = None) -> APIRouter:
+    pages = pages or Pages(reads)
     r = APIRouter(include_in_schema=False)
 
     @r.get("/datasets", response_class=HTMLResponse)
     def datasets_page(request: Request) -> HTMLResponse:
-        return pages.render(request, "datasets.html", groups=_groups(dataset_list(log)), badge=STATUS_BADGE)
+        return pages.render(request, "datasets.html", groups=_groups(reads.datasets()), badge=STATUS_BADGE)
 
     @r.get("/datasets/{dataset_id}", response_class=HTMLResponse)
     def dataset_page(request: Request, dataset_id: str, version: str = "") -> HTMLResponse:
@@ -65,7 +65,7 @@ def build_dataset_router(log: Log, pages: Pages | None = None) -> APIRouter:
         except InputError:  # no such version ("²".isdigit() is true, but int("²") raises)
             return pages.not_found(request, t("dataset.bad_version", version=wanted[:40]))
         try:
-            shown = dataset_show(log, dataset_id, number)
+            shown = reads.dataset(dataset_id, number)
         except NotFoundError as e:
             return pages.not_found(request, e.message)
         title = shown.get("title_zh") if lang == ZH and shown.get("title_zh") else shown.get("title")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gc
 
+__all__ = ["settle_startup_heap"]
+
 
 def settle_startup_heap() -> None:
     """Call once a process has loaded what it keeps for its lifetime, before its hot loop."""

@@ -1,0 +1,119 @@
+"""`carbonledger label …`: issue, revoke and supersede labels; list them; a QR code to a label's page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ledger.bundles import find_label
+from ledger.label_files import read_label_record
+from ledger.reads import Reads
+from mapping.errors import InputError
+
+from .context import cli_context
+from .options import JsonOpt, KeyOpt, OutOpt
+from .output import console, emit
+from .signed_entries import sign_entry
+
+__all__ = ["register"]
+
+
+def register(label_app: typer.Typer) -> None:
+    label_app.command("issue")(label_issue)
+    label_app.command("revoke")(label_revoke)
+    label_app.command("supersede")(label_supersede)
+    label_app.command("list")(label_list)
+    label_app.command("qr")(label_qr)
+
+
+def label_issue(
+    ctx: typer.Context,
+    label_file: Annotated[Path, typer.Argument(help="Label record JSON file.")],
+    key: KeyOpt,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign a label record into a label.issue envelope (--out), or sign and submit it."""
+    record = read_label_record(label_file)
+    sign_entry(cli_context(ctx), "label.issue", {"label": record}, key, out, as_json)
+
+
+def label_revoke(
+    ctx: typer.Context,
+    scheme: Annotated[str, typer.Option()],
+    label_id: Annotated[str, typer.Option("--label-id")],
+    key: KeyOpt,
+    reason: Annotated[str, typer.Option()],
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke a label (by its own key or a key its scheme authorized for label.revoke)."""
+    c = cli_context(ctx)
+    row = find_label(c.log(), label_id, scheme)  # label ids are unique per scheme only: never another scheme's
+    fields = {"scheme": scheme, "label_id": label_id, "label_entry": row.entry_id, "reason": reason}
+    sign_entry(c, "label.revoke", fields, key, out, as_json)
+
+
+def label_supersede(
+    ctx: typer.Context,
+    scheme: Annotated[str, typer.Option()],
+    label_id: Annotated[str, typer.Option("--label-id")],
+    replacement: Annotated[str, typer.Option(help="Label id of the replacement, already logged.")],
+    key: KeyOpt,
+    reason: Annotated[str, typer.Option()],
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Supersede a label by one already in the log."""
+    c = cli_context(ctx)
+    row, new = find_label(c.log(), label_id, scheme), find_label(c.log(), replacement, scheme)
+    fields = {
+        "scheme": scheme,
+        "label_id": label_id,
+        "label_entry": row.entry_id,
+        "replacement_entry": new.entry_id,
+        "reason": reason,
+    }
+    sign_entry(c, "label.supersede", fields, key, out, as_json)
+
+
+def label_list(
+    ctx: typer.Context,
+    scheme: Annotated[str | None, typer.Option(help="Only this scheme's labels.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 1000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List label ids with their scheme, product and status."""
+
+    def human(v: list[dict[str, Any]]) -> None:
+        from rich.table import Table
+
+        table = Table("label id", "scheme", "product", "model", "status", "index")
+        for r in v:
+            table.add_row(
+                r["label_id"], r["scheme"], r["product"] or "", r["model"] or "", r["status"], str(r["index"])
+            )
+        console().print(table)
+
+    emit(Reads(cli_context(ctx).log()).labels(scheme, limit), as_json, human)
+
+
+def label_qr(
+    ctx: typer.Context,
+    label_id: Annotated[str, typer.Argument()],
+    out: Annotated[Path, typer.Option("--out", help="FILE.svg or FILE.png")],
+    base_url: Annotated[str, typer.Option(help="Public URL of the label pages.")] = "http://127.0.0.1:8000",
+    scheme: Annotated[str | None, typer.Option()] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Write a QR code (segno) that leads to the label's verification page."""
+    import segno
+
+    row = find_label(cli_context(ctx).log(), label_id, scheme)
+    if out.suffix.lower() not in (".svg", ".png"):
+        raise InputError("--out must end in .svg or .png", code="input.invalid", field="--out")
+    url = f"{base_url.rstrip('/')}/labels/{row.scheme}/{row.label_id}"
+    segno.make(url, error="m").save(str(out), scale=6, border=2)
+    emit({"qr_file": str(out), "url": url}, as_json, lambda v: console().print(f"QR for {url} written to {out}"))

@@ -1,0 +1,97 @@
+"""The log's own API: submit an entry, read entries, the checkpoint, proofs, labels and bundles, schemas.
+
+``POST /v1/entries`` is the one write endpoint: a signed envelope, admitted through the sequencer; the answer
+is its receipt once the entry is durable. When no receipt comes in time the answer is 503 with Retry-After
+(``log.busy``) and the entry may still be appended: the client looks it up by entry id
+(``GET /v1/entries/by-id/{entry_id}``) before it submits again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from mapping.errors import NotFoundError
+from verifier import schemas
+
+from ..http_inputs import read_body
+from .deps import Deps
+from .params import Bounded, LabelScheme
+
+__all__ = ["log_router"]
+
+access_log = logging.getLogger("carbonledger.api")
+ENTRY_ID_PATTERN = r"^[0-9a-f]{64}$"
+
+
+def log_router() -> APIRouter:
+    r = APIRouter(prefix="/v1")
+
+    @r.post("/entries", status_code=201, summary="Submit a signed entry envelope; returns its receipt")
+    async def submit(request: Request, deps: Deps) -> dict[str, Any]:
+        body = await read_body(request, deps.limits.max_body_bytes, ("application/json",))
+        receipt = await run_in_threadpool(deps.sequencer.submit, body)
+        access_log.info("admitted entry %s at index %d", receipt.entry_id, receipt.index)
+        return receipt.to_dict()
+
+    @r.get("/entries/{index}", summary="The entry at a log index")
+    def get_entry(
+        index: Annotated[int, Path(description="A log index, from 0"), Bounded()], deps: Deps
+    ) -> dict[str, Any]:
+        return deps.reads.entry(index)
+
+    @r.get(
+        "/entries/by-id/{entry_id}",
+        summary="The entry with an entry id (the SHA-256 of its payload): did a submission land?",
+    )
+    def get_entry_by_id(
+        entry_id: Annotated[str, Path(description="64 lower-case hex digits", pattern=ENTRY_ID_PATTERN)], deps: Deps
+    ) -> dict[str, Any]:
+        return deps.reads.entry_by_id(entry_id)
+
+    @r.get("/checkpoint", response_class=PlainTextResponse, summary="The newest signed checkpoint (C2SP note)")
+    def checkpoint(deps: Deps) -> str:
+        return deps.reads.checkpoint()
+
+    @r.get("/log", summary="The log's origin, verifier key and size")
+    def log_info(deps: Deps) -> dict[str, Any]:
+        return deps.reads.log_info()
+
+    @r.get("/proofs/inclusion", summary="Inclusion proof of an index in a tree size")
+    def inclusion(
+        deps: Deps,
+        index: Annotated[int, Query(description="The entry's log index"), Bounded()],
+        size: Annotated[int | None, Query(description="Tree size (default: the newest)"), Bounded(1)] = None,
+    ) -> dict[str, Any]:
+        size = deps.reads.tree_size() if size is None else size
+        proof = deps.log.inclusion_proof(index, size)
+        return {"index": index, "size": size, "proof": [h.hex() for h in proof]}
+
+    @r.get("/proofs/consistency", summary="Consistency proof between two tree sizes")
+    def consistency(
+        deps: Deps, size1: Annotated[int, Query(), Bounded()], size2: Annotated[int, Query(), Bounded()]
+    ) -> dict[str, Any]:
+        proof = deps.log.consistency_proof(size1, size2)
+        return {"size1": size1, "size2": size2, "proof": [h.hex() for h in proof]}
+
+    @r.get("/labels", summary="Labels, optionally of one scheme")
+    def labels(
+        deps: Deps, scheme: str | None = None, limit: Annotated[int, Query(), Bounded(1, 10000)] = 100
+    ) -> list[dict[str, Any]]:
+        return deps.reads.labels(scheme, limit)
+
+    @r.get("/labels/{label_id}/bundle", summary="A self-contained bundle for offline verification")
+    def bundle(label_id: str, deps: Deps, scheme: LabelScheme = None, to: str | None = None) -> Response:
+        return Response(deps.reads.bundle(label_id, scheme or None, to), media_type="application/json")
+
+    @r.get("/schemas/{name}", summary="A JSON Schema of an entry kind or record")
+    def schema(name: str) -> dict[str, Any]:
+        if name not in schemas.schema_names():
+            raise NotFoundError(f"no schema named {name!r}", code="schema.unknown")
+        return schemas.load_schema(name)
+
+    return r

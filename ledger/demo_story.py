@@ -1,0 +1,368 @@
+"""The demo's story, told on one home's log (``carbonledger demo``), idempotent on that home.
+
+1. label schemes and a reference-data publisher register their root keys (through the allow-list);
+2. reference data: grid-factor datasets and the IPCC GWP table, standard and scheme methodology profiles;
+3. certification bodies are authorized (CQC Guangzhou for Guangdong, CMA Testing for Hong Kong);
+4. labels are issued — the first Guangdong batch's Midea inverter air conditioner, a current label citing
+   China's electricity footprint factor, a Hong Kong label, and a bulk batch (with progress reported);
+5. Guangdong and Hong Kong negotiate mutual recognition (propose, counter, accept), and Guangdong agrees
+   a one-way recognition into Carbon Trust terms after AR6 re-characterization;
+6. one label is revoked;
+7. a foreign buyer verifies offline from a bundle and a trust file, and asks for equivalence under their
+   own scheme.
+
+Every run reuses what the home already holds, so running it twice changes nothing the second time.
+The agreements and several labels are illustrative (marked so in their data): the schemes' own
+recognition rules are not public yet (shared/domain/schemes.md). What the story says goes to ``say``
+(rich markup), and the bulk batch's progress to ``bulk_progress``: the command line decides how to show them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mapping.profiles import get_profile
+from verifier.envelope import public_key_to_b64
+from verifier.keys import SigningKey
+from verifier.verify import verify_bundle
+
+from .agreements_service import equivalence, propose_fields, terms_hash_of
+from .bench import realistic_label
+from .bundles import build_bundle, export_trust
+from .home import Settings, init_home, read_key_file, write_json_atomic, write_key_file
+from .importer import import_labels
+from .log import Log, Receipt, utc_now
+from .reference_data import GWP_DATASET_ID, REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
+from .signing import Signer
+
+__all__ = [
+    "CURRENT_ID",
+    "DEMO_SCHEMES",
+    "HK",
+    "HK_ID",
+    "MIDEA_ID",
+    "BulkProgress",
+    "DemoStory",
+    "Say",
+    "init_demo_home",
+]
+
+Say = Callable[..., None]
+# total -> a context whose value is called with the number of entries done so far
+BulkProgress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+
+GD, HK, CN, CT, JP, KR, EPD = (
+    "gd-carbon-label",
+    "hk-cma-carbon-label",
+    "cn-cnca-cfp-label",
+    "carbontrust-label",
+    "jp-sumpo-cfp",
+    "kr-keiti-cfp",
+    "epd-intl-en15804a2",
+)
+DEMO_SCHEMES = [
+    (GD, "Guangdong carbon label", "广东碳标签", "CN"),
+    (HK, "Hong Kong CMA Testing carbon label", "香港中华厂商联合会检定中心碳标签", "HK"),
+    (CN, "China national product carbon footprint label", "全国统一产品碳足迹标识", "CN"),
+    (CT, "Carbon Trust product carbon footprint label", None, "GB"),
+    (JP, "SuMPO EPD Japan / CFP", None, "JP"),
+    (KR, "Korea KEITI carbon footprint label", None, "KR"),
+    (EPD, "EPD International (EN 15804+A2)", None, "SE"),
+]
+STANDARD_PROFILES = ["iso14067-2018", "gbt24067-2024", "pas2050-2011", "pact-v3"]
+MIDEA_ID, CURRENT_ID, HK_ID = "GD-CL-2022-0003", "GD-CL-2025-0101", "HK-CMA-2025-0007"
+BULK = 120
+
+
+def _key(home: Path, name: str) -> SigningKey:
+    path = home / "demo-keys" / f"{name}.pem"
+    if not path.exists():
+        write_key_file(path, SigningKey.generate())
+    return read_key_file(path)
+
+
+def _b64(key: SigningKey) -> str:
+    return public_key_to_b64(key.public_key)
+
+
+def midea_record() -> dict[str, Any]:
+    """The Midea KFR-26GW/BDN8Y-XT100(1)A label of the first Guangdong batch (footprint data illustrative)."""
+    path = resources.files("ledger") / "data" / "demo" / "label_gd_midea.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def current_record(citation: dict[str, Any]) -> dict[str, Any]:
+    """A current Guangdong label (illustrative) whose electricity factor cites China's 2023 life-cycle factor."""
+    rec = midea_record()
+    rec["label_id"] = CURRENT_ID
+    rec["product"]["name"] = "Inverter split air conditioner, 3.5 kW cooling (illustrative)"
+    rec["product"]["model"] = "KFR-35GW (illustrative)"
+    rec["product"]["ids"] = [{"system": "gtin", "value": "06932233000024"}]
+    rec["footprint"]["electricity"] = [
+        {
+            "kwh": "58.4",
+            "basis": "location",
+            "instrument": "none",
+            "factor": {
+                "value": "0.6205",
+                "unit": "kgCO2e/kWh",
+                "kind": "lifecycle-co2e",
+                "year": 2023,
+                "geography": "CN",
+                "td_losses_included": True,
+                "citation": citation,
+            },
+        }
+    ]
+    rec["footprint"]["referencePeriodStart"], rec["footprint"]["referencePeriodEnd"] = "2024-01-01", "2024-12-31"
+    rec["cites"] = [citation]
+    rec["verification"]["statement_id"] = "CQC-GZ-CFP-2025-0101 (illustrative)"
+    rec["verification"]["date"] = "2025-02-20"
+    rec["issued_at"], rec["valid_until"] = "2025-03-01", "2028-02-28"
+    return rec
+
+
+def hk_record() -> dict[str, Any]:
+    rec = midea_record()
+    rec.update(label_id=HK_ID, scheme=HK, issued_at="2025-05-02", valid_until="2027-05-01")
+    rec["product"] = {
+        "name": "Electric kettle, 1.7 l (illustrative)",
+        "name_zh": "電熱水壺（示例）",
+        "model": "EK-17 (illustrative)",
+        "category": {"system": "cpc", "code": "44821"},
+        "manufacturer": {"name": "Example Hong Kong Appliances Ltd. (illustrative)", "country": "HK"},
+        "production_site": {"country": "CN", "region": "CN-GD", "grid_region": "CN-South"},
+    }
+    rec["methodology"]["profile"] = {"id": HK, "version": "1"}
+    rec["verification"] = {
+        "level": "limited",
+        "body": {"name": "CMA Testing and Certification Laboratories", "country": "HK"},
+        "statement_id": "CMA-CFP-2025-0007 (illustrative)",
+        "date": "2025-04-28",
+    }
+    return rec
+
+
+def init_demo_home(home: Path) -> Settings:
+    """Initialize ``home`` (if it is not yet) with a log that admits the demo's schemes and data publisher."""
+    return init_home(home, allowed_schemes=[s[0] for s in DEMO_SCHEMES] + [REFERENCE_PUBLISHER])
+
+
+def _no_progress(_total: int) -> AbstractContextManager[Callable[[int], None]]:
+    return nullcontext(lambda _done: None)
+
+
+class DemoStory:
+    """The story on ``log`` (the log of ``home``, which keeps the demo's keys and chain book)."""
+
+    def __init__(self, home: Path, log: Log, say: Say, bulk_progress: BulkProgress = _no_progress) -> None:
+        self.home, self.log, self.say, self.bulk_progress = home, log, say, bulk_progress
+        self.signer = Signer(home, log)
+        self.roots = {s[0]: _key(home, f"{s[0]}-root") for s in DEMO_SCHEMES}
+        self.ref = _key(home, "reference-data-root")
+        self.cqc, self.cma = _key(home, "cqc-guangzhou"), _key(home, "cma-testing")
+
+    def tell(self) -> dict[str, Any]:
+        """Every step, in order, each headed by a line to ``say``; the summary the command prints."""
+        log, say = self.log, self.say
+        say(f"[bold]carbonledger demo[/] — home {self.home}, log {log.origin}, tree size {log.size}")
+        say("[bold]1. Schemes and a data publisher register their root keys[/]")
+        self.register()
+        say("[bold]2. Reference data: grid factors, the IPCC GWP table, methodology profiles[/]")
+        entries = self.publish_reference_data()
+        say("[bold]3. Certification bodies are authorized[/]")
+        self.authorize()
+        say("[bold]4. Labels are issued[/]")
+        self.issue(entries["cn-electricity-footprint"])
+        say("[bold]5. Schemes negotiate recognition[/]")
+        self.negotiate()
+        say("[bold]6. A label is revoked[/]")
+        revoked = self.revoke()
+        say("[bold]7. A foreign buyer verifies, offline, under their own scheme[/]")
+        buyer = self.buyer()
+        return {
+            "home": str(self.home),
+            "tree_size": log.size,
+            "vkey": log.vkey,
+            "checkpoint": log.checkpoint(),
+            "labels": [MIDEA_ID, CURRENT_ID, HK_ID],
+            "revoked_label": revoked,
+            "verify": buyer["report"],
+            "equivalence": buyer["equivalence"],
+            "files": buyer["out"],
+        }
+
+    def submit(self, kind: str, fields: dict[str, Any], key: SigningKey) -> Receipt:
+        return self.signer.submit(kind, fields, key)
+
+    def label(self, label_id: str) -> Any:
+        rows = self.log.store.labels_by_ids([label_id])
+        return rows[0] if rows else None
+
+    # 1 ------------------------------------------------------------------------------------------------
+    def register(self) -> None:
+        for scheme_id, name, name_zh, country in DEMO_SCHEMES:
+            if self.log.scheme(scheme_id) is not None:
+                continue
+            info: dict[str, Any] = {"id": scheme_id, "name": name, "role": "scheme", "country": country}
+            if name_zh:
+                info["name_zh"] = name_zh
+            r = self.submit("scheme.register", {"scheme": info, "public_key": _b64(self.roots[scheme_id])},
+                            self.roots[scheme_id])  # fmt: skip
+            self.say(f"  scheme [cyan]{scheme_id}[/] registered its root key at index {r.index}")
+        if self.log.scheme(REFERENCE_PUBLISHER) is None:
+            info = {"id": REFERENCE_PUBLISHER, "name": "carbonledger reference data (transcribed)",
+                    "role": "data-publisher"}  # fmt: skip
+            r = self.submit("scheme.register", {"scheme": info, "public_key": _b64(self.ref)}, self.ref)
+            self.say(f"  data publisher [cyan]{REFERENCE_PUBLISHER}[/] registered at index {r.index}")
+
+    # 2 ------------------------------------------------------------------------------------------------
+    def publish_reference_data(self) -> dict[str, str]:
+        """Publish each shipped dataset once; return dataset id -> entry id of its newest version."""
+        bodies = [*shipped_datasets(), gwp_dataset_from_csv(_gwp_csv_text())]
+        entries: dict[str, str] = {}
+        for body in bodies:
+            rows = self.log.store.dataset_rows(body["id"])
+            if rows:
+                entries[body["id"]] = rows[-1].entry_id
+                continue
+            r = self.submit("dataset.publish", {"publisher": REFERENCE_PUBLISHER, "dataset": body}, self.ref)
+            entries[body["id"]] = r.entry_id
+            self.say(f"  dataset [cyan]{body['id']}[/] v{body['version']} ({len(body['values'])} values) at {r.index}")
+        for pid in STANDARD_PROFILES:
+            self._publish_profile(REFERENCE_PUBLISHER, pid, self.ref)
+        for scheme_id in (GD, HK, CN, CT):
+            self._publish_profile(scheme_id, scheme_id, self.roots[scheme_id])
+        return entries
+
+    def _publish_profile(self, publisher: str, profile_id: str, key: SigningKey) -> None:
+        if self.log.store.find_entries(["profile.publish"], publisher, profile_id):
+            return
+        profile = get_profile(profile_id).to_dict()
+        r = self.submit("profile.publish", {"scheme": publisher, "profile": profile}, key)
+        self.say(f"  profile [cyan]{profile_id}[/] v{profile['version']} published by {publisher} at {r.index}")
+
+    # 3 ------------------------------------------------------------------------------------------------
+    def authorize(self) -> None:
+        for scheme_id, key, holder in (
+            (GD, self.cqc, {"name": "CQC Guangzhou", "name_zh": "中国质量认证中心广州分中心", "country": "CN"}),
+            (HK, self.cma, {"name": "CMA Testing and Certification Laboratories", "country": "HK"}),
+        ):
+            if self.log.key(key.key_id) is not None:
+                continue
+            fields = {
+                "scheme": scheme_id,
+                "public_key": _b64(key),
+                "kinds": ["label.issue", "label.revoke", "label.supersede"],
+                "holder": {**holder, "role": "certification-body"},
+            }
+            r = self.submit("key.authorize", fields, self.roots[scheme_id])
+            self.say(f"  {scheme_id} authorized {holder['name']} to issue labels (index {r.index})")
+
+    # 4 ------------------------------------------------------------------------------------------------
+    def issue(self, electricity_entry: str) -> None:
+        citation = {"dataset": "cn-electricity-footprint", "version": 1, "entry": electricity_entry, "key": "CN/2023"}
+        for record, key in ((midea_record(), self.cqc), (current_record(citation), self.cqc), (hk_record(), self.cma)):
+            if self.label(record["label_id"]) is None:
+                r = self.submit("label.issue", {"label": record}, key)
+                self.say(f"  label [bold]{record['label_id']}[/] ({record['product']['model']}) at index {r.index}")
+        bulk = []
+        for i in range(BULK):
+            rec = realistic_label(i)
+            rec.update(scheme=GD, label_id=f"GD-CL-2025-{1000 + i:04d}")
+            rec["product"]["name"] += " (illustrative)"
+            bulk.append(rec)
+        missing = {r.label_id for r in self.log.store.labels_by_ids([r["label_id"] for r in bulk])}
+        todo = [r for r in bulk if r["label_id"] not in missing]
+        if todo:
+            with self.bulk_progress(len(todo)) as done:
+                result = import_labels(self.log, self.cqc, self.signer.book, todo, utc_now, batch=40,
+                                       on_progress=done)  # fmt: skip
+            self.say(f"  {result.stored} more Guangdong labels issued in batches (indexes {result.first_index}.."
+                     f"{result.last_index})")  # fmt: skip
+
+    # 5 ------------------------------------------------------------------------------------------------
+    def negotiate(self) -> None:
+        states = {(e.agreement_id, e.version, e.kind) for e in self.log.agreement_events()}
+        mutual = _terms("gd-hk-mutual")
+        if ("gd-hk-mutual", 1, "propose") not in states:
+            r = self.submit("agreement.propose", propose_fields(GD, mutual), self.roots[GD])
+            self.say(f"  Guangdong proposed mutual recognition gd-hk-mutual v1 at index {r.index}")
+        if ("gd-hk-mutual", 2, "propose") not in states:
+            counter = dict(mutual, version=2, tolerance="0.02")
+            answers = {"version": 1, "terms_hash": terms_hash_of(self.log, "gd-hk-mutual", 1)}
+            r = self.submit("agreement.propose", propose_fields(HK, counter, answers), self.roots[HK])
+            self.say(f"  Hong Kong counter-proposed v2 (tolerance 2%) at index {r.index}")
+        if ("gd-hk-mutual", 2, "accept") not in states:
+            ref = {"id": "gd-hk-mutual", "version": 2, "terms_hash": terms_hash_of(self.log, "gd-hk-mutual", 2)}
+            r = self.submit("agreement.accept", {"scheme": GD, "agreement": ref}, self.roots[GD])
+            self.say(f"  Guangdong accepted v2: [green]in force[/] from index {r.index}")
+        if ("gd-to-carbontrust-ar6", 1, "propose") not in states:
+            # The AR6 re-characterization reads its GWP values from the table this log published (step 2),
+            # pinned by entry id, so the converted value's trail names the signed registry entry.
+            one_way = _terms("gd-to-carbontrust-ar6")
+            gwp_entry = self.log.store.dataset_rows(GWP_DATASET_ID)[-1]
+            pin = {"dataset": GWP_DATASET_ID, "version": gwp_entry.version, "entry": gwp_entry.entry_id, "key": "*"}
+            one_way["datasets"] = [*one_way.get("datasets", []), pin]
+            r = self.submit("agreement.propose", propose_fields(GD, one_way), self.roots[GD])
+            self.say(f"  Guangdong proposed gd-to-carbontrust-ar6 v1 pinning {GWP_DATASET_ID} v{gwp_entry.version} "
+                     f"(entry {gwp_entry.entry_id[:12]}…) at index {r.index}")  # fmt: skip
+        if ("gd-to-carbontrust-ar6", 1, "accept") not in states:
+            h = terms_hash_of(self.log, "gd-to-carbontrust-ar6", 1)
+            ref = {"id": "gd-to-carbontrust-ar6", "version": 1, "terms_hash": h}
+            r = self.submit("agreement.accept", {"scheme": CT, "agreement": ref}, self.roots[CT])
+            self.say(f"  Carbon Trust accepted one-way recognition of Guangdong labels after AR6 (index {r.index})")
+
+    # 6 ------------------------------------------------------------------------------------------------
+    def revoke(self) -> str:
+        revoked = f"GD-CL-2025-{1000 + BULK - 1:04d}"
+        row = self.label(revoked)
+        if row is not None and row.status == "active":
+            fields = {"scheme": GD, "label_id": revoked, "label_entry": row.entry_id, "reason": "product discontinued"}
+            r = self.submit("label.revoke", fields, self.cqc)
+            self.say(f"  label {revoked} revoked by its issuer at index {r.index}")
+        return revoked
+
+    # 7 ------------------------------------------------------------------------------------------------
+    def buyer(self) -> dict[str, Any]:
+        out = self.home / "demo-out"
+        out.mkdir(exist_ok=True)
+        trust = export_trust(self.log, buyer_scheme=HK)
+        write_json_atomic(out / "trust-hk-buyer.json", trust.to_dict())
+        bundle = build_bundle(self.log, CURRENT_ID, GD, HK)
+        (out / f"{CURRENT_ID}.bundle.json").write_bytes(bundle)
+        today = utc_now().date()
+        report = verify_bundle(bundle, trust, at=today, now=utc_now(), target_scheme=HK)
+        self.say(
+            f"  Hong Kong buyer verified {CURRENT_ID} offline: [bold]{report.verdict()}[/] (exit {report.exit_code()})"
+        )
+        for step in report.to_dict()["steps"]:
+            self.say(f"    {step['step']:>2}. {step['name']}: {step['status']} — {step['detail']}", markup=False)
+        old = verify_bundle(build_bundle(self.log, MIDEA_ID, GD, None), trust, at=date(2023, 1, 1), now=utc_now())
+        expired = verify_bundle(build_bundle(self.log, MIDEA_ID, GD, None), trust, at=today, now=utc_now())
+        self.say(
+            f"  the 2022 Midea label: on 2023-01-01 {old.verdict()}; today {expired.verdict()} (its validity ended)"
+        )
+        verdicts = {}
+        for target in (HK, CT, JP):
+            v = equivalence(self.log, CURRENT_ID, target, today, GD)
+            verdicts[target] = v
+            extra = f" → {v['converted']['value']} {v['converted']['unit']}" if v.get("converted") else ""
+            via = f" by {v['agreement']['id']} v{v['agreement']['version']}" if v.get("agreement") else ""
+            self.say(f"  equivalence under {target}: [bold]{v['verdict']}[/]{via}{extra}")
+        return {"report": report.to_dict(), "equivalence": verdicts, "out": str(out)}
+
+
+def _terms(name: str) -> dict[str, Any]:
+    path = resources.files("mapping") / "data" / "agreements" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _gwp_csv_text() -> str:
+    return (resources.files("mapping") / "data" / "gwp.csv").read_text(encoding="utf-8")

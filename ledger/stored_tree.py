@@ -1,0 +1,82 @@
+"""Roots and proofs read from a store: O(log n) stored subtree hashes, fetched in one query — never a rebuild.
+
+The store keeps the hash of every perfect subtree (``ledger/store.py``); :mod:`ledger.proof_plan` says which
+ranges a proof needs and which stored subtrees make each range. :class:`StoredTree` serves the proofs of any
+size the store holds; :meth:`StoredTree.receipt_proofs` serves a whole append batch at once, taking the nodes
+the batch made from memory and only the older ones from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from mapping.errors import NotFoundError, ProofError
+from verifier.merkle import EMPTY_ROOT
+
+from . import proof_plan
+from .proof_plan import Node, Range
+from .store import Store, node_id
+
+__all__ = ["StoredTree"]
+
+
+class StoredTree:
+    """The Merkle tree of one store, read-only."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def root(self, size: int) -> bytes:
+        """Requires 0 <= size <= the store's size. The RFC 9162 MTH of leaves [0, size)."""
+        self.check_size(size)
+        if size == 0:
+            return EMPTY_ROOT
+        return self.hashes([(0, size)])[0]
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """Requires 0 <= index < size <= the store's size (default: the store's size)."""
+        size = self.store.tree_size() if size is None else size
+        self.check_size(size)
+        if not 0 <= index < size:
+            raise ProofError(f"index {index} is outside a tree of size {size}", code="proof.index_out_of_range")
+        return self.hashes(proof_plan.inclusion_plan(index, size))
+
+    def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
+        """Requires 0 <= size1 <= size2 <= the store's size (default: the store's size)."""
+        size2 = self.store.tree_size() if size2 is None else size2
+        self.check_size(size2)
+        if not 0 <= size1 <= size2:
+            raise ProofError(f"size1 {size1} must be between 0 and size2 {size2}", code="proof.bad_sizes")
+        return self.hashes(proof_plan.consistency_plan(size1, size2))
+
+    def check_size(self, size: int) -> None:
+        """``log.no_such_size`` unless 0 <= size <= the store's size."""
+        current = self.store.tree_size()
+        if not 0 <= size <= current:
+            raise NotFoundError(f"tree size {size} is not in this log (its size is {current})", code="log.no_such_size")
+
+    def hashes(self, ranges: list[Range]) -> list[bytes]:
+        """Requires accepted ranges of stored leaves. Their MTHs, from one fetch of stored nodes."""
+        nodes = self.store.nodes(node_id(lv, ix) for lv, ix in proof_plan.nodes_for_ranges(ranges))
+        return [proof_plan.range_hash(b, e, lambda lv, ix: nodes[node_id(lv, ix)]) for b, e in ranges]
+
+    def receipt_proofs(self, indexes: Iterable[int], size: int, fresh: Mapping[Node, bytes]) -> dict[int, list[bytes]]:
+        """Requires 0 <= index < size for each index, and every node of [0, size) stored or in ``fresh``.
+
+        The inclusion proof of each index in the tree of ``size`` leaves: the nodes an append batch just made
+        (``fresh``, not yet readable from the store) are taken from memory, the older ones (left of the batch)
+        fetched in one query, and each range hashed once however many proofs share it."""
+        plans = {index: proof_plan.inclusion_plan(index, size) for index in indexes}
+        parts = {rng: proof_plan.perfect_subtrees(*rng) for rng in {rng for plan in plans.values() for rng in plan}}
+        nodes = dict(fresh)
+        missing = {node for subtrees in parts.values() for node in subtrees} - nodes.keys()
+        if missing:
+            stored = self.store.nodes(node_id(lv, ix) for lv, ix in missing)
+            for lv, ix in missing:
+                nodes[(lv, ix)] = stored[node_id(lv, ix)]
+        hashes = {
+            rng: proof_plan.fold_subtrees(subtrees, lambda lv, ix: nodes[(lv, ix)]) for rng, subtrees in parts.items()
+        }
+        return {index: [hashes[rng] for rng in plan] for index, plan in plans.items()}
