@@ -15,16 +15,12 @@ from mapping.errors import CarbonLedgerError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-
-# A required option or argument missing from the command line, or text where a number belongs, is a usage
-# error, like Click's own.
-_USAGE_CODES = frozenset({"input.missing", "input.integer", "usage"})
 
 
 def exit_code_for(error: CarbonLedgerError) -> int:
-    return EXIT_USAGE if error.code in _USAGE_CODES else EXIT_ERROR
+    """The exit status of a carbonledger error: its class's (a :class:`~mapping.errors.UsageError` — an option
+    or argument missing, text where a number belongs — exits 2, like Click's own usage errors)."""
+    return error.exit_code
 
 
 def number(name: str, *, minimum: int = 0, maximum: int = INT64_MAX) -> Callable[[str], int]:

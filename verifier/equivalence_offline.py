@@ -6,8 +6,9 @@ verdict: every event's time is its entry's ``signed_at`` (admission keeps it wit
 the log's time), its index is its ledger index, the conversions are :data:`mapping.conversions.CONVERSIONS`
 and the tolerance is measured against the total recomputed from the label's own stage × gas masses.
 
-Authenticating the entries (signer = the speaking scheme's root at the entry's index, leading to a root
-the trust file names) is :mod:`verifier.verify`'s job; only authenticated payloads reach :func:`history_of`.
+Judging the entries is the rule book's job (:mod:`verifier.bundle_fold`), and anchoring their signers in the
+trust file step 10's (:mod:`verifier.steps_equivalence`); only events that passed both reach
+:func:`offline_verdict`.
 Registry data (DESIGN §5 "Background data": "conversions take factors only from cited or agreement-pinned
 entries and name them in the trail"): :func:`convert_steps` gets the agreement's dataset pins with every step
 and the pinned ``dataset.publish`` payloads the caller holds (``datasets``: entry id → payload; the log
@@ -29,7 +30,6 @@ Pure: no I/O, no clock, and no import of ledger/.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,7 +42,7 @@ from mapping.gwp import GWP_DATASET_ID, gwp_table_from_dataset
 from mapping.negotiation import AgreementEvent
 from mapping.orderings import GWP_SETS
 
-from .agreements import EVENT_KINDS, event_from_payload
+from .agreements import EVENT_KINDS
 
 KNOWN_CONVERSIONS = frozenset(CONVERSIONS)
 DatasetPayloads = Mapping[str, Mapping[str, Any]]
@@ -280,54 +280,6 @@ def recompute_total(record: dict[str, Any]) -> Decimal | None:
         return None
 
 
-@dataclass
-class History:
-    """The negotiation events rebuilt from a bundle, and the entries left out with the reason why."""
-
-    events: list[AgreementEvent] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
-
-
-def history_of(entries: list[tuple[int, dict[str, Any]]]) -> History:
-    """Negotiation events from authenticated agreement payloads ``(bundle index, payload)``.
-
-    Each payload's signer was checked to be the current root of ``payload["scheme"]`` at its index, so
-    ``signer_scheme`` is that scheme and ``signer_is_root`` is true. An entry whose payload does not make an
-    event (e.g. terms that do not hash to ``terms_hash``), or an accept or withdrawal naming a version whose
-    proposal (same id, version and terms hash, earlier in the log) is not in the history, is left out and
-    named in ``excluded``: the history is never completed by guessing.
-    """
-    out = History()
-    proposed: dict[tuple[str, int], tuple[str, int]] = {}
-    for index, payload in sorted(entries, key=lambda t: t[0]):
-        what = f"{payload.get('kind')} at index {index}"
-        try:
-            ev = event_from_payload(
-                payload,
-                index=index,
-                at=datetime.fromisoformat(payload["signed_at"]),
-                signer_scheme=payload.get("scheme", ""),
-                signer_is_root=True,
-                known_conversions=KNOWN_CONVERSIONS,
-            )
-        except (CarbonLedgerError, KeyError, TypeError, ValueError) as e:
-            code = getattr(e, "code", type(e).__name__)
-            out.excluded.append(f"{what} left out: it makes no agreement event [{code}]: {e}")
-            continue
-        if ev.kind == "propose":
-            proposed.setdefault((ev.agreement_id, ev.version), (ev.terms_hash, ev.index))
-        else:
-            known = proposed.get((ev.agreement_id, ev.version))
-            if known is None or known[0] != ev.terms_hash:
-                out.excluded.append(
-                    f"{what} left out: it names {ev.agreement_id} version {ev.version}, whose proposal "
-                    "(with that terms hash) the bundle does not hold"
-                )
-                continue
-        out.events.append(ev)
-    return out
-
-
 def offline_verdict(
     label: dict[str, Any],
     label_scheme: str,
@@ -365,9 +317,7 @@ __all__ = [
     "EVENT_KINDS",
     "KNOWN_CONVERSIONS",
     "DatasetPayloads",
-    "History",
     "convert_steps",
-    "history_of",
     "offline_verdict",
     "recompute_total",
     "resolve_steps",

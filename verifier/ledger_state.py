@@ -12,7 +12,7 @@ chain, a cited dataset the view does not hold) apply only to complete views.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -217,10 +217,3 @@ Change = (
     | RetireDataset
     | AddAgreementEvent
 )
-
-
-@dataclass(slots=True)
-class Decision:
-    """The outcome of admitting one entry: the changes it makes, in order."""
-
-    changes: list[Change] = field(default_factory=list)

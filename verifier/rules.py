@@ -35,7 +35,8 @@ from mapping.errors import AuthorityError, ConflictError, RuleError, Unestablish
 
 from .envelope import ZERO_ENTRY_ID, Entry, public_key_from_b64
 from .ledger_state import ROOT, AuthorityView, Change, KeyRecord, Policy
-from .rules_kinds import LABEL_STATUS_KINDS, RULES, parse_time, root_kinds
+from .rules_common import LABEL_STATUS_KINDS, parse_time, root_kinds
+from .rules_kinds import RULES
 
 __all__ = ["LABEL_STATUS_KINDS", "Unestablished", "fold_entry", "parse_time"]
 

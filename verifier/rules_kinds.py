@@ -6,12 +6,11 @@ from collections.abc import Callable
 
 from .envelope import Entry
 from .ledger_state import AuthorityView, Change, KeyRecord, Policy
-from .rules_common import LABEL_STATUS_KINDS, parse_time, root_kinds
 from .rules_keys import key_authorize, key_revoke, profile_publish, scheme_register, scheme_rotate
 from .rules_labels import label_issue, label_revoke, label_supersede
 from .rules_records import agreement, dataset_publish, dataset_retire
 
-__all__ = ["LABEL_STATUS_KINDS", "RULES", "Rule", "parse_time", "root_kinds"]
+__all__ = ["RULES", "Rule"]
 
 Rule = Callable[[Entry, dict, KeyRecord, int, AuthorityView, Policy | None], list[Change]]
 

@@ -45,7 +45,9 @@ def step10_equivalence(report: Report, b: Bundle, t: Trust, target: str | None, 
     anchors: dict[str, Anchor] = {}
 
     def anchor_of(s: str) -> Anchor:
-        return anchors.get(s) or anchors.setdefault(s, anchor(state, t, s))
+        if s not in anchors:
+            anchors[s] = anchor(state, t, s)
+        return anchors[s]
 
     excluded = [
         f"{e.entry.kind} at index {e.index} left out: {why}"

@@ -91,7 +91,9 @@ def citations(report: Report, b: Bundle, t: Trust, folded: FoldedBundle) -> list
             continue
         record, body = found
         publisher = record.publisher
-        a = anchors.get(publisher) or anchors.setdefault(publisher, anchor(state, t, publisher))
+        if publisher not in anchors:
+            anchors[publisher] = anchor(state, t, publisher)
+        a = anchors[publisher]
         versions = state.dataset_versions(record.dataset_id)
         published = [v.version for v in versions]
         retired = [v.version for v in versions if v.status == "retired"]
