@@ -306,7 +306,7 @@ async def test_forged_signature_copy_first_among_concurrent_posts_is_not_stored(
             responses = await asyncio.gather(first, copy, *others_posted)
             assert responses[0].status_code == 201, responses[0].text
             refused = responses[1]
-            assert refused.status_code == 401 and refused.json()["error"]["code"] == "signature.invalid", refused.text
+            assert refused.status_code == 422 and refused.json()["error"]["code"] == "signature.invalid", refused.text
             stored = responses[2]
             assert stored.status_code == 201, stored.text
             assert all(r.status_code == 201 for r in responses[2:]), [r.text for r in responses[2:] if r.is_error]
