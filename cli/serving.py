@@ -17,6 +17,7 @@ from types import FrameType
 from ledger import precheck
 from ledger.log import Log
 from ledger.startup_heap import settle_startup_heap
+from mapping.errors import MissingExtraError
 
 __all__ = ["serve_log"]
 
@@ -31,9 +32,12 @@ def serve_log(
 ) -> int | None:
     """Serve the log ``open_served_log()`` opens on ``host:port`` until stopped; the number of the signal that
     stopped it, or None when uvicorn ended by itself."""
-    import uvicorn
+    try:
+        import uvicorn
 
-    from ledger.api import create_app
+        from ledger.api import create_app
+    except ImportError as e:
+        raise MissingExtraError("server", "serving the log over HTTP", e) from e
 
     with _stopping_on_signals() as stopped:
         try:

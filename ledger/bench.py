@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import verifier
 from verifier.envelope import ZERO_ENTRY_ID, envelope_bytes, parse_entry, public_key_to_b64
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
@@ -349,5 +348,4 @@ def bench_verify(n: int, rounds: int = 5) -> dict[str, Any]:
         "baseline_per_s": round(baseline, 1),
         "ratio": round(median_rate / baseline, 3),
         "max_rss_mb": round(max_rss_mb(), 1),
-        "verifier_compiled": verifier.COMPILED,  # mypyc build in use (see setup.py)
     }

@@ -8,12 +8,12 @@ Reading an envelope's payload checks nothing of its signature: what it says is r
 
 from __future__ import annotations
 
-import base64
 import binascii
 from pathlib import Path
 from typing import Any
 
 from mapping.errors import InputError
+from verifier.b64 import decode_canonical
 from verifier.canonical import loads_strict
 
 __all__ = [
@@ -47,9 +47,11 @@ def unwrap_label(doc: Any) -> Any:
 def envelope_payload(envelope: dict[str, Any]) -> Any:
     """The strict JSON payload of a DSSE envelope (its signature unchecked)."""
     try:
-        payload = base64.b64decode(envelope.get("payload", ""), validate=True)
+        payload = decode_canonical(envelope.get("payload", ""))
     except (binascii.Error, ValueError, TypeError) as e:
-        raise InputError("the envelope's payload is not base64", code="input.malformed", field="payload") from e
+        raise InputError(
+            "the envelope's payload is not canonical padded base64", code="input.malformed", field="payload"
+        ) from e
     return loads_strict(payload, what="envelope payload", max_bytes=MAX_FILE_BYTES)
 
 

@@ -13,7 +13,6 @@ size) — a label page view builds and verifies a bundle only when the log has g
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 from collections import OrderedDict
@@ -23,6 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from mapping.errors import CarbonLedgerError, MappingError, NotFoundError
+from verifier.b64 import decode_canonical
 from verifier.envelope import parse_entry
 from verifier.merkle import leaf_hash
 from verifier.report import Report
@@ -42,7 +42,7 @@ T = TypeVar("T")
 def entry_payload(envelope: bytes) -> dict[str, Any]:
     """The decoded payload of a logged (already admitted) envelope."""
     doc = json.loads(envelope)
-    return json.loads(base64.b64decode(doc["payload"]))
+    return json.loads(decode_canonical(doc["payload"]))
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,13 @@ labels) writes plain tuples in the column order of :data:`ENTRY_COLUMNS` and :da
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from datetime import datetime
 from typing import Any
 
 from mapping.negotiation import AgreementEvent
 from verifier.agreements import event_from_payload
-from verifier.envelope import Entry, parse_entry
+from verifier.envelope import Entry, parse_entry, public_key_bytes_from_b64
 from verifier.equivalence_offline import KNOWN_CONVERSIONS
 from verifier.keys import VerifyingKey
 from verifier.ledger_state import AddAgreementEvent, DatasetRecord, KeyRecord, LabelRecord, SchemeRecord
@@ -196,4 +195,4 @@ def agreement_event(row: AgreementEventRow, envelope: bytes) -> AgreementEvent:
 
 
 def key_id_of(public_key_b64: str) -> str:
-    return hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()
+    return hashlib.sha256(public_key_bytes_from_b64(public_key_b64, "/public_key")).hexdigest()

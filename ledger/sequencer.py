@@ -18,7 +18,6 @@ before it submits again.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import collections
 import json
@@ -29,6 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from mapping.errors import BackPressureError, CarbonLedgerError
+from verifier.b64 import decode_canonical
 from verifier.envelope import entry_id
 
 from .log import Log, Receipt
@@ -52,7 +52,7 @@ def claimed_entry_id(envelope: bytes) -> str | None:
     """The entry id an envelope's payload hashes to, read without checking anything else; None if unreadable."""
     try:
         doc = json.loads(envelope)
-        return entry_id(base64.b64decode(doc["payload"], validate=True))
+        return entry_id(decode_canonical(doc["payload"]))
     except (ValueError, TypeError, KeyError, RecursionError, binascii.Error):
         return None
 

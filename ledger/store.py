@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, Engine, create_engine, delete, event, func
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from mapping.errors import ConfigError
+from mapping.errors import ConfigError, MissingExtraError
 from verifier.envelope import envelope_bytes
 from verifier.schemas import ENTRY_KINDS
 
@@ -80,6 +80,8 @@ class Store:
         self.url = normalize_url(url)
         try:
             self.engine: Engine = create_engine(self.url, echo=echo, pool_pre_ping=True)
+        except ModuleNotFoundError as e:
+            raise MissingExtraError("postgres", f"the store {url!r}", e) from e
         except Exception as e:
             raise ConfigError(f"cannot use database URL {url!r}: {e}", code="config.database_url") from e
         self.is_sqlite = self.engine.dialect.name == "sqlite"

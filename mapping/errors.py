@@ -213,3 +213,15 @@ class UnavailableError(CarbonLedgerError):
 class ConfigError(CarbonLedgerError):
     code = "config.invalid"
     http_status = 500
+
+
+class MissingExtraError(ConfigError):
+    """A command needs a part of carbonledger the install left out (the log service, PostgreSQL support)."""
+
+    code = "install.missing_extra"
+
+    def __init__(self, extra: str, what: str, missing: ImportError) -> None:
+        super().__init__(
+            f"{what} needs the {extra!r} extra, which this install lacks ({missing}); "
+            f"install it with: pip install 'carbonledger[{extra}]'"
+        )

@@ -1,4 +1,4 @@
-"""RFC 8785 canonical JSON: the fast check agrees with the rfc8785 package byte for byte."""
+"""RFC 8785 canonical JSON: the one orjson-based check agrees with the rfc8785 package byte for byte."""
 
 from __future__ import annotations
 
@@ -141,23 +141,39 @@ def test_canonicalize_rejects_python_floats_with_a_pointer() -> None:
     assert e.value.field == "/footprint/pcf"
 
 
-def test_fast_path_scan_sees_every_float_of_compact_output() -> None:
-    from verifier.canonical import _fast_path_may_vouch
+def test_float_walk_sees_every_float_and_text_that_looks_like_one_is_no_float() -> None:
+    from verifier.canonical import holds_float
 
     note = rfc8785.dumps({"checkpoint": "log\n12\nabc=\n\n— log ab+cd\n", "size": 12})
-    assert _fast_path_may_vouch(note)  # escapes and non-ASCII BMP text are fine
     assert require_canonical(note) == {"checkpoint": "log\n12\nabc=\n\n— log ab+cd\n", "size": 12}
-    assert _fast_path_may_vouch(b'{"a":"1.5e3 true","b":[1,-2],"c":-3}')  # float-like text in a string
-    for floaty in (b'{"a":1.5}', b'{"a":1e5}', b'{"a":-1.5}', b'{"a":[1.5]}', b'{"a":[1,-2.5]}', b'{"a":2E+1}'):
-        assert not _fast_path_may_vouch(floaty), floaty
+    for floaty in (b'{"a":1.5}', b'{"a":1e5}', b'{"a":-1.5}', b'{"a":[1.5]}', b'{"a":[1,-2.5]}', b'{"a":2E+1}', b"1.5"):
+        assert holds_float(json.loads(floaty)), floaty
+        with pytest.raises(InputError) as e:
+            require_canonical(floaty)
+        assert e.value.code == "json.float", floaty
     tricky = b'{"a":"x\\",\\"b\\":1.5","c":1.5}'  # an escaped quote cannot hide a float
-    assert not _fast_path_may_vouch(tricky)
     with pytest.raises(InputError) as e:
         require_canonical(tricky)
     assert e.value.code == "json.float"
-    # A string that looks like a float after a separator is a false alarm: slow path, still accepted.
-    assert not _fast_path_may_vouch(b'{"t":"10:00.5"}')
-    assert require_canonical(b'{"t":"10:00.5"}') == {"t": "10:00.5"}
+    # Text that looks like a float is text: accepted on the one path.
+    for texty in (b'{"t":"10:00.5"}', b'{"a":"1.5e3 true","b":[1,-2],"c":-3}', b'{"a":[[[{"b":[true,null]}]]]}'):
+        assert not holds_float(json.loads(texty))
+        assert require_canonical(texty) == json.loads(texty)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values_with_floats)
+def test_the_one_path_vouches_only_for_what_rfc8785_agrees_is_canonical_and_float_free(value: object) -> None:
+    """A naive reference (rfc8785's own bytes, and a recursive float search) against the orjson path, on
+    values with floats, non-BMP member names and every scalar."""
+    import orjson
+
+    from verifier.canonical import _orjson_canonical
+
+    for data in (orjson.dumps(value, option=orjson.OPT_SORT_KEYS), orjson.dumps(value)):
+        vouched, got = _orjson_canonical(data)
+        if vouched:
+            assert not _holds_float(value) and rfc8785.dumps(value) == data and got == value
 
 
 def test_integers_beyond_53_bits_leave_the_fast_path() -> None:

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import orjson
-
 from mapping.errors import CarbonLedgerError, InputError
 from verifier import schemas
 from verifier.b64 import decode_canonical
-from verifier.canonical import canonical_bytes_match, canonicalize, check_size, require_canonical
+from verifier.canonical import canonicalize, check_size, require_canonical
 from verifier.envelope import Entry, parse_entry
 
 BUNDLE_VERSION = "carbonledger.bundle/v1"
@@ -77,11 +75,7 @@ def parse_bundle(data: bytes, item_cache: dict[ItemKey, CachedItem] | None = Non
     share their scheme's registration and authorizations with the same proofs, which then parse once. An item
     is reused only when its full envelope text and proof equal the remembered ones (the short key just finds
     the candidate without hashing kilobytes); entries are immutable, and only items that parsed are kept."""
-    check_size(data, MAX_BUNDLE_BYTES, "bundle")
-    doc = _fast_bundle_shell(data)
-    items_checked = doc is None  # the strict path checks the whole document, items included
-    if doc is None:
-        doc = _strict_bundle_document(data)
+    doc = _bundle_shell(data)
     entries: list[BundleEntry] = []
     seen_index: set[int] = set()
     seen_id: set[str] = set()
@@ -93,8 +87,8 @@ def parse_bundle(data: bytes, item_cache: dict[ItemKey, CachedItem] | None = Non
         if hit is not None and hit[0] == text and hit[1] == proof:
             be = hit[2]
         else:
-            if not items_checked and not _split_validators()[1].is_valid(item):
-                _strict_bundle_document(data)  # raises, naming the field
+            if not _split_validators()[1].is_valid(item):
+                _refuse_by_schema(doc)
             be = BundleEntry(item["index"], _parse_item(item, f"/entries/{i}"), tuple(map(bytes.fromhex, proof)))
             if item_cache is not None and be.entry.entry_id != doc["label_entry"]:
                 item_cache[key] = (text, proof, be)  # shared items only: each label is in one bundle
@@ -118,21 +112,30 @@ def parse_bundle(data: bytes, item_cache: dict[ItemKey, CachedItem] | None = Non
     return bundle
 
 
-def _strict_bundle_document(data: bytes) -> dict[str, Any]:
-    """The bundle's document: canonical bytes, a known version, valid under the bundle schema; or the error
-    naming the fault."""
+def _bundle_shell(data: bytes) -> dict[str, Any]:
+    """The bundle's document: canonical bytes, a known version, valid under the bundle schema but for its
+    entries' items (checked one by one, or equal to an item that was), each item of the shape a cache lookup
+    reads; or the error naming the fault."""
+    check_size(data, MAX_BUNDLE_BYTES, "bundle")
     doc = require_canonical(data, what="bundle")
-    if isinstance(doc, dict) and doc.get("version") != BUNDLE_VERSION:
+    if type(doc) is dict and doc.get("version") != BUNDLE_VERSION:
         raise InputError(
             f"unknown bundle version {doc.get('version')!r}; this verifier reads {BUNDLE_VERSION}",
             code="bundle.version",
             field="/version",
         )
+    if not (_split_validators()[0].is_valid(doc) and all(map(_plain_item, doc["entries"]))):
+        _refuse_by_schema(doc)
+    return doc
+
+
+def _refuse_by_schema(doc: Any) -> None:
+    """Raise the bundle schema's first refusal of ``doc`` (one the split validators found)."""
     try:
         schemas.validate("bundle", doc)
     except CarbonLedgerError as e:
         raise InputError(f"bundle: {e.message}", code="bundle.invalid", field=e.field) from e
-    return doc
+    raise InputError("bundle: an entry is not an object of index, envelope and proof", code="bundle.invalid")
 
 
 @cache
@@ -146,33 +149,9 @@ def _split_validators() -> tuple[Any, Any]:
     return schemas.compile_schema(shell), schemas.compile_schema(item)
 
 
-def _fast_bundle_shell(data: bytes) -> dict[str, Any] | None:
-    """The document when a structural argument proves ``data`` canonical and its shell schema-valid (each
-    item not seen before is then checked against the item schema); None sends it to the strict path.
-
-    The bundle schema admits numbers only as entry indexes, so a document of that shape whose indexes parsed
-    as Python ints holds no float. Its member names are the schema's fixed ASCII names, so orjson's key order
-    is RFC 8785's (§3.2.3 sorts by UTF-16 code units; the two orders differ only between names that hold
-    characters outside the Basic Multilingual Plane), and strings serialize alike in both. Such a document
-    is in RFC 8785 form when its bytes equal orjson's sorted compact serialization — with no byte scan of
-    envelopes that are mostly base64. (A float index such as ``1.0`` fails :func:`_plain_item`.)"""
-    try:
-        doc = orjson.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    if (
-        _split_validators()[0].is_valid(doc)
-        and all(map(_plain_item, doc["entries"]))
-        and canonical_bytes_match(doc, data)
-    ):
-        return doc
-    return None
-
-
 def _plain_item(item: Any) -> bool:
-    """An item with exactly the three members, of the types a cache lookup reads (an int index: ``1.0`` is
-    refused here, whatever the item schema would say). Its values are checked by the item schema, or are
-    equal to an item's that was."""
+    """An item with exactly the three members, of the types a cache lookup reads. Its values are checked by
+    the item schema, or are equal to an item's that was."""
     return (
         type(item) is dict
         and len(item) == 3

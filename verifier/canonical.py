@@ -5,15 +5,16 @@ them, never over a re-serialization" (DESIGN §3). So this module does two jobs:
 
 - :func:`canonicalize` serializes with the ``rfc8785`` package (the reference);
 - :func:`require_canonical` checks that received bytes already *are* the
-  canonical form and returns the parsed value. Its fast path parses and
-  re-serializes with ``orjson`` (sorted keys, compact, integers within 53 bits)
-  and accepts only a byte-identical result, for documents a byte scan shows to
-  hold no float and no character outside the Basic Multilingual Plane (where
-  UTF-8 byte order, code-point order and RFC 8785 §3.2.3's "UTF-16 code units"
-  order agree). orjson rejects NaN, Infinity and lone surrogates itself;
-  duplicate keys collapse and so fail the byte comparison. Anything else, and
-  every mismatch, goes to the slow path, which parses strictly and names the
-  exact fault. The tests prove the fast path agrees with ``rfc8785`` byte for byte.
+  canonical form and returns the parsed value. One path for every document:
+  parse with ``orjson`` and re-serialize (sorted keys, compact, integers
+  within 53 bits); accept a byte-identical result once a walk of the value
+  finds no float and a byte search finds no character outside the Basic
+  Multilingual Plane (where UTF-8 byte order, code-point order and RFC 8785
+  §3.2.3's "UTF-16 code units" order agree). orjson rejects NaN, Infinity and
+  lone surrogates itself; duplicate keys collapse and so fail the byte
+  comparison. Any doubt goes to the naming parser, which parses strictly,
+  compares with ``rfc8785`` and names the exact fault. Nothing here knows a
+  schema; the tests prove the two agree with ``rfc8785`` byte for byte.
 
 Strictness (for every document carbonledger reads): valid UTF-8; no duplicate
 member names (RFC 8785 §3.1 requires I-JSON, RFC 7493 §2.3); no NaN or
@@ -32,42 +33,61 @@ import rfc8785
 from mapping.errors import InputError, OversizedError
 
 MAX_SAFE_INTEGER = 2**53 - 1
-_NUMBER_START = frozenset(b"-0123456789")
-# The float scan: "," and "[" become ":", "e" and "E" become ".", and digits and "-" are deleted.
-_SEPARATORS_TO_COLON = bytes.maketrans(b",[eE", b"::..")
-_DIGITS_AND_MINUS = b"0123456789-"
 
 
-def _fast_path_may_vouch(data: bytes) -> bool:
-    """True when ``data``, if it is orjson's compact output, holds no float and no non-BMP character.
-
-    In compact output (the only kind the fast path accepts) a number below the top level follows ``:``,
-    ``,`` or ``[`` with no space, and orjson writes every float with a ``.`` or an ``e``. With digits and
-    ``-`` deleted, ``,``/``[`` read as ``:`` and ``e``/``E`` as ``.``, a float therefore leaves ``:.`` behind.
-    Strings can leave it too ("10:00.5"): such documents merely take the slow path. Integers beyond 53 bits
-    make orjson's serializer raise (``OPT_STRICT_INTEGER``), which also sends them to the slow path.
-    """
-    if not data or data[0] in _NUMBER_START:
-        return False
-    if b":." in data.translate(_SEPARATORS_TO_COLON, _DIGITS_AND_MINUS):
-        return False
-    return is_bmp_only(data)
-
-
-def orjson_form(data: bytes) -> Any:
-    """The value of ``data`` when ``data`` is exactly orjson's sorted compact serialization of it (integers
-    within 53 bits); None otherwise (a document that is JSON ``null`` too: callers then take the strict path).
-    That is RFC 8785's form once the caller has ruled out floats and non-BMP characters."""
+def _orjson_canonical(data: bytes) -> tuple[bool, Any]:
+    """``(True, value)`` when ``data`` is RFC 8785's form of ``value`` by the argument of the module docstring
+    (orjson's sorted compact form, float-free, BMP-only); ``(False, None)`` leaves the verdict to the naming
+    parser."""
+    if not is_bmp_only(data):
+        return False, None
     try:
         value = orjson.loads(data)
     except (ValueError, RecursionError):
-        return None
-    return value if canonical_bytes_match(value, data) else None
+        return False, None
+    if canonical_bytes_match(value, data) and not (_may_hold_float(data) and holds_float(value)):
+        return True, value
+    return False, None
+
+
+# The float scan: "," and "[" become ":", "e" and "E" become ".", and digits and "-" are deleted.
+_SEPARATORS_TO_COLON = bytes.maketrans(b",[eE", b"::..")
+_DIGITS_AND_MINUS = b"0123456789-"
+_SCAN_UP_TO = 4096  # bytes: beyond this the walk of the parsed value costs less than the scan of its bytes
+
+
+def _may_hold_float(data: bytes) -> bool:
+    """False only when ``data``, being orjson's compact output, holds no float: there a number follows ``:``,
+    ``,``, ``[`` or nothing, and orjson writes every float with a ``.`` or an ``e``, so with digits and ``-``
+    deleted, ``,``/``[`` read as ``:`` and ``e``/``E`` as ``.``, a float leaves ``:.`` behind (or starts the
+    document). Text can leave it too ("10:00.5"): then the walk decides. Large documents skip the scan."""
+    if len(data) > _SCAN_UP_TO or data[:1] in _NUMBER_START:
+        return True
+    return b":." in data.translate(_SEPARATORS_TO_COLON, _DIGITS_AND_MINUS)
+
+
+_NUMBER_START = frozenset(bytes([c]) for c in b"-0123456789")
+
+
+def holds_float(value: Any) -> bool:
+    """Whether a parsed JSON value holds a binary float anywhere (a walk of its containers, no recursion)."""
+    pending = [value]
+    pop, push = pending.pop, pending.extend
+    while pending:
+        item = pop()
+        kind = type(item)
+        if kind is dict:
+            push(item.values())
+        elif kind is list:
+            push(item)
+        elif kind is float:
+            return True
+    return False
 
 
 def canonical_bytes_match(value: Any, data: bytes) -> bool:
     """Whether orjson's sorted compact serialization of ``value`` (parsed from ``data``) is ``data`` itself,
-    integers held to 53 bits. With a float-free, BMP-only ``value`` that is RFC 8785's form."""
+    integers held to 53 bits."""
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER) == data
     except (TypeError, orjson.JSONEncodeError, RecursionError):
@@ -100,10 +120,9 @@ def require_canonical(data: bytes, *, max_bytes: int | None = None, what: str = 
     ``json.integer_range`` or ``json.non_canonical``.
     """
     check_size(data, max_bytes, what)
-    if _fast_path_may_vouch(data):
-        value = orjson_form(data)
-        if value is not None:
-            return value
+    vouched, value = _orjson_canonical(data)
+    if vouched:
+        return value
     value = loads_strict(data, what=what)
     canonical = rfc8785.dumps(value)
     if canonical != data:

@@ -30,7 +30,7 @@ import orjson
 from mapping.errors import InputError, SchemaError
 from verifier import schemas
 from verifier.b64 import decode_canonical, decode_checked
-from verifier.canonical import canonicalize, check_size, is_bmp_only, orjson_form, require_canonical
+from verifier.canonical import canonicalize, check_size, require_canonical
 from verifier.keys import SigningKey, VerifyingKey
 
 ENTRY_PAYLOAD_TYPE = "application/vnd.carbonledger.entry+json"
@@ -163,15 +163,13 @@ def parse_entry(envelope: bytes) -> Entry:
         keyid, sig_text, payload_text = _general_envelope(envelope)
     signature = _b64decode_exact(sig_text, "/signatures/0/sig", 64)
     payload = _b64decode_exact(payload_text, "/payload")
-    body = _checked_label_payload(payload)
-    if body is None:
-        body = require_canonical(payload, what="entry payload")
-        if not isinstance(body, dict):
-            raise SchemaError("an entry payload is a JSON object", code="schema.invalid", field="/")
-        kind = body.get("kind")
-        if kind not in schemas.ENTRY_KINDS:
-            raise SchemaError(f"unknown entry kind {kind!r}", code="entry.unknown_kind", field="/kind")
-        schemas.validate(kind, body)
+    body = require_canonical(payload, what="entry payload")
+    if type(body) is not dict:
+        raise SchemaError("an entry payload is a JSON object", code="schema.invalid", field="/")
+    kind = body.get("kind")
+    if kind not in schemas.ENTRY_KINDS:
+        raise SchemaError(f"unknown entry kind {kind!r}", code="entry.unknown_kind", field="/kind")
+    schemas.validate(kind, body)
     if keyid != body["signer"]:
         raise InputError(
             f"signature keyid {keyid!r} differs from the payload's signer {body['signer']!r}",
@@ -179,51 +177,6 @@ def parse_entry(envelope: bytes) -> Entry:
             field="/signatures/0/keyid",
         )
     return Entry(envelope=envelope, payload=payload, body=body, signature=signature, entry_id=entry_id(payload))
-
-
-# Where the label.issue schema admits a number; the tests derive this list from the schema itself. A payload
-# that schema accepts can hold a float only here.
-LABEL_NUMBER_POSITIONS = (
-    "/seq",
-    "/label/cites/*/version",
-    "/label/footprint/electricity/*/factor/citation/version",
-    "/label/footprint/electricity/*/factor/year",
-)
-_LABEL_PAYLOAD_START = b'{"kind":"label.issue",'  # "kind" sorts first among a label.issue's members
-
-
-def _checked_label_payload(payload: bytes) -> dict[str, Any] | None:
-    """The body of a canonical, schema-valid label.issue payload, checked without the float byte scan; None
-    sends any other payload, and any doubt, to the general path, which names the fault.
-
-    Canonical form as in :func:`verifier.canonical.require_canonical`'s fast path (BMP-only, byte-equal to
-    orjson's sorted compact output, integers within 53 bits), whose one remaining condition is "no float":
-    a payload the label.issue schema accepts holds numbers only at :data:`LABEL_NUMBER_POSITIONS`, so ints
-    there prove it. (Labels are the one entry each bundle carries alone, so this is the hot path.)"""
-    if not payload.startswith(_LABEL_PAYLOAD_START) or not is_bmp_only(payload):
-        return None
-    body = orjson_form(payload)
-    if type(body) is dict and schemas.validator("label.issue").is_valid(body) and _label_numbers_are_ints(body):
-        return body
-    return None
-
-
-def _label_numbers_are_ints(body: dict[str, Any]) -> bool:
-    """Each value at :data:`LABEL_NUMBER_POSITIONS` of a schema-valid label.issue body is an int."""
-    if type(body["seq"]) is not int:
-        return False
-    label = body["label"]
-    for cite in label.get("cites", ()):
-        if "version" in cite and type(cite["version"]) is not int:
-            return False
-    for use in label.get("footprint", {}).get("electricity", ()):
-        factor = use["factor"]
-        if "year" in factor and type(factor["year"]) is not int:
-            return False
-        citation = factor.get("citation")
-        if citation is not None and "version" in citation and type(citation["version"]) is not int:
-            return False
-    return True
 
 
 def envelope_bytes(payload: bytes, keyid: str, signature: bytes) -> bytes:
@@ -292,7 +245,12 @@ def sign_entry_with_id(body: dict[str, Any], key: SigningKey) -> tuple[bytes, st
 
 
 def public_key_from_b64(text: str, field: str) -> VerifyingKey:
-    return VerifyingKey(_b64decode_exact(text, field, 32))
+    return VerifyingKey(public_key_bytes_from_b64(text, field))
+
+
+def public_key_bytes_from_b64(text: Any, field: str) -> bytes:
+    """The 32 bytes of an Ed25519 public key in its one base64 text, or the error naming ``field``."""
+    return _b64decode_exact(text, field, 32)
 
 
 def public_key_to_b64(public_key: bytes) -> str:

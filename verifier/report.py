@@ -31,10 +31,12 @@ STEP_NAMES = {
     10: "the label is equivalent under the target scheme",
 }
 
+_AUTHENTICITY = frozenset((1, 2, 3, 4, 5, 6))  # the steps whose passing makes a label authentic
+
 EXIT_OK, EXIT_NOT_AUTHENTIC, EXIT_NOT_EQUIVALENT, EXIT_UNUSABLE, EXIT_NOT_VALID, EXIT_INCONSISTENT = 0, 3, 4, 5, 6, 7
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)  # a report changes a step only through Report.set
 class StepResult:
     step: int
     status: str
@@ -53,16 +55,21 @@ class Report:
     equivalence: dict[str, Any] | None = None
     keep_checkpoint: dict[str, Any] | None = None  # the state the caller should keep (step 7)
     citations: list[dict[str, Any]] = field(default_factory=list)
+    _failed: set[int] = field(default_factory=set, repr=False, compare=False)  # the steps now FAILED
 
     def set(self, step: int, status: str, detail: str) -> None:
         self.steps[step] = StepResult(step, status, detail)
+        if status == FAILED:
+            self._failed.add(step)
+        else:
+            self._failed.discard(step)
 
     def failed(self, *steps: int) -> list[StepResult]:
-        return [self.steps[s] for s in steps if s in self.steps and self.steps[s].status == FAILED]
+        return [self.steps[s] for s in steps if s in self._failed]
 
     @property
     def authentic(self) -> bool:
-        return not self.failed(1, 2, 3, 4, 5, 6) and all(s in self.steps for s in (1, 2, 3, 4, 5, 6))
+        return self._failed.isdisjoint(_AUTHENTICITY) and self.steps.keys() >= _AUTHENTICITY
 
     @property
     def valid(self) -> bool:

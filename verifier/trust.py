@@ -9,6 +9,7 @@ from typing import Any
 from mapping.errors import CarbonLedgerError, InputError, NoteError
 from verifier import schemas
 from verifier.canonical import loads_strict
+from verifier.envelope import public_key_bytes_from_b64
 from verifier.note import COSIGNATURE_V1_KEY_TYPE, parse_vkey
 
 TRUST_VERSION = "carbonledger.trust/v1"
@@ -68,7 +69,9 @@ def parse_trust(data: bytes) -> Trust:
     for i, s in enumerate(doc["schemes"]):
         if s["id"] in roots:
             raise InputError(f"scheme {s['id']!r} is listed twice", code="trust.invalid", field=f"/schemes/{i}/id")
-        roots[s["id"]] = frozenset(base64.b64decode(k) for k in s["root_keys"])
+        roots[s["id"]] = frozenset(
+            public_key_bytes_from_b64(k, f"/schemes/{i}/root_keys/{j}") for j, k in enumerate(s["root_keys"])
+        )
     return Trust(
         origin=doc["log"]["origin"],
         log_vkey=doc["log"]["vkey"],
