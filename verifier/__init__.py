@@ -16,6 +16,10 @@ __all__ = [
     "note",
     "report",
     "rules",
+    "status_commit",
+    "status_map",
+    "status_map_proof",
+    "status_records",
     "trust",
     "verify",
 ]
