@@ -20,6 +20,7 @@ __all__ = [
     "status_map",
     "status_map_proof",
     "status_records",
+    "status_replay",
     "trust",
     "verify",
 ]
