@@ -6,16 +6,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from ledger.bundles import build_bundle, export_trust
-from ledger.home import write_json_atomic
+from ledger.home import write_bytes_atomic, write_json_atomic
 from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes
 from mapping.errors import InputError, UsageError
+from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh
 from verifier.verify import verify_bundle
 
 from .context import cli_context
 from .output import console, emit
+from .remote import LogService
 
 __all__ = ["register"]
 
@@ -101,8 +105,50 @@ def _print_report(v: dict[str, Any], label_id: str | None = None, label_scheme: 
     console().print(f"[bold {colour}]{v['verdict']}[/] (exit {v['exit_code']})")
 
 
+class _BundleGroup(TyperGroup):
+    """``bundle LABEL --out FILE`` writes a bundle (the ``create`` command, also spelled out); ``bundle refresh``
+    renews one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["create", *args]
+        return super().parse_args(ctx, args)
+
+
+def refreshed(service: LogService, data: bytes, target: str | None) -> tuple[bytes, BundleHead]:
+    """A newer bundle of the label ``data`` holds, fetched from ``service`` and checked to extend it (the server
+    is never trusted: :func:`verifier.bundle_refresh.check_refresh`, then the buyer's verification)."""
+    old = bundle_head(data)
+    fresh = service.bundle(old.label_id, target or old.target_scheme, old.scheme)
+    new_size = bundle_head(fresh, "the refreshed bundle").size
+    proof = service.consistency_proof(old.size, new_size) if old.size < new_size else []
+    return fresh, check_refresh(old, fresh, proof)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
+    bundle_app = typer.Typer(cls=_BundleGroup, no_args_is_help=True, help="Write a bundle for a label, or refresh one.")
+    app.add_typer(bundle_app, name="bundle")
+
+    @bundle_app.command("refresh")
+    def bundle_refresh(
+        ctx: typer.Context,
+        bundle_file: Annotated[Path, typer.Argument(help="The bundle to refresh.")],
+        server: Annotated[str, typer.Option("--server", help="Log service URL.")],
+        out: Annotated[Path, typer.Option("--out", help="Refreshed bundle file to write.")],
+        to: Annotated[str | None, typer.Option("--to", help="Target scheme (default: the bundle's).")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Fetch a newer checkpoint and fresh status proofs for the bundle's label; check that they extend the
+        bundle (same label entry, a consistency proof) and write a bundle that verifies offline afterwards."""
+        data, head = refreshed(cli_context(ctx).log_service(server), _read(bundle_file, "bundle"), to)
+        write_bytes_atomic(out, data)
+        emit(
+            {"bundle_file": str(out), "bytes": len(data), "tree_size": head.size, "label_id": head.label_id},
+            as_json,
+            lambda v: console().print(f"bundle for {head.label_id} refreshed to tree size {head.size}: {out}"),
+        )
+
+    @bundle_app.command("create")
     def bundle(
         ctx: typer.Context,
         label_id: Annotated[str, typer.Argument(help="The label's id.")],
@@ -172,6 +218,10 @@ def register(app: typer.Typer) -> None:
         trust_bytes = _read(trust, "trust file")
         if bundle_file is not None:
             data = _read(bundle_file, "bundle")
+            if server is not None and label is None:
+                # Online: refresh in memory, then verify the refreshed bundle as the old one's label.
+                data, head = refreshed(c.log_service(server), data, to)
+                label, scheme = head.label_id, scheme or head.scheme
         elif label is not None and server is not None:
             data = c.log_service(server).bundle(label, to, scheme)
         else:

@@ -8,6 +8,7 @@ install (see README, Install).
 # and its replay, and the trust kernel's modules.
 __all__ = [
     "bundle",
+    "bundle_refresh",
     "canonical",
     "envelope",
     "keys",
