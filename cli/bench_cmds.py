@@ -52,7 +52,7 @@ def register(bench_app: typer.Typer) -> None:
         db: Annotated[Path | None, typer.Option(help="Reuse (or create) this SQLite file.")] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
-        """Inclusion and consistency proof latency on a SQLite store of SIZE leaves."""
+        """Inclusion, consistency and status proof latency on a SQLite store of SIZE leaves."""
         from ledger.bench import bench_proofs
 
         result = bench_proofs(size, samples, db)
@@ -61,7 +61,7 @@ def register(bench_app: typer.Typer) -> None:
             as_json,
             lambda v: console().print(
                 f"size {v['size']}: inclusion {v['inclusion_ms_median']} ms, consistency "
-                f"{v['consistency_ms_median']} ms (medians of {v['samples']})"
+                f"{v['consistency_ms_median']} ms, status {v['status_ms_median']} ms (medians of {v['samples']})"
             ),
         )
 

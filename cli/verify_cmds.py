@@ -15,6 +15,7 @@ from ledger.home import write_bytes_atomic, write_json_atomic
 from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes
 from mapping.errors import InputError, UsageError
 from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh
+from verifier.report import report_header
 from verifier.verify import verify_bundle
 
 from .context import cli_context
@@ -51,12 +52,13 @@ def _print_report(v: dict[str, Any], label_id: str | None = None, label_scheme: 
     mismatch = _not_the_label_asked(v, label_id, label_scheme)
     if mismatch is not None:
         console().print(f"[bold red]NOT THE LABEL ASKED ABOUT:[/] {escape(mismatch)}", highlight=False)
-    label = v.get("label_id") or "?"
-    console().print(
-        f"[bold]label {escape(str(label))}[/] ({escape(str(v.get('scheme')))}) at index {v.get('label_index')} "
-        f"of tree size {v.get('tree_size')}",
-        highlight=False,
-    )
+    console().print(f"[bold]{escape(report_header(v))}[/]", highlight=False)
+    st = v.get("status")
+    if st:
+        how = "proven" if st["proven"] else "as the bundle shows (not proven)"
+        signed = f", signed at {st['signed_at']}" if st.get("signed_at") else ""
+        stale = " — stale" if st.get("stale") else ""
+        console().print(f"  status: {st['label']}, {how}, as of tree size {st['as_of_size']}{signed}{stale}")
     for s in v["steps"]:
         console().print(
             f"  {s['step']:>2}. {_STATUS_STYLE[s['status']]}  {escape(s['name'])}\n      {escape(s['detail'])}",
@@ -206,8 +208,9 @@ def register(app: typer.Typer) -> None:
         server: Annotated[str | None, typer.Option("--server", help="Log service URL (online mode).")] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
-        """Verify a label bundle offline against a trust file. Exit 0 ok, 3 not authentic, 4 not equivalent,
-        5 unusable input, 6 not valid on the date, 7 checkpoint inconsistent.
+        """Verify a label bundle offline against a trust file. Exit 0 ok, 3 not authentic, 4 not equivalent (or no
+        evidence about the scheme asked), 5 unusable input, 6 not valid on the date, 7 checkpoint inconsistent,
+        8 status older than the trust file's max_status_age_s (status_stale).
 
         The question is bound to the answer: with --label (and --scheme) a bundle holding another label is not
         authentic (exit 3), whoever sent it. Equivalence is asked under --to, else the trust file's buyer

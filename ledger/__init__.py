@@ -7,6 +7,8 @@ Its rooms, by what each holds:
 - the Merkle tree: ``proof_plan`` (the one subtree decomposition, proof ranges), ``compact_range`` (the
   writer's right edge), ``stored_tree`` (proofs read from the store), ``tree`` (the in-memory tree);
 - storage: ``store`` (and its contract), ``tables``, ``rows`` (records to rows and back);
+- the status map: ``status_log`` (updated per batch, proved at any checkpoint, rebuilt for an older store),
+  ``status_store`` (its nodes, records and roots in the store);
 - reading: ``reads`` (what the API and the pages show), ``bundles``, ``agreements_service``,
   ``datasets_service``;
 - the HTTP edge: ``http_inputs`` (bodies and uploads under limits), ``api`` (the composition root and the
@@ -15,7 +17,7 @@ Its rooms, by what each holds:
   ``signing`` (chain positions, signing and submitting), ``label_files``, ``kept_checkpoints`` (a buyer's
   kept checkpoints), ``importer``, ``dataset_import``, ``dataset_tables`` (factor tables to dataset fields),
   ``reference_data``, ``demo_story``;
-- operations: ``bench``, ``startup_heap``.
+- operations: ``bench`` (and ``bench_status``), ``startup_heap``.
 """
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "api",
     "batch_view",
     "bench",
+    "bench_status",
     "bundles",
     "compact_range",
     "dataset_import",
@@ -45,6 +48,8 @@ __all__ = [
     "sequencer",
     "signing",
     "startup_heap",
+    "status_log",
+    "status_store",
     "store",
     "stored_tree",
     "tables",

@@ -9,7 +9,9 @@ is timed next to the ingest, and the medians over batches are reported.
 
 ``proofs``: a store of ``size`` leaves is built directly (bypassing admission,
 which ``ingest`` measures), then random inclusion and consistency proofs are
-timed end to end (plan, one node query, hashing) and spot-checked with the verifier.
+timed end to end (plan, one node query, hashing) and spot-checked with the verifier;
+so are status proofs of one object each, from a status map of ``size`` label records
+(``ledger/bench_status.py``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
 
-from . import precheck
+from . import bench_status, precheck, status_store
 from .compact_range import CompactRange
 from .issuer import build_and_sign
 from .log import Log
@@ -200,6 +202,7 @@ def bench_ingest(
                 ingest_rates.append(len(envelopes) / (t - t_prev))
                 t_prev = t
             total_ingest_s += time.perf_counter() - t_start
+        map_bytes = bench_status.status_table_bytes(store)
         store.close()
     median_rate, baseline = statistics.median(ingest_rates), statistics.median(raw_rates)
     return {
@@ -216,6 +219,7 @@ def bench_ingest(
         "last_tenth_per_s": round(statistics.median(ingest_rates[-max(1, len(ingest_rates) // 10) :]), 1),
         "overall_baseline_per_s": round(n / total_raw_s, 1),
         "max_rss_mb": round(max_rss_mb(), 1),
+        "status_map_bytes_per_entry": round(map_bytes / n),  # nodes, records and roots (dbstat), every root kept
         "store": "sqlite (WAL, synchronous=FULL)",
         "precheck_workers": precheck.workers() if precheck_workers else 0,
         "cpus": os.cpu_count(),
@@ -266,6 +270,10 @@ def bench_proofs(size: int, samples: int = 1000, db: Path | None = None, seed: i
             build_synthetic_store(store, size)
         if store.tree_size() != size:
             raise RuntimeError(f"{path} holds {store.tree_size()} leaves, not {size}")
+        with store.read() as conn:
+            has_map = status_store.root_at(conn, size) is not None
+        if not has_map:
+            bench_status.build_synthetic_status(store, size, BENCH_SCHEME)
         build_s = time.perf_counter() - t0
         tree = StoredTree(store)  # what Log's proofs read: plan, one node query, hashing
         root = tree.root(size)
@@ -282,6 +290,9 @@ def bench_proofs(size: int, samples: int = 1000, db: Path | None = None, seed: i
             if k % 50 == 0:  # spot-check correctness with the verifier
                 verify_inclusion(leaf_hash(_synthetic_leaf(index)), index, size, proof, root)
                 verify_consistency(size1, size, cproof, tree.root(size1), root)
+        status_s = bench_status.time_status_proofs(store, size, BENCH_SCHEME, samples)
+        uncached_s = bench_status.time_status_proofs(store, size, BENCH_SCHEME, max(10, samples // 10), 2, 0)
+        map_bytes = bench_status.status_table_bytes(store)
         store.close()
     return {
         "size": size,
@@ -290,6 +301,8 @@ def bench_proofs(size: int, samples: int = 1000, db: Path | None = None, seed: i
         "consistency_ms_median": _median_ms(cons),
         "inclusion_ms_p99": round(sorted(incl)[int(0.99 * samples) - 1] * 1000, 4),
         "consistency_ms_p99": round(sorted(cons)[int(0.99 * samples) - 1] * 1000, 4),
+        **bench_status.proof_summary(status_s, uncached_s),
+        "status_map_bytes_per_entry": round(map_bytes / size),  # one chunked build: no per-batch old roots
         "build_s": round(build_s, 1),
         "max_rss_mb": round(max_rss_mb(), 1),
     }

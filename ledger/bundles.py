@@ -5,19 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from mapping.errors import AmbiguousError, CarbonLedgerError, NotFoundError
+from mapping.errors import AmbiguousError, CarbonLedgerError, InvalidParameterError, NotFoundError
 from verifier.bundle import encode_bundle
 from verifier.envelope import parse_entry
 from verifier.ledger_state import ROOT
+from verifier.status_records import label_object_id, pair_object_id
 from verifier.trust import Trust
 
 from .log import Log
-from .tables import EntryRow, LabelRow
+from .tables import CheckpointRow, EntryRow, LabelRow
 
 if TYPE_CHECKING:
     from verifier.report import Report
 
 LABEL_STATUS_KINDS = ("label.revoke", "label.supersede")
+# The bundle version built when none is asked for. v2 carries status map proofs (verifier/status_commit.py);
+# v1 (entries and inclusion proofs only) stays buildable, and old v1 bundles still verify.
+DEFAULT_BUNDLE_VERSION = 1
+BUNDLE_VERSIONS = (1, 2)
 
 
 class AmbiguousLabelError(AmbiguousError):
@@ -148,16 +153,61 @@ def _pinned_dataset_entries(log: Log, scheme: str, target: str) -> list[EntryRow
     return out
 
 
-def build_bundle(log: Log, label_id: str, scheme: str | None = None, target_scheme: str | None = None) -> bytes:
+def build_bundle(
+    log: Log, label_id: str, scheme: str | None = None, target_scheme: str | None = None, version: int | None = None
+) -> bytes:
+    """The label's bundle against the log's newest checkpoint: ``version`` 1 or 2 (default
+    :data:`DEFAULT_BUNDLE_VERSION`)."""
+    return bundle_with_checkpoint(log, label_id, scheme, target_scheme, version)[0]
+
+
+def bundle_with_checkpoint(
+    log: Log, label_id: str, scheme: str | None = None, target_scheme: str | None = None, version: int | None = None
+) -> tuple[bytes, CheckpointRow]:
+    """:func:`build_bundle`, and the checkpoint it is built against."""
+    version = DEFAULT_BUNDLE_VERSION if version is None else version
+    if version not in BUNDLE_VERSIONS:
+        raise InvalidParameterError(
+            f"bundle version {version} is not one of {list(BUNDLE_VERSIONS)}", code="bundle.version"
+        )
     label = find_label(log, label_id, scheme)
     cp = log.store.latest_checkpoint()
     assert cp is not None  # a log holding a label has a checkpoint
+    rows = bundle_entries(log, label, target_scheme)
+    status: list[dict] = []  # bundle v2's status member (verifier/status_commit.py)
+    if version == 2:
+        status = status_items(log, label, target_scheme, cp.size)
+        held = {r.idx for r in rows}
+        events = {
+            ev["index"] for it in status if it["kind"] == "agreement" and it["record"] for ev in it["record"]["events"]
+        }
+        rows += log.store.entries_at(events - held).values()
+        rows.sort(key=lambda r: r.idx)
     entries = [
-        (row.idx, bytes(row.envelope), log.inclusion_proof(row.idx, cp.size))
-        for row in bundle_entries(log, label, target_scheme)
-        if row.idx < cp.size
+        (row.idx, bytes(row.envelope), log.inclusion_proof(row.idx, cp.size)) for row in rows if row.idx < cp.size
     ]
-    return encode_bundle(log.origin, cp.note, label.entry_id, entries, target_scheme)
+    data = encode_bundle(log.origin, cp.note, label.entry_id, entries, target_scheme, status if version == 2 else None)
+    return data, cp
+
+
+def status_items(log: Log, label: LabelRow, target_scheme: str | None, size: int) -> list[dict]:
+    """The bundle v2 ``status`` member against the checkpoint of ``size``: a map proof, with its record (or null),
+    for the label, its signing key, its scheme, each dataset it cites and — for a target scheme other than its
+    own — the pair of schemes and every agreement the pair's record lists; sorted by (kind, id)."""
+    payload = parse_entry(bytes(log.entry(label.idx).envelope)).body["label"]
+    wanted = [("label", label_object_id(label.scheme, label.label_id)), ("key", label.signer), ("scheme", label.scheme)]
+    wanted += [("dataset", d) for d in sorted({c["dataset"] for c in payload.get("cites", ())})]
+    items = {k: log.status_proof(*k, size=size) for k in wanted}
+    if target_scheme is not None and target_scheme != label.scheme:
+        pair = ("pair", pair_object_id(label.scheme, target_scheme))
+        items[pair] = log.status_proof(*pair, size=size)
+        record = items[pair][0]
+        for agreement_id in record["agreements"] if record else ():
+            items[("agreement", agreement_id)] = log.status_proof("agreement", agreement_id, size=size)
+    return [
+        {"kind": kind, "id": object_id, "record": record, "proof": proof.to_json()}
+        for (kind, object_id), (record, proof) in sorted(items.items())
+    ]
 
 
 def export_trust(

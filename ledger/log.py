@@ -5,13 +5,16 @@ checks (parse, schema, signatures — in worker processes for large batches, ``l
 :meth:`Log.commit_checked` then — holding the sequencer lock, inside one store
 transaction — admits each entry against the authority state as it stands after the
 entries before it (``ledger/batch_view.py``), appends the admitted ones to the Merkle tree
-(``ledger/compact_range.py``), and signs a checkpoint of the new size. :meth:`Log.submit_many` is the two
+(``ledger/compact_range.py``), updates the status map with their changes (``ledger/status_log.py``, staged in a
+helper thread while the entries are written) and signs a checkpoint of the new size that commits to the map's
+root (``carbonledger-status/v1``, ``verifier/status_commit.py``). :meth:`Log.submit_many` is the two
 in a row; :meth:`Log.submit_pipelined` and the service's sequencer overlap the checks of the
 next batches with the write of the current one. Receipts are built only after the
 commit. A refused entry gets its error in its slot and changes nothing; the others go on.
 
 The read API — :meth:`Log.key`, :meth:`Log.chain_head`, :meth:`Log.scheme`, :meth:`Log.key_records`,
-:meth:`Log.scheme_records`, :meth:`Log.agreement_events`, and the entries, checkpoints and proofs — answers
+:meth:`Log.scheme_records`, :meth:`Log.agreement_events`, the status map (:meth:`Log.status_root`,
+:meth:`Log.status_proof`), and the entries, checkpoints and proofs — answers
 from the committed state only; other modules never touch the log's private members.
 """
 
@@ -32,12 +35,17 @@ from verifier.keys import SigningKey, VerifyingKey
 from verifier.ledger_state import KeyRecord, Policy, SchemeRecord
 from verifier.merkle import EMPTY_ROOT, leaf_hash
 from verifier.note import encode_vkey, format_checkpoint, sign_note
+from verifier.status_commit import format_status_extension
+from verifier.status_map_proof import MapProof
+from verifier.status_records import Record
 
-from . import precheck, rows
+from . import precheck, rows, status_store
 from .admission import admit
 from .batch_view import BatchView
 from .compact_range import CompactRange
 from .precheck import PendingBatch
+from .startup_heap import collector_paused
+from .status_log import BatchChanges, StatusMap
 from .store import Store, node_id
 from .stored_tree import StoredTree
 from .tables import CheckpointRow, EntryRow, NodeRow
@@ -108,6 +116,7 @@ class Log:
         self._edge = CompactRange()
         self._agreements: list[AgreementEvent] = []  # the negotiation history, in log order
         self.size = 0
+        self.status = StatusMap(store)  # the status map committed by each checkpoint (ledger/status_log.py)
         self.reload()
 
     @property
@@ -166,8 +175,26 @@ class Log:
                 code="store.corrupt",
             )
         agreements = [rows.agreement_event(row, envelope) for row, envelope in self.store.agreement_events(conn)]
+        if conn is None:
+            with self.store.read() as c:
+                has_map = self.status.load(c, size)
+        else:
+            has_map = self.status.load(conn, size)
+        if not has_map:  # a store from before the status map: derive it from the entries, under the write lock
+            if conn is None:
+                with self.store.write() as wconn:
+                    self._load(wconn)
+                return
+            self._rebuild_status(conn, size, bytes(cp.root) if cp is not None else EMPTY_ROOT)
         self._keys, self._schemes, self._edge, self.size = keys, schemes, edge, size
         self._agreements = agreements
+
+    def _rebuild_status(self, conn: Any, size: int, root: bytes) -> None:
+        """Fold the store's entries into the status map, and sign its newest checkpoint again with the commitment
+        (same tree size and root), in the caller's write transaction."""
+        time_s = int(self.clock().timestamp())
+        status_root = self.status.rebuild(conn, size, time_s)
+        status_store.replace_checkpoint_note(conn, size, self._sign_checkpoint(size, root, status_root, time_s))
 
     # ---- the write path ----------------------------------------------------
     def submit(self, envelope: bytes) -> Receipt:
@@ -194,7 +221,7 @@ class Log:
         results: Results = [None] * len(pending.envelopes)
         parsed, preverified = precheck.finish(pending, results, self._verifying_key)
         if parsed:
-            with self._lock:
+            with self._lock, collector_paused():  # ledger/startup_heap.py: the batch's garbage dies by refcount
                 self._append(parsed, results, preverified, with_proofs)
         return results  # type: ignore[return-value]
 
@@ -238,6 +265,7 @@ class Log:
             view.prefetch_labels([e.body["label"]["label_id"] for _, e in parsed if e.kind == "label.issue"])
             now = self.clock()
             accepted: list[tuple[int, int, Entry]] = []
+            batch: BatchChanges = []
             for slot, entry in parsed:
                 index = self.size + len(accepted)
                 try:
@@ -247,8 +275,10 @@ class Log:
                     continue
                 view.apply(entry, index, changes)
                 accepted.append((slot, index, entry))
+                batch.append((index, entry.entry_id, changes))
             if not accepted:
                 return
+            status_job = precheck.thread_pool().submit(self.status.stage_detached, batch)  # beside the writes below
             edge = self._edge.copy()
             now_ms = int(now.timestamp() * 1000)  # the log's clock: integration times and checkpoints agree
             entry_rows, node_rows = [], []
@@ -260,13 +290,16 @@ class Log:
                     new_nodes[(level, ix)] = h
             new_size = edge.size
             root = edge.root()
-            note = self._sign_checkpoint(new_size, root)
             receipts_job = precheck.thread_pool().submit(
-                self._receipts, accepted, new_size, note, new_nodes, with_proofs
+                self._receipt_proofs, accepted, new_size, new_nodes, with_proofs
             )
             self.store.insert_tuples(conn, EntryRow, rows.ENTRY_COLUMNS, entry_rows)
             self.store.insert_tuples(conn, NodeRow, ("id", "hash"), node_rows)
             view.write()
+            status = status_job.result()
+            time_s = now_ms // 1000
+            note = self._sign_checkpoint(new_size, root, status.root, time_s)
+            self.status.write(conn, status, new_size, time_s)
             self.store.insert_rows(
                 conn, CheckpointRow, [{"size": new_size, "root": root, "note": note, "timestamp_ms": now_ms}]
             )
@@ -276,35 +309,55 @@ class Log:
         self._agreements = self._agreements + [a.event for a in view.new_agreement_events]
         self._edge = edge
         self.size = new_size
-        for slot, receipt in receipts_job.result():
-            results[slot] = receipt
+        self.status.publish(status, new_size, time_s)
+        proofs = receipts_job.result()
+        for slot, index, entry in accepted:
+            results[slot] = Receipt(index, entry.entry_id, new_size, proofs.get(index, []), note)
 
-    def _receipts(
+    def _receipt_proofs(
         self,
         accepted: list[tuple[int, int, Entry]],
         size: int,
-        checkpoint: str,
         new_nodes: dict[tuple[int, int], bytes],
         with_proofs: bool,
-    ) -> list[tuple[int, Receipt]]:
-        """Receipts for a committed batch, all at the batch's checkpoint: most proof nodes were made by the batch
-        itself, the older ones (left of it) are read from the store (:meth:`StoredTree.receipt_proofs`)."""
-        proofs = self.tree.receipt_proofs((i for _, i, _ in accepted), size, new_nodes) if with_proofs else {}
-        return [
-            (slot, Receipt(index, entry.entry_id, size, proofs.get(index, []), checkpoint))
-            for slot, index, entry in accepted
-        ]
+    ) -> dict[int, list[bytes]]:
+        """The receipts' inclusion proofs for a batch, all at the batch's tree size: most proof nodes were made by
+        the batch itself, the older ones (left of it) are read from the store (:meth:`StoredTree.receipt_proofs`)."""
+        return self.tree.receipt_proofs((i for _, i, _ in accepted), size, new_nodes) if with_proofs else {}
 
-    def _sign_checkpoint(self, size: int, root: bytes) -> str:
-        return sign_note(format_checkpoint(self.origin, size, root), self.origin, self.log_key)
+    def _sign_checkpoint(self, size: int, root: bytes, status_root: bytes, time_s: int) -> str:
+        """The checkpoint of ``size`` with its status commitment line (verifier/status_commit.py), signed."""
+        body = format_checkpoint(self.origin, size, root, [format_status_extension(status_root, time_s)])
+        return sign_note(body, self.origin, self.log_key)
 
     # ---- entries, checkpoints and proofs ---------------------------------------
     def checkpoint(self) -> str:
         """The newest signed checkpoint note; an empty log signs one for size 0 on demand."""
         cp = self.store.latest_checkpoint()
         if cp is None:
-            return self._sign_checkpoint(0, EMPTY_ROOT)
+            return self._sign_checkpoint(0, EMPTY_ROOT, self.status.root, int(self.clock().timestamp()))
         return cp.note
+
+    # ---- the status map (ledger/status_log.py) -------------------------------------------------------------
+    def status_root(self, size: int | None = None) -> tuple[int, bytes, int]:
+        """(tree size, status map root, signed time in unix seconds) the checkpoint of ``size`` commits to
+        (default: the newest stored checkpoint); ``status.no_root`` for a size no checkpoint has."""
+        with self.store.read() as conn:
+            size = self._status_size(conn, size)
+            root, _, time_s = self.status.root_at(conn, size)
+        return size, root, time_s if size else int(self.clock().timestamp())
+
+    def status_proof(self, kind: str, object_id: str, size: int | None = None) -> tuple[Record | None, MapProof]:
+        """(the object's status record or None, its map proof) against the status root the checkpoint of ``size``
+        commits to (default: the newest); ``status.unknown_kind`` for a kind the map has not."""
+        with self.store.read() as conn:
+            return self.status.prove(conn, self._status_size(conn, size), kind, object_id)
+
+    def _status_size(self, conn: Any, size: int | None) -> int:
+        if size is not None:
+            return size
+        cp = self.store.latest_checkpoint(conn)
+        return 0 if cp is None else cp.size
 
     def root(self, size: int | None = None) -> bytes:
         """Requires 0 <= size <= the log's size (default: the size this process last committed or loaded)."""

@@ -287,9 +287,51 @@ class Reads:
         except CarbonLedgerError as e:
             return LabelCheck(report, None, e)
 
-    def bundle(self, label_id: str, scheme: str | None = None, to: str | None = None) -> bytes:
+    def bundle(
+        self, label_id: str, scheme: str | None = None, to: str | None = None, version: int | None = None
+    ) -> bytes:
         """``GET /v1/labels/{id}/bundle``: the label's self-contained bundle for offline verification."""
-        return bundles.build_bundle(self.log, label_id, scheme, to)
+        return bundles.build_bundle(self.log, label_id, scheme, to, version)
+
+    def bundle_refresh(
+        self,
+        label_id: str,
+        from_size: int,
+        scheme: str | None = None,
+        to: str | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """``GET /v1/bundles/{id}/refresh``: a fresh bundle of the label against the newest checkpoint, and the
+        consistency proof to it from the tree size ``from_size`` of the bundle being refreshed."""
+        data, cp = bundles.bundle_with_checkpoint(self.log, label_id, scheme, to, version)
+        if from_size > cp.size:
+            raise NotFoundError(
+                f"tree size {from_size} is not in this log (its newest checkpoint is at {cp.size})",
+                code="log.no_such_size",
+            )
+        return {
+            "from_size": from_size,
+            "tree_size": cp.size,
+            "checkpoint": cp.note,
+            "consistency_proof": [h.hex() for h in self.log.consistency_proof(from_size, cp.size)],
+            "bundle": json.loads(data),
+        }
+
+    def status(self, kind: str, object_id: str) -> dict[str, Any]:
+        """``GET /v1/status/{kind}/{id}``: the object's status record (None when absent) and its map proof against
+        the status root the newest checkpoint commits to, with that checkpoint."""
+        cp = self.log.store.latest_checkpoint()
+        size = 0 if cp is None else cp.size
+        record, proof = self.log.status_proof(kind, object_id, size)
+        note = self.log.checkpoint() if cp is None else cp.note
+        return {
+            "kind": kind,
+            "id": object_id,
+            "record": record,
+            "proof": proof.to_json(),
+            "checkpoint": note,
+            "tree_size": size,
+        }
 
     def equivalence(self, label_id: str, to: str, at: date, scheme: str | None = None) -> dict[str, Any]:
         """Is the label equivalent under ``to`` on ``at``? (:func:`ledger.agreements_service.equivalence`)."""

@@ -3,8 +3,9 @@
 Storage contract
 ----------------
 - Everything one append batch writes — its entries, the Merkle nodes that became
-  complete, the authority changes (schemes, keys and their chain heads, labels)
-  and the log-signed checkpoint of the new tree size — is written in ONE
+  complete, the authority changes (schemes, keys and their chain heads, labels), the
+  status map's records, nodes and root (``ledger/status_store.py``) and the log-signed
+  checkpoint of the new tree size, which commits to that root — is written in ONE
   transaction. A receipt is handed out only after that transaction commits, so
   an acknowledged entry is durable and covered by a stored checkpoint.
 - A crash before the commit leaves no trace of the batch; a crash after it loses

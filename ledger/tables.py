@@ -182,3 +182,63 @@ class AgreementEventRow(SQLModel, table=True):
     scheme: str = Field(max_length=64)
     terms_hash: str = Field(max_length=64)
     at: str = Field(max_length=32, description="the entry's signed_at, within the admission clock window")
+
+
+# ---- the status map (verifier/status_map.py; written by ledger/status_store.py) ------------------------------
+STATUS_PAGE_BITS = 20  # pages a batch may write: 2**20
+STATUS_PAGE_LEVELS = 4
+
+
+# Keyed by hashes: WITHOUT ROWID on SQLite, so each table is one B-tree (no second index for the key).
+class StatusRecordRow(SQLModel, table=True):
+    """The current status record of each status-bearing object (verifier/status_records.py), by its map key."""
+
+    __tablename__ = "status_records"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    map_key: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    kind: str = Field(max_length=16)
+    object_id: str
+    record: bytes = Field(sa_column=Column(LargeBinary, nullable=False), description="canonical JSON (RFC 8785)")
+
+
+class StatusRecordVersionRow(SQLModel, table=True):
+    """A record an update replaced, by its map value (leaf_value of its bytes): what an older root's leaf
+    holds, so a status proof at an older checkpoint comes with the record it proves."""
+
+    __tablename__ = "status_record_versions"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    value: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    map_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    record: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class StatusNodeRow(SQLModel, table=True):
+    """Status map nodes (65-byte encodings, content-addressed: never changed or removed) in pages: a page holds the
+    nodes one batch made in a band of :data:`STATUS_PAGE_LEVELS` levels of the tree under one of them (so a path
+    read down the tree reads a page every four levels), keyed ``size << STATUS_PAGE_BITS | n``, ``size`` the tree
+    size after the batch (a rebuild's: negative) and ``n`` the page's number in it. A batch's pages are appended
+    together at the end of the key order; a node a row, scattered by hash, would cost a B-tree insert and a
+    dirty page each (a batch of 1,000 entries makes some 7,000-12,000 nodes). ``nodes`` is the page's hashes
+    (32 bytes each, ascending), then in the same order each node's encoding and the pages holding its two
+    children (8-byte signed big-endian, -2**63 for none): a parent says where its children are
+    (``ledger/status_store.py``)."""
+
+    __tablename__ = "status_nodes"
+
+    # one integer key: SQLite's rowid, whose table B-tree keeps rows of a few kilobytes on their page (a WITHOUT
+    # ROWID table would spill each one past a kilobyte to an overflow page)
+    id: int = Field(sa_column=Column(ROWID_BIGINT, primary_key=True, autoincrement=False))
+    nodes: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class StatusRootRow(SQLModel, table=True):
+    """The status map's root at each checkpointed tree size, and the time the checkpoint's extension says."""
+
+    __tablename__ = "status_roots"
+
+    size: int = Field(sa_column=Column(ROWID_BIGINT, primary_key=True, autoincrement=False))
+    root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    root_page: int = Field(sa_column=Column(BigInteger, nullable=False), description="the page holding the root")
+    time_s: int = Field(sa_column=Column(BigInteger, nullable=False))

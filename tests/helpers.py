@@ -163,3 +163,25 @@ def _environment(overrides: dict[str, str], removed: tuple[str, ...]) -> Iterato
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def shared_log(log: Any) -> Iterator[Any]:
+    """A log built once for a module whose tests only read it (a module-scoped fixture): when the module ends it
+    is replayed through the rule book (``tests/replay_check.py``), as a test's own log is when the test ends, and
+    closed. Each test reads it through :func:`read_only`."""
+    from tests import replay_check
+
+    try:
+        yield log
+        replay_check.check_log(log)
+    finally:
+        log.store.close()
+
+
+@contextmanager
+def read_only(log: Any) -> Iterator[Any]:
+    """One test's use of a shared log: it must leave the log as it found it (a test that writes builds its own)."""
+    before = log.store.tree_size()  # every change to a log is an entry appended to it
+    yield log
+    assert log.store.tree_size() == before, "this test wrote to the module's shared log: give it a log of its own"

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from ledger import agreements_service as svc
 from ledger.api import create_app
@@ -19,7 +20,7 @@ from ledger.store import Store
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, Signer
+from .helpers import NOW, Signer, read_only, shared_log
 from .test_agreements_ledger import CT, GD, HK, JP, World, current_label, terms
 
 TODAY = NOW.date().isoformat()
@@ -30,11 +31,11 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def world(sqlite_url: str) -> Iterator[World]:
+@pytest.fixture(scope="module")
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """GD, HK, CT and JP registered; CQC issues for GD; gd-hk-mutual proposed by GD and accepted by HK; two
-    current GD labels; and one label id that exists in both GD and HK."""
-    store = Store(sqlite_url)
+    current GD labels; and one label id that exists in both GD and HK. One for the module: its tests only read it."""
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('domain') / 'ledger.db'}")
     key = SigningKey.generate()
     log = Log(store, key, "domain.test/log", Policy(frozenset({GD, HK, CT, JP})), lambda: NOW)
     w = World(log, key)
@@ -51,16 +52,27 @@ def world(sqlite_url: str) -> Iterator[World]:
     shared = current_label("SHARED-1")
     shared["scheme"] = HK
     log.submit(hk_body.issue(shared))
-    yield w
-    store.close()
+    with shared_log(log):
+        yield w
+
+
+@pytest.fixture(scope="module")
+def app(shared_world: World) -> Iterator[FastAPI]:
+    app = create_app(shared_world.log)
+    yield app
+    app.state.deps.sequencer.close()
 
 
 @pytest.fixture
-async def client(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(world.log)
+def world(shared_world: World) -> Iterator[World]:
+    with read_only(shared_world.log):
+        yield shared_world
+
+
+@pytest.fixture
+async def client(app: FastAPI, world: World) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         yield c
-    app.state.deps.sequencer.close()
 
 
 def error_of(r: httpx.Response) -> tuple[int, str]:
@@ -196,7 +208,7 @@ async def test_verify_a_bundle_from_the_log(client: httpx.AsyncClient, world: Wo
         "/v1/verify", content=bundle, params={"to": JP, "at": TODAY}, headers={"content-type": "application/json"}
     )
     assert r.status_code == 200 and r.json()["exit_code"] == 4  # authentic, but no GD -> JP agreement
-    assert r.json()["equivalence"]["verdict"] == "no_agreement"
+    assert r.json()["equivalence"]["verdict"] == "no_evidence"  # the bundle was built for HK, not JP
 
 
 @pytest.mark.anyio

@@ -184,7 +184,7 @@ def test_removing_bundle_target_scheme_does_not_skip_equivalence(demo: Demo, buy
     # a Japanese buyer gets step 10 under Japan: no agreement, exit 4 — not a skipped step 10 and exit 0
     rc, report = verify(buyer, str(bare), "--trust", str(demo.trust[JP]))
     assert rc == 4 and step(report, 10)["status"] == "failed", report
-    assert report["equivalence"]["target_scheme"] == JP and report["equivalence"]["verdict"] == "no_agreement"
+    assert report["equivalence"]["target_scheme"] == JP and report["equivalence"]["verdict"] == "no_evidence"
 
 
 def test_bundle_target_scheme_set_to_labels_own_scheme_does_not_give_recognized(demo: Demo, buyer: Cli) -> None:
@@ -192,7 +192,7 @@ def test_bundle_target_scheme_set_to_labels_own_scheme_does_not_give_recognized(
     rc, report = verify(buyer, str(own), "--trust", str(demo.trust[JP]))
     assert rc == 4 and report["verdict"] == "not_equivalent", report
     eq = report["equivalence"]
-    assert eq["target_scheme"] == JP and eq["verdict"] == "no_agreement" and eq["reasons"] != ["same scheme"]
+    assert eq["target_scheme"] == JP and eq["verdict"] == "no_evidence" and eq["reasons"] != ["same scheme"]
     assert step(report, 10)["status"] == "failed" and "same scheme" not in step(report, 10)["detail"]
     # the buyer's own --to is the question, over the trust file's buyer scheme
     rc, report = verify(buyer, str(own), "--trust", str(demo.trust[JP]), "--to", HK)

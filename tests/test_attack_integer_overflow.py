@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from ledger.api import create_app
 from ledger.home import init_home, open_log
@@ -27,7 +28,7 @@ from mapping.errors import InputError, NotFoundError
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, Cli, Signer, label_for
+from .helpers import NOW, Cli, Signer, label_for, read_only, shared_log
 
 GD = "gd-carbon-label"
 LAST = str(INT64_MAX)  # 9223372036854775807: the largest number a log could hold
@@ -63,25 +64,36 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def log(db_url: str) -> Iterator[Log]:
-    """A log of three entries (a scheme, an issuer, a label), on SQLite and on PostgreSQL."""
-    store = Store(db_url)
-    log = Log(store, SigningKey.generate(), "overflow.test/log", Policy(frozenset({GD})), lambda: NOW)
-    gd, cqc = Signer(), Signer()
-    for envelope in (gd.register(GD), gd.authorize(GD, cqc), cqc.issue(label_for(GD, "GD-CL-2025-0101"))):
-        log.submit(envelope)
-    yield log
-    store.close()
+@pytest.fixture(scope="module")
+def shared(module_db_url: str) -> Iterator[Log]:
+    """A log of three entries (a scheme, an issuer, a label), on SQLite and on PostgreSQL: one per store for the
+    module, whose tests only read it."""
+    log = Log(Store(module_db_url), SigningKey.generate(), "overflow.test/log", Policy(frozenset({GD})), lambda: NOW)
+    with shared_log(log):
+        gd, cqc = Signer(), Signer()
+        for envelope in (gd.register(GD), gd.authorize(GD, cqc), cqc.issue(label_for(GD, "GD-CL-2025-0101"))):
+            log.submit(envelope)
+        yield log
+
+
+@pytest.fixture(scope="module")
+def app(shared: Log) -> Iterator[FastAPI]:
+    app = create_app(shared)
+    yield app
+    app.state.deps.sequencer.close()
 
 
 @pytest.fixture
-async def client(log: Log) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(log)
+def log(shared: Log) -> Iterator[Log]:
+    with read_only(shared):
+        yield shared
+
+
+@pytest.fixture
+async def client(app: FastAPI, log: Log) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # a 500 is an answer to assert on
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
-    app.state.deps.sequencer.close()
 
 
 async def get_param(client: httpx.AsyncClient, template: str, param: str, value: str, others: dict) -> httpx.Response:

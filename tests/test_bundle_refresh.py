@@ -5,7 +5,7 @@ tree or a forked one. The service runs in this process (httpx over the ASGI tran
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,9 @@ LABEL = "GD-CL-2025-0101"
 
 
 class Story:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, copy_demo_home: Callable[[Path], Path]) -> None:
         self.tmp = tmp
-        self.owner = Cli(tmp / "home")
-        self.owner.json("demo")
+        self.owner = Cli(copy_demo_home(tmp / "home"))  # a home after `carbonledger demo`, this test's own
         self.old = tmp / "old.bundle.json"
         self.owner.json("bundle", LABEL, "--to", HK, "--out", str(self.old))
         self.trust = tmp / "trust.json"
@@ -46,8 +45,8 @@ class Story:
 
 
 @pytest.fixture
-def story(tmp_path: Path) -> Story:
-    return Story(tmp_path)
+def story(tmp_path: Path, copy_demo_home: Callable[[Path], Path]) -> Story:
+    return Story(tmp_path, copy_demo_home)
 
 
 def _verify(buyer: Cli, *args: str) -> tuple[int, dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from ledger.api import create_app
 from ledger.datasets_service import dataset_list, dataset_show
@@ -24,7 +25,7 @@ from mapping.errors import NotFoundError
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, Signer
+from .helpers import NOW, Signer, read_only, shared_log
 from .test_web_pages import text_of
 
 MEE, OTHER = "cn-mee-data", "lca-data"
@@ -65,10 +66,12 @@ def _release() -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def log(sqlite_url: str) -> Iterator[Log]:
-    """CN footprint v1 (superseded), v2 (retired), v3 (current); and a release digest of another publisher."""
-    log = Log(Store(sqlite_url), SigningKey.generate(), "ds.test/log", Policy(frozenset({MEE, OTHER})), lambda: NOW)
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Log]:
+    """CN footprint v1 (superseded), v2 (retired), v3 (current); and a release digest of another publisher. One
+    for the module: its tests only read it."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('datasets') / 'ledger.db'}"
+    log = Log(Store(url), SigningKey.generate(), "ds.test/log", Policy(frozenset({MEE, OTHER})), lambda: NOW)
     mee, other = Signer(), Signer()
     log.submit(_publisher(mee, MEE))
     log.submit(_publisher(other, OTHER))
@@ -83,8 +86,21 @@ def log(sqlite_url: str) -> Iterator[Log]:
         )
     )
     log.submit(other.sign("dataset.publish", {"publisher": OTHER, "dataset": _release()}))
-    yield log
-    log.store.close()
+    with shared_log(log):
+        yield log
+
+
+@pytest.fixture(scope="module")
+def app(shared: Log) -> Iterator[FastAPI]:
+    app = create_app(shared)
+    yield app
+    app.state.deps.sequencer.close()
+
+
+@pytest.fixture
+def log(shared: Log) -> Iterator[Log]:
+    with read_only(shared):
+        yield shared
 
 
 @pytest.fixture
@@ -93,11 +109,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def client(log: Log) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(log)
+async def client(app: FastAPI, log: Log) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         yield c
-    app.state.deps.sequencer.close()
 
 
 def test_service_statuses_and_values(log: Log) -> None:

@@ -12,8 +12,7 @@ the *right root for that size*, and must fail unless it is literally that size's
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -25,8 +24,7 @@ from .test_merkle import KAT_LEAVES, KAT_ROOTS, VECTORS, ref_leaves, ref_mth, re
 SOME_HASH = bytes.fromhex("abacaba000000000000000000000000000000000000000000060061e00123456")
 
 
-@dataclass(frozen=True)
-class Incl:
+class Incl(NamedTuple):  # a NamedTuple, not a dataclass: _replace is ~5x cheaper, over ~200k probes
     leaf: bytes
     index: int
     size: int
@@ -37,8 +35,7 @@ class Incl:
         verify_inclusion(self.leaf, self.index, self.size, list(self.proof), self.root)
 
 
-@dataclass(frozen=True)
-class Cons:
+class Cons(NamedTuple):
     size1: int
     size2: int
     proof: tuple[bytes, ...]
@@ -47,6 +44,10 @@ class Cons:
 
     def verify(self) -> None:
         verify_consistency(self.size1, self.size2, list(self.proof), self.root1, self.root2)
+
+
+def replace(p: Incl | Cons, **changes: Any) -> Incl | Cons:
+    return p._replace(**changes)
 
 
 def flip(h: bytes, bit: int) -> bytes:

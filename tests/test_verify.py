@@ -258,7 +258,7 @@ def test_step9_maximum_checkpoint_age(ship: Shipment) -> None:
 
 def test_step10_no_agreement_and_same_scheme(ship: Shipment) -> None:
     r = run(ship.bundle(), ship.trust(), target_scheme=HK)
-    assert status(r, 10) == FAILED and r.equivalence["verdict"] == "no_agreement" and r.exit_code() == 4  # type: ignore
+    assert status(r, 10) == FAILED and r.equivalence["verdict"] == "no_evidence" and r.exit_code() == 4  # type: ignore
     r = run(ship.bundle(), ship.trust(), target_scheme=GD)
     assert status(r, 10) == PASSED and r.exit_code() == 0
 

@@ -10,6 +10,7 @@ from html import unescape
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from ledger import agreements_service as svc
 from ledger.api import create_app
@@ -18,7 +19,7 @@ from ledger.store import Store
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW
+from .helpers import NOW, read_only, shared_log
 from .test_agreements_ledger import CT, GD, HK, JP, World, current_label, terms
 
 TODAY = NOW.date().isoformat()
@@ -45,11 +46,25 @@ def make_world(url: str, *, agreements: bool = True) -> World:
     return w
 
 
+@pytest.fixture(scope="module")
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One for the module: its tests only read it (the one without agreements builds its own)."""
+    w = make_world(f"sqlite:///{tmp_path_factory.mktemp('web-agreements') / 'ledger.db'}")
+    with shared_log(w.log):
+        yield w
+
+
+@pytest.fixture(scope="module")
+def app(shared_world: World) -> Iterator[FastAPI]:
+    app = create_app(shared_world.log)
+    yield app
+    app.state.deps.sequencer.close()
+
+
 @pytest.fixture
-def world(sqlite_url: str) -> Iterator[World]:
-    w = make_world(sqlite_url)
-    yield w
-    w.log.store.close()
+def world(shared_world: World) -> Iterator[World]:
+    with read_only(shared_world.log):
+        yield shared_world
 
 
 async def _client(log: Log) -> AsyncIterator[httpx.AsyncClient]:
@@ -60,8 +75,8 @@ async def _client(log: Log) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def client(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    async for c in _client(world.log):
+async def client(app: FastAPI, world: World) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         yield c
 
 

@@ -21,6 +21,7 @@ from ledger.api import create_app
 from ledger.bundles import build_bundle
 from ledger.log import Log
 
+from .helpers import shared_log
 from .test_web_pages import GD, HK, IN_VALIDITY, MIDEA_ID, build_web_log
 
 CHROMIUM = os.environ.get("CARBONLEDGER_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -61,9 +62,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def web_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Log]:
-    log = build_web_log(f"sqlite:///{tmp_path_factory.mktemp('web') / 'ledger.db'}")
-    yield log
-    log.store.close()
+    with shared_log(build_web_log(f"sqlite:///{tmp_path_factory.mktemp('web') / 'ledger.db'}")) as log:
+        yield log
 
 
 @pytest.fixture(scope="module")

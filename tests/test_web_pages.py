@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from ledger.api import create_app
 from ledger.bundles import build_bundle, export_trust
@@ -25,7 +26,7 @@ from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 from verifier.report import Report
 
-from .helpers import NOW, Signer, label_for, midea_label
+from .helpers import NOW, Signer, label_for, midea_label, read_only, shared_log
 
 GD, HK = "gd-carbon-label", "hk-cma-carbon-label"
 MIDEA_ID = "GD-CL-2022-0003"
@@ -63,19 +64,30 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def log(sqlite_url: str) -> Iterator[Log]:
-    log = build_web_log(sqlite_url)
-    yield log
-    log.store.close()
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Log]:
+    """One web log for the module: its tests only read it (the one that writes builds its own)."""
+    with shared_log(build_web_log(f"sqlite:///{tmp_path_factory.mktemp('web') / 'ledger.db'}")) as log:
+        yield log
+
+
+@pytest.fixture(scope="module")
+def app(shared: Log) -> Iterator[FastAPI]:
+    app = create_app(shared)
+    yield app
+    app.state.deps.sequencer.close()
 
 
 @pytest.fixture
-async def client(log: Log) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(log)
+def log(shared: Log) -> Iterator[Log]:
+    with read_only(shared):
+        yield shared
+
+
+@pytest.fixture
+async def client(app: FastAPI, log: Log) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         yield c
-    app.state.deps.sequencer.close()
 
 
 def text_of(html: str) -> str:

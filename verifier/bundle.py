@@ -2,6 +2,19 @@
 
 A bundle is canonical JSON; each envelope is carried as the base64 of its exact
 bytes, so the verifier checks the bytes the log hashed, never a re-serialization.
+
+Two versions, one strict path (canonical bytes, then the bundle schema, which admits both):
+
+- ``carbonledger.bundle/v1``: the label, its entries with inclusion proofs, one checkpoint. A log proves
+  inclusion, never absence, so its status is "none seen as of tree size N".
+- ``carbonledger.bundle/v2``: v1 plus ``status`` (:mod:`verifier.status_commit`, :mod:`verifier.bundle_status`),
+  status map proofs against the checkpoint's ``carbonledger-status/v1`` commitment. The verifier requires
+  items for ``("label", label_object_id(scheme, label_id))``, ``("key", the label's signer key id)`` and
+  ``("scheme", the label's scheme)``; for a target scheme T other than the label's, ``("pair",
+  pair_object_id(scheme, T))`` (record null or no agreements listed: proven absence) and ``("agreement", id)``
+  for each agreement the pair record lists, with every entry those agreement records list among the bundle's
+  entries; ``("dataset", id)`` for cited datasets may follow. Without the pair item the bundle holds no
+  evidence about T (``no_evidence``).
 """
 
 from __future__ import annotations
@@ -15,10 +28,13 @@ from typing import Any
 from mapping.errors import CarbonLedgerError, InputError
 from verifier import schemas
 from verifier.b64 import decode_canonical
+from verifier.bundle_status import BundleStatusItem, StatusItemCache, parse_status
 from verifier.canonical import canonicalize, check_size, require_canonical
 from verifier.envelope import Entry, parse_entry
 
 BUNDLE_VERSION = "carbonledger.bundle/v1"
+BUNDLE_VERSION_V2 = "carbonledger.bundle/v2"
+BUNDLE_VERSIONS = (BUNDLE_VERSION, BUNDLE_VERSION_V2)
 MAX_BUNDLE_BYTES = 16 << 20
 
 
@@ -36,6 +52,13 @@ class Bundle:
     target_scheme: str | None
     entries: tuple[BundleEntry, ...]
     label: BundleEntry  # the entry the document's ``label_entry`` names
+    version: str = BUNDLE_VERSION
+    status: tuple[BundleStatusItem, ...] | None = None  # bundle v2's status proofs; None in a v1 bundle
+
+    @property
+    def proves_status(self) -> bool:
+        """A bundle v2: its status is proven by map proofs, not read from the entries it happens to hold."""
+        return self.status is not None
 
     def of_kind(self, *kinds: str) -> tuple[BundleEntry, ...]:
         """The bundle's entries of these kinds, in bundle order."""
@@ -48,9 +71,12 @@ def encode_bundle(
     label_entry: str,
     entries: list[tuple[int, bytes, list[bytes]]],
     target_scheme: str | None = None,
+    status: list[dict[str, Any]] | None = None,
 ) -> bytes:
+    """The canonical bytes of a bundle: v1, or v2 when ``status`` (the status items, each ``{kind, id, record,
+    proof}`` with the proof's base64) is given; the items are sorted by (kind, id) here."""
     doc: dict[str, Any] = {
-        "version": BUNDLE_VERSION,
+        "version": BUNDLE_VERSION if status is None else BUNDLE_VERSION_V2,
         "origin": origin,
         "checkpoint": checkpoint,
         "label_entry": label_entry,
@@ -61,6 +87,8 @@ def encode_bundle(
     }
     if target_scheme:
         doc["target_scheme"] = target_scheme
+    if status is not None:
+        doc["status"] = sorted(status, key=lambda it: (it["kind"], it["id"]))
     return canonicalize(doc)
 
 
@@ -68,13 +96,18 @@ ItemKey = tuple[int, str]  # (index, the envelope text's last 48 characters: its
 CachedItem = tuple[str, list[str], "BundleEntry"]  # (envelope text, proof hex, the parsed item)
 
 
-def parse_bundle(data: bytes, item_cache: dict[ItemKey, CachedItem] | None = None) -> Bundle:
+def parse_bundle(
+    data: bytes,
+    item_cache: dict[ItemKey, CachedItem] | None = None,
+    status_cache: StatusItemCache | None = None,
+) -> Bundle:
     """Parse a bundle strictly; raise :class:`InputError` (``bundle.*``, ``json.*``) naming the field.
 
     ``item_cache`` remembers parsed items of earlier bundles: bundles of one shipment against one checkpoint
     share their scheme's registration and authorizations with the same proofs, which then parse once. An item
     is reused only when its full envelope text and proof equal the remembered ones (the short key just finds
-    the candidate without hashing kilobytes); entries are immutable, and only items that parsed are kept."""
+    the candidate without hashing kilobytes); entries are immutable, and only items that parsed are kept.
+    ``status_cache`` does the same for a v2 bundle's status items (:func:`verifier.bundle_status.parse_status`)."""
     doc = _bundle_shell(data)
     entries: list[BundleEntry] = []
     seen_index: set[int] = set()
@@ -102,7 +135,14 @@ def parse_bundle(data: bytes, item_cache: dict[ItemKey, CachedItem] | None = Non
             label = be
     if label is None:
         raise InputError("label_entry names no entry of the bundle", code="bundle.no_label", field="/label_entry")
-    bundle = Bundle(doc["origin"], doc["checkpoint"], doc.get("target_scheme"), tuple(entries), label)
+    status = None
+    if "status" in doc:  # the schema requires it in v2 and forbids it in v1
+        status = parse_status(
+            doc["status"], _split_validators()[2].is_valid, lambda: _refuse_by_schema(doc), status_cache
+        )
+    bundle = Bundle(
+        doc["origin"], doc["checkpoint"], doc.get("target_scheme"), tuple(entries), label, doc["version"], status
+    )
     if label.entry.kind != "label.issue":
         raise InputError(
             f"label_entry is a {label.entry.kind}, not a label.issue",
@@ -118,9 +158,9 @@ def _bundle_shell(data: bytes) -> dict[str, Any]:
     reads; or the error naming the fault."""
     check_size(data, MAX_BUNDLE_BYTES, "bundle")
     doc = require_canonical(data, what="bundle")
-    if type(doc) is dict and doc.get("version") != BUNDLE_VERSION:
+    if type(doc) is dict and doc.get("version") not in BUNDLE_VERSIONS:
         raise InputError(
-            f"unknown bundle version {doc.get('version')!r}; this verifier reads {BUNDLE_VERSION}",
+            f"unknown bundle version {doc.get('version')!r}; this verifier reads {' and '.join(BUNDLE_VERSIONS)}",
             code="bundle.version",
             field="/version",
         )
@@ -139,14 +179,17 @@ def _refuse_by_schema(doc: Any) -> None:
 
 
 @cache
-def _split_validators() -> tuple[Any, Any]:
-    """The bundle schema cut in two, both derived from the shipped schema: the document with its entries'
-    items unchecked, and one item. A document is valid under the whole schema exactly when it is valid under
-    the first and each item under the second, so items equal to ones already checked need no second look."""
+def _split_validators() -> tuple[Any, Any, Any]:
+    """The bundle schema cut in three, all derived from the shipped schema: the document with its entries'
+    and status items unchecked, one entry item, one status item. A document is valid under the whole schema
+    exactly when it is valid under the first and each item under the second or third, so items equal to ones
+    already checked need no second look."""
     shell = copy.deepcopy(schemas.load_schema("bundle"))
     del shell["properties"]["entries"]["items"]
+    del shell["properties"]["status"]["items"]
     item = {"$ref": f"{shell['$id']}#/properties/entries/items"}
-    return schemas.compile_schema(shell), schemas.compile_schema(item)
+    status_item = {"$ref": f"{shell['$id']}#/properties/status/items"}
+    return schemas.compile_schema(shell), schemas.compile_schema(item), schemas.compile_schema(status_item)
 
 
 def _plain_item(item: Any) -> bool:

@@ -104,8 +104,18 @@ def is_bmp_only(data: bytes) -> bool:
 
 
 def canonicalize(value: Any) -> bytes:
-    """RFC 8785 bytes of ``value`` (dicts, lists, str, int, bool, None only)."""
+    """RFC 8785 bytes of ``value`` (dicts, lists, str, int, bool, None only).
+
+    Once the walk has refused every float, unsafe integer, lone surrogate and non-JSON type, orjson's sorted
+    compact form is RFC 8785's when it holds no character outside the Basic Multilingual Plane (the argument
+    of the module docstring, which :func:`require_canonical` rests on too); otherwise ``rfc8785`` writes it."""
     _check_value(value, "")
+    try:
+        data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
+    except (TypeError, orjson.JSONEncodeError, RecursionError):
+        data = b""
+    if data and is_bmp_only(data):
+        return data
     try:
         return rfc8785.dumps(value)
     except rfc8785.CanonicalizationError as e:  # pragma: no cover - _check_value catches these first
@@ -193,7 +203,50 @@ def _nan_error(text: str) -> Any:
 
 
 def _check_value(value: Any, pointer: str) -> None:
-    """Walk ``value``: reject floats, unsafe integers, lone surrogates and non-JSON types."""
+    """Walk ``value``: reject floats, unsafe integers, lone surrogates and non-JSON types (a quick walk first; the
+    one that names the fault only when it finds one or meets a subclass)."""
+    if not _plainly_valid(value):
+        _check_value_named(value, pointer)
+
+
+def _plainly_valid(value: Any) -> bool:
+    """True when ``value`` is made of plain dicts, lists, ASCII or encodable strings, safe ints, bools and None."""
+    pending = [value]
+    pop, push = pending.pop, pending.extend
+    while pending:
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or _encodable(key)):
+                    return False
+            push(item.values())
+        elif kind is list:
+            push(item)
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        elif item is not None and kind is not bool:
+            return False
+    return True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_value_named(value: Any, pointer: str) -> None:
+    """Walk ``value``: reject floats, unsafe integers, lone surrogates and non-JSON types, naming where."""
     if isinstance(value, str):
         _check_string(value, pointer)
     elif isinstance(value, bool) or value is None:
@@ -216,10 +269,10 @@ def _check_value(value: Any, pointer: str) -> None:
             if not isinstance(key, str):
                 raise InputError(f"member name {key!r} is not a string", code="json.malformed", field=pointer)
             _check_string(key, pointer)
-            _check_value(item, f"{pointer}/{_escape(key)}")
+            _check_value_named(item, f"{pointer}/{_escape(key)}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _check_value(item, f"{pointer}/{i}")
+            _check_value_named(item, f"{pointer}/{i}")
     else:
         raise InputError(f"{type(value).__name__} at {pointer or '/'} is not a JSON value", code="json.malformed")
 

@@ -9,6 +9,12 @@ raising wrapper. Exit codes (stable, used by ``carbonledger verify``):
     5 unusable input (step 1, or the trust file)
     6 not valid on the date: revoked, superseded or expired (steps 8-9)
     7 checkpoint inconsistent with the one kept (step 7)
+    8 status stale: older than the trust file's ``max_status_age_s`` (step 8; verdict ``status_stale``)
+
+A report says only what its bundle shows: a step that depends on a failed one says "not checked"; a step's
+title (``name`` in :meth:`StepResult.to_dict`) may be the one the step earned (step 3 claims "not revoked"
+only when a status map proves it); :meth:`Report.to_dict`'s ``status`` object says how the label's status is
+known (``proven`` true only from a map proof), and :func:`report_header` never prints ``None``.
 """
 
 from __future__ import annotations
@@ -21,19 +27,26 @@ PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not_applicable"
 STEP_NAMES = {
     1: "parse and schema-validate the bundle and the trust file",
     2: "the label's signature verifies under its signer key",
-    3: "the signer key was authorized for issuing by an earlier entry and not revoked",
+    3: "the signer key was authorized for issuing by an earlier entry (no revocation reaching the label seen)",
     4: "the scheme's registration (and rotations) lead to a root key the trust file names",
     5: "every envelope is included in the checkpoint's tree, in a possible order",
     6: "the checkpoint is signed by the log and cosigned by enough witnesses",
     7: "the checkpoint is consistent with the last one kept",
-    8: "no revocation or supersession of the label is proven",
+    8: "no revocation or supersession of the label is seen in the bundle",
     9: "the label is valid on the date asked",
     10: "the label is equivalent under the target scheme",
 }
 
 _AUTHENTICITY = frozenset((1, 2, 3, 4, 5, 6))  # the steps whose passing makes a label authentic
 
+# The titles a step earns from a status map proof (DESIGN §6: "status, proven by map proofs").
+PROVEN_STEP_NAMES = {
+    3: "the signer key was authorized for issuing by an earlier entry and is proven not revoked before the label",
+    8: "the label's status is proven by the checkpoint's status map",
+}
+
 EXIT_OK, EXIT_NOT_AUTHENTIC, EXIT_NOT_EQUIVALENT, EXIT_UNUSABLE, EXIT_NOT_VALID, EXIT_INCONSISTENT = 0, 3, 4, 5, 6, 7
+EXIT_STALE = 8
 
 
 @dataclass(slots=True, frozen=True)  # a report changes a step only through Report.set
@@ -41,9 +54,11 @@ class StepResult:
     step: int
     status: str
     detail: str
+    name: str | None = None  # the title the step earned, when not STEP_NAMES's
 
     def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "name": STEP_NAMES[self.step], "status": self.status, "detail": self.detail}
+        name = self.name or STEP_NAMES[self.step]
+        return {"step": self.step, "name": name, "status": self.status, "detail": self.detail}
 
 
 @dataclass
@@ -55,10 +70,13 @@ class Report:
     equivalence: dict[str, Any] | None = None
     keep_checkpoint: dict[str, Any] | None = None  # the state the caller should keep (step 7)
     citations: list[dict[str, Any]] = field(default_factory=list)
+    # How the label's status is known (step 8): see :meth:`to_dict`; None until step 8 judged it.
+    status: dict[str, Any] | None = None
+    stale: bool = False  # step 8 failed only because the proven status is older than the trust file allows
     _failed: set[int] = field(default_factory=set, repr=False, compare=False)  # the steps now FAILED
 
-    def set(self, step: int, status: str, detail: str) -> None:
-        self.steps[step] = StepResult(step, status, detail)
+    def set(self, step: int, status: str, detail: str, name: str | None = None) -> None:
+        self.steps[step] = StepResult(step, status, detail, name)
         if status == FAILED:
             self._failed.add(step)
         else:
@@ -82,8 +100,10 @@ class Report:
             return EXIT_NOT_AUTHENTIC
         if self.failed(7):
             return EXIT_INCONSISTENT
-        if self.failed(8, 9):
+        if self.failed(9) or (self.failed(8) and not self.stale):
             return EXIT_NOT_VALID
+        if self.stale:
+            return EXIT_STALE
         if self.failed(10):
             return EXIT_NOT_EQUIVALENT
         return EXIT_OK
@@ -96,9 +116,15 @@ class Report:
             EXIT_UNUSABLE: "unusable_input",
             EXIT_NOT_VALID: "not_valid",
             EXIT_INCONSISTENT: "inconsistent_checkpoint",
+            EXIT_STALE: "status_stale",
         }[self.exit_code()]
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON. ``status`` (stable; None when step 8 was not checked): ``as_of_size`` (int, the
+        checkpoint's tree size), ``label`` (``active``, ``revoked`` or ``superseded``), ``proven`` (true when
+        from a map proof, false when read from the entries a bundle v1 holds), ``signed_at`` (when the log
+        signed the status, None unproven), ``age_s``, ``max_age_s`` (the trust file's, or None), ``stale``,
+        ``decided_by`` (the entry id that revoked or superseded the label, or None) and ``bundle_version``."""
         return {
             "verdict": self.verdict(),
             "exit_code": self.exit_code(),
@@ -112,4 +138,16 @@ class Report:
             "citations": self.citations,
             "steps": [self.steps[k].to_dict() for k in sorted(self.steps)],
             "keep_checkpoint": self.keep_checkpoint,
+            "status": self.status,
         }
+
+
+def report_header(v: dict[str, Any]) -> str:
+    """The first line of a report for a person, from :meth:`Report.to_dict`: what is known, never "None"."""
+    label, scheme, index, size = v.get("label_id"), v.get("scheme"), v.get("label_index"), v.get("tree_size")
+    if label is None:
+        return "no label could be read from the bundle"
+    where = f" ({scheme})" if scheme is not None else ""
+    at = f" at index {index}" if index is not None else ""
+    of = f" of tree size {size}" if size is not None else " (tree size not verified)"
+    return f"label {label}{where}{at}{of}"

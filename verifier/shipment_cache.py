@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verifier.bundle import BundleEntry, CachedItem, ItemKey
+from verifier.bundle_status import BundleStatusItem, StatusItemCache
 
 __all__ = ["VerifierCache"]
 
@@ -19,7 +20,6 @@ __all__ = ["VerifierCache"]
 class VerifierCache:
     """Results shared by many bundles against one checkpoint, keyed by content hash (bench: a shipment)."""
 
-    # (checkpoint note, log key, witness keys, threshold) -> step 6's verdict on it
     # (checkpoint note, log key, witness keys, threshold, the verifier's clock) -> step 6's verdict on it
     checkpoints: dict[tuple[str, str, tuple[str, ...], int, int], tuple[Any, str, str]] = field(default_factory=dict)
     note_origins: dict[str, str] = field(default_factory=dict)  # checkpoint note -> its body's origin line
@@ -29,6 +29,10 @@ class VerifierCache:
     # stays unique while remembered
     inclusions: set[tuple[BundleEntry, int, bytes]] = field(default_factory=set)
     items: dict[ItemKey, CachedItem] = field(default_factory=dict)  # see parse_bundle
+    # bundle v2: parsed status items (kind, id, proof text -> item) and the (item, status root) pairs whose map
+    # proof verified (verifier/bundle_status.py); a label's own item is never kept
+    status_items: StatusItemCache = field(default_factory=dict)
+    status_proven: set[tuple[BundleStatusItem, bytes]] = field(default_factory=set)
     # Results derived from shared items alone (a scheme's root timeline, a key's authorizations), keyed by
     # the items themselves: a key holds its items, so their identities stay unique while it is kept.
     derived: dict[tuple[Any, ...], Any] = field(default_factory=dict)

@@ -59,6 +59,7 @@ __all__ = [
     "MemoryNodeStore",
     "NodeReader",
     "apply",
+    "check_node",
     "internal_hash",
     "key_bit",
     "leaf_hash",
@@ -175,28 +176,36 @@ class MemoryNodeStore:
 
 
 def read_node(reader: NodeReader, node_hash: bytes) -> bytes:
-    """Requires a non-empty node hash. Its encoding from ``reader``, checked to hash to ``node_hash``."""
+    """Requires a non-empty node hash. Its encoding from ``reader``, checked to hash to ``node_hash`` (unless the
+    reader says it hands out only checked nodes: ``checks_nodes``)."""
     encoding = reader.get(node_hash)
     if encoding is None:
         raise NotFoundError(f"the node store holds no status map node {node_hash.hex()}", code="map.node_missing")
-    return _checked_node(node_hash, encoding)
+    return encoding if getattr(reader, "checks_nodes", False) else check_node(node_hash, encoding)
 
 
 def read_nodes(reader: NodeReader, node_hashes: Iterable[bytes]) -> dict[bytes, bytes]:
-    """Requires non-empty node hashes. Their checked encodings, in one ``get_many`` call when the reader has one."""
+    """Requires non-empty node hashes. Their checked encodings, in one ``get_many`` call when the reader has one.
+
+    A reader whose ``checks_nodes`` attribute is true vouches that every encoding it answers was checked with
+    :func:`check_node` (or made by :func:`apply`): a cache in front of a store checks each node once."""
     wanted = set(node_hashes)
     if not wanted:
         return {}
     if isinstance(reader, BatchNodeReader):
         found = reader.get_many(wanted)
-        for h in wanted:
-            if h not in found:
-                raise NotFoundError(f"the node store holds no status map node {h.hex()}", code="map.node_missing")
-        return {h: _checked_node(h, found[h]) for h in wanted}
+        if len(found) != len(wanted) or not all(h in found for h in wanted):
+            h = next(h for h in wanted if h not in found)
+            raise NotFoundError(f"the node store holds no status map node {h.hex()}", code="map.node_missing")
+        if getattr(reader, "checks_nodes", False):
+            return dict(found)
+        return {h: check_node(h, found[h]) for h in wanted}
     return {h: read_node(reader, h) for h in wanted}
 
 
-def _checked_node(node_hash: bytes, encoding: bytes) -> bytes:
+def check_node(node_hash: bytes, encoding: bytes) -> bytes:
+    """Requires nothing. ``encoding`` as plain bytes when it is a valid node encoding hashing to ``node_hash``;
+    raises :class:`~mapping.errors.NotFoundError` (``map.node_corrupt``) otherwise."""
     if isinstance(encoding, bytearray | memoryview):  # a driver's buffer type: hash and slice plain bytes
         encoding = bytes(encoding)
     if not isinstance(encoding, bytes) or len(encoding) != NODE_BYTES or encoding[0] not in (0, 1):
@@ -214,18 +223,10 @@ def _checked_node(node_hash: bytes, encoding: bytes) -> bytes:
 
 
 # ---- the batch update -------------------------------------------------------------------------
-class _Task:
-    """One subtree the batch touches: its old hash, its depth, the slice [lo, hi) of the sorted updates under it,
-    its children's tasks once read, and its new hash once settled."""
-
-    __slots__ = ("depth", "encoding", "hi", "left", "lo", "new", "old", "right")
-
-    def __init__(self, old: bytes, depth: int, lo: int, hi: int) -> None:
-        self.old, self.depth, self.lo, self.hi = old, depth, lo, hi
-        self.encoding = b""
-        self.left: _Task | None = None
-        self.right: _Task | None = None
-        self.new = b""
+# A subtree the batch touches is a list (cheaper than an object, and this loop is the ingest's hot path):
+# [old hash, depth, lo, hi, old encoding (b"" when empty), left child's task, right child's task, new hash], the
+# slice [lo, hi) of the sorted updates being the ones under it.
+_OLD, _DEPTH, _LO, _HI, _ENC, _LEFT, _RIGHT, _NEW = range(8)
 
 
 def apply(reader: NodeReader, root: bytes, updates: Mapping[bytes, bytes]) -> tuple[bytes, dict[bytes, bytes]]:
@@ -244,58 +245,71 @@ def apply(reader: NodeReader, root: bytes, updates: Mapping[bytes, bytes]) -> tu
         return root, {}
     keys = [int.from_bytes(k, "big") for k, _ in pairs]
     created: dict[bytes, bytes] = {}
-    tasks: list[_Task] = []
-    level = [_Task(root, 0, 0, len(pairs))]
+    top: list = [root, 0, 0, len(pairs), b"", None, None, b""]
+    order: list[list] = []
+    level = [top]
     while level:  # read downwards, one level of the tree at a time
-        encodings = read_nodes(reader, (t.old for t in level if t.old != EMPTY_HASH))
-        below: list[_Task] = []
+        encodings = read_nodes(reader, [t[_OLD] for t in level if t[_OLD] != EMPTY_HASH])
+        below: list[list] = []
         for task in level:
-            tasks.append(task)
-            if task.old == EMPTY_HASH:
+            order.append(task)
+            old = task[_OLD]
+            if old == EMPTY_HASH:
                 continue
-            task.encoding = enc = encodings[task.old]
+            task[_ENC] = enc = encodings[old]
             if enc[0] == LEAF_TYPE:
                 continue
-            if task.depth >= MAX_DEPTH:
-                raise NotFoundError(
-                    f"status map node {task.old.hex()} is internal at depth 256", code="map.node_corrupt"
-                )
-            mid = _split(keys, task.lo, task.hi, task.depth)
-            if task.lo < mid:
-                task.left = _Task(enc[1:33], task.depth + 1, task.lo, mid)
-                below.append(task.left)
-            if mid < task.hi:
-                task.right = _Task(enc[33:], task.depth + 1, mid, task.hi)
-                below.append(task.right)
+            depth, lo, hi = task[_DEPTH], task[_LO], task[_HI]
+            if depth >= MAX_DEPTH:
+                raise NotFoundError(f"status map node {old.hex()} is internal at depth 256", code="map.node_corrupt")
+            shift = MAX_DEPTH - 1 - depth
+            if hi - lo == 1:  # one update below: it goes to one side
+                mid = hi if not (keys[lo] >> shift) & 1 else lo
+            else:
+                mid = bisect_left(keys, ((keys[lo] >> shift) | 1) << shift, lo, hi)
+            if lo < mid:
+                task[_LEFT] = child = [enc[1:33], depth + 1, lo, mid, b"", None, None, b""]
+                below.append(child)
+            if mid < hi:
+                task[_RIGHT] = child = [enc[33:], depth + 1, mid, hi, b"", None, None, b""]
+                below.append(child)
         level = below
-    for task in reversed(tasks):  # then hash upwards: every child task comes after its parent
-        task.new = _settle(task, pairs, keys, created)
-    return tasks[0].new, created
-
-
-def _settle(task: _Task, pairs: list[tuple[bytes, bytes]], keys: list[int], created: dict[bytes, bytes]) -> bytes:
-    enc = task.encoding
-    if not enc:  # an empty subtree: the updates under it are all new keys
-        return _build(pairs, keys, task.lo, task.hi, task.depth, created)
-    if enc[0] == LEAF_TYPE:  # one old leaf: rebuild this subtree from it and the updates under it
-        old_key, old_value = enc[1:33], enc[33:]
-        old_int = int.from_bytes(old_key, "big")
-        i = bisect_left(keys, old_int, task.lo, task.hi)
-        if i < task.hi and keys[i] == old_int:  # the old leaf's key is updated
-            if task.hi - task.lo == 1 and pairs[i][1] == old_value:
-                return task.old
-            new = _build(pairs, keys, task.lo, task.hi, task.depth, created)
+    sha256, node_tag = _sha256, NODE_TAG
+    for task in reversed(order):  # then hash upwards: every child task comes after its parent
+        enc = task[_ENC]
+        if not enc:  # an empty subtree: the updates under it are all new keys
+            task[_NEW] = _build(pairs, keys, task[_LO], task[_HI], task[_DEPTH], created)
+        elif enc[0] == LEAF_TYPE:
+            task[_NEW] = _settle_leaf(task, pairs, keys, created)
         else:
-            merged = [*pairs[task.lo : i], (old_key, old_value), *pairs[i : task.hi]]
-            merged_keys = [*keys[task.lo : i], old_int, *keys[i : task.hi]]
-            new = _build(merged, merged_keys, 0, len(merged), task.depth, created)
-        created.pop(task.old, None)  # the old leaf, moved down unchanged, is already stored
-        return new
-    left = task.left.new if task.left is not None else enc[1:33]
-    right = task.right.new if task.right is not None else enc[33:]
-    if left == enc[1:33] and right == enc[33:]:
-        return task.old
-    return _internal(left, right, created)
+            left_task, right_task = task[_LEFT], task[_RIGHT]
+            left = enc[1:33] if left_task is None else left_task[_NEW]
+            right = enc[33:] if right_task is None else right_task[_NEW]
+            if (left_task is None or left == left_task[_OLD]) and (right_task is None or right == right_task[_OLD]):
+                task[_NEW] = task[_OLD]
+            else:
+                h = sha256(node_tag + left + right).digest()
+                created[h] = b"\x01" + left + right
+                task[_NEW] = h
+    return top[_NEW], created
+
+
+def _settle_leaf(task: list, pairs: list[tuple[bytes, bytes]], keys: list[int], created: dict[bytes, bytes]) -> bytes:
+    """One old leaf under the updates [lo, hi): rebuild this subtree from it and them."""
+    enc, lo, hi, depth = task[_ENC], task[_LO], task[_HI], task[_DEPTH]
+    old_key, old_value = enc[1:33], enc[33:]
+    old_int = int.from_bytes(old_key, "big")
+    i = bisect_left(keys, old_int, lo, hi)
+    if i < hi and keys[i] == old_int:  # the old leaf's key is updated
+        if hi - lo == 1 and pairs[i][1] == old_value:
+            return task[_OLD]  # type: ignore[no-any-return]
+        new = _build(pairs, keys, lo, hi, depth, created)
+    else:
+        merged = [*pairs[lo:i], (old_key, old_value), *pairs[i:hi]]
+        merged_keys = [*keys[lo:i], old_int, *keys[i:hi]]
+        new = _build(merged, merged_keys, 0, len(merged), depth, created)
+    created.pop(task[_OLD], None)  # the old leaf, moved down unchanged, is already stored
+    return new
 
 
 def _build(

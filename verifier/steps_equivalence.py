@@ -6,6 +6,11 @@ unsigned field of the bundle. Every agreement entry of the bundle went through t
 proposed, a second proposal of the same version — each makes the bundle not authentic (step 5) instead of
 reaching this step. Here only events spoken by schemes whose root chain the trust file anchors count; the
 verdict is :func:`verifier.equivalence_offline.offline_verdict`'s, the same rules the log service applies.
+
+What the bundle shows about the two schemes' agreements comes first (:mod:`verifier.equivalence_evidence`):
+no evidence is the verdict ``no_evidence`` (saying how to get it), a proven absence ``no_agreement``
+("proven: no agreement between A and B as of tree size N"); an agreement that has expired, with no version
+in force, is ``not_recognized`` ("agreement X version V expired on D"), not ``no_agreement``.
 """
 
 from __future__ import annotations
@@ -18,13 +23,25 @@ from mapping.negotiation import AgreementEvent
 
 from .bundle import Bundle
 from .bundle_fold import FoldedBundle
+from .equivalence_evidence import MISSING, PROVEN, PROVEN_ABSENT, Evidence, agreement_evidence, expired_reasons
 from .equivalence_offline import EVENT_KINDS, offline_verdict
 from .report import FAILED, NOT_APPLICABLE, PASSED, Report
+from .status_commit import ProvenStatus
 from .steps_authority import Anchor, anchor
 from .trust import Trust
 
+__all__ = ["step10_equivalence"]
 
-def step10_equivalence(report: Report, b: Bundle, t: Trust, target: str | None, at: date, folded: FoldedBundle) -> None:
+
+def step10_equivalence(
+    report: Report,
+    b: Bundle,
+    t: Trust,
+    target: str | None,
+    at: date,
+    folded: FoldedBundle,
+    proven: ProvenStatus | None = None,
+) -> None:
     assert report.label is not None
     label, scheme = report.label, report.label["scheme"]
     if target is None:
@@ -42,6 +59,18 @@ def step10_equivalence(report: Report, b: Bundle, t: Trust, target: str | None, 
         report.set(10, PASSED, f"same scheme: the label is a {scheme} label")
         return
     state = folded.state
+    evidence = agreement_evidence(b, state, scheme, target, proven)
+    if evidence.kind == MISSING:
+        report.equivalence = {
+            "verdict": "no_evidence",
+            "agreement": None,
+            "reasons": [evidence.detail],
+            "failed_conditions": [],
+            "target_scheme": target,
+            "excluded": [],
+        }
+        report.set(10, FAILED, f"no_evidence under {target}: {evidence.detail}")
+        return
     anchors: dict[str, Anchor] = {}
 
     def anchor_of(s: str) -> Anchor:
@@ -57,6 +86,8 @@ def step10_equivalence(report: Report, b: Bundle, t: Trust, target: str | None, 
     unanchored: dict[str, list[int]] = {}
     events: list[AgreementEvent] = []
     for added in state.agreements:
+        if evidence.kind == PROVEN_ABSENT or (evidence.kind == PROVEN and added.event.index not in evidence.events):
+            continue  # the status map proves which agreement entries are between the two schemes
         speaker = added.scheme
         if anchor_of(speaker).problem is not None:
             unanchored.setdefault(speaker, []).append(added.event.index)
@@ -94,20 +125,32 @@ def step10_equivalence(report: Report, b: Bundle, t: Trust, target: str | None, 
             "reasons": [f"the agreement entries break a negotiation rule [{e.code}]: {e.message}"],
             "failed_conditions": [],
         }
+    if verdict["verdict"] == "no_agreement":
+        expired = expired_reasons(events, scheme, target, at)
+        if expired:  # an expired agreement is not "no agreement"
+            verdict = {**verdict, "verdict": "not_recognized", "reasons": [*expired, *verdict["reasons"]]}
     verdict.update(target_scheme=target, excluded=excluded)
     report.equivalence = verdict
-    _report_verdict(report, b, target, verdict, len(events), excluded)
+    _report_verdict(report, target, verdict, len(events), excluded, evidence)
+
+
+def _evidence_words(evidence: Evidence, scheme: str, target: str, size: int | None) -> str:
+    """What a failed verdict rests on: a proof (bundle v2) or the entries a bundle v1 happens to hold."""
+    if evidence.kind == PROVEN_ABSENT:
+        return evidence.detail
+    if evidence.kind == PROVEN:
+        listed = ", ".join(evidence.agreements)
+        return f"proven: the agreements between {scheme} and {target} as of tree size {size} are {listed}"
+    return (
+        f"as the bundle shows: a bundle v1 holds what the log included as of tree size {size}, and proves no "
+        f"absence of other agreement entries"
+    )
 
 
 def _report_verdict(
-    report: Report, b: Bundle, target: str, verdict: dict[str, Any], n_events: int, excluded: list[str]
+    report: Report, target: str, verdict: dict[str, Any], n_events: int, excluded: list[str], evidence: Evidence
 ) -> None:
-    scheme = b.label.entry.body["label"]["scheme"]
-    notes = list(excluded)
-    if b.target_scheme != target and not b.of_kind(*EVENT_KINDS):
-        built = "without a target scheme" if b.target_scheme is None else f"for target {b.target_scheme}"
-        notes.append(f"the bundle was built {built}, so it may lack the agreements between {scheme} and {target}")
-    tail = "".join(f"; {n}" for n in notes)
+    tail = "".join(f"; {n}" for n in excluded)
     ref = verdict["agreement"]
     if verdict["verdict"] in ("recognized", "recognized_after_conversion"):
         assert ref is not None
@@ -117,14 +160,21 @@ def _report_verdict(
             conv = f"; converted value {converted['value']} {converted['unit']}" + (
                 " (approximate)" if converted.get("approximate") else ""
             )
+        judged = (
+            f"judged from the {n_events} authenticated agreement entries the status map lists, all in the bundle, "
+            f"as of tree size {report.tree_size} (proven: no other agreement entry between the schemes then)"
+            if evidence.kind == PROVEN
+            else f"judged from the {n_events} authenticated agreement entries the bundle holds as of tree size "
+            f"{report.tree_size} (a log proves inclusion, not the absence of a later withdrawal)"
+        )
         report.set(
             10,
             PASSED,
             f"{verdict['verdict']} under {target} by agreement {ref['id']} version {ref['version']} (terms hash "
-            f"{ref['terms_hash'][:16]}…, in force by the accept at index {ref['index']}){conv}; judged from the "
-            f"{n_events} authenticated agreement entries the bundle holds as of tree size {report.tree_size} "
-            f"(a log proves inclusion, not the absence of a later withdrawal){tail}",
+            f"{ref['terms_hash'][:16]}…, in force by the accept at index {ref['index']}){conv}; {judged}{tail}",
         )
         return
     by = "" if ref is None else f" by agreement {ref['id']} version {ref['version']} (accept at index {ref['index']})"
-    report.set(10, FAILED, f"{verdict['verdict']} under {target}{by}: " + "; ".join(verdict["reasons"]) + tail)
+    label = report.label or {}
+    words = _evidence_words(evidence, str(label.get("scheme")), target, report.tree_size)
+    report.set(10, FAILED, f"{verdict['verdict']} under {target}{by}: {words}; " + "; ".join(verdict["reasons"]) + tail)

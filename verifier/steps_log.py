@@ -1,6 +1,7 @@
 """Steps 5, 6 and 7 of DESIGN §6: what the log's own proofs show.
 
-5. every envelope used is included, by its proof, in the tree of the verified checkpoint;
+5. every envelope used is included, by its proof, in the tree of the verified checkpoint — and, for a bundle v2,
+   every status map proof verifies against the status root the checkpoint commits to;
 6. the checkpoint is signed by the log key and cosigned by at least the threshold of distinct witness keys
    (threshold 0 is reported as "no split-view protection");
 7. the checkpoint is consistent with the last one this verifier kept (state passed in, new state returned).
@@ -17,14 +18,24 @@ from typing import Any
 
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.bundle import Bundle
+from verifier.bundle_status import label_status_id, prove_status, signed_time
 from verifier.merkle import leaf_hash, verify_consistency
 from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
+from verifier.proven_map_paths import ProvenMapPaths
 from verifier.proven_paths import ProvenPaths
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
 from verifier.shipment_cache import VerifierCache
+from verifier.status_commit import ProvenStatus, StatusCommitment, status_commitment
 from verifier.trust import Trust
 
-__all__ = ["KeptCheckpoint", "VerifiedCheckpoint", "step5_inclusion", "step6_checkpoint", "step7_consistency"]
+__all__ = [
+    "KeptCheckpoint",
+    "VerifiedCheckpoint",
+    "step5_inclusion",
+    "step5_status",
+    "step6_checkpoint",
+    "step7_consistency",
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class VerifiedCheckpoint:
     cp: Checkpoint
     witnesses: list[str]
     newest_cosignature_s: int | None
+    status: StatusCommitment | None = None  # the status map root and time the checkpoint commits to, if any
 
 
 def step6_checkpoint(
@@ -87,7 +99,11 @@ def judge_checkpoint(note: str, t: Trust, now_s: int) -> tuple[VerifiedCheckpoin
         )
     except CarbonLedgerError as e:
         return None, FAILED, f"checkpoint not signed by the trusted log key [{e.code}]: {e.message}"
-    vc = VerifiedCheckpoint(cp, sorted(cos), max(cos.values()) if cos else None)
+    try:
+        commitment = status_commitment(cp)
+    except CarbonLedgerError as e:
+        return None, FAILED, f"the log signed a checkpoint whose status commitment is malformed [{e.code}]: {e.message}"
+    vc = VerifiedCheckpoint(cp, sorted(cos), max(cos.values()) if cos else None, commitment)
     if len(vc.witnesses) < t.threshold:
         return vc, FAILED, f"{len(vc.witnesses)} distinct witness cosignatures, {t.threshold} required"
     if t.threshold == 0:
@@ -105,7 +121,7 @@ def step5_inclusion(report: Report, b: Bundle, vc: VerifiedCheckpoint | None, ca
     """Step 5 over EVERY entry of the bundle (label, authority, status, agreement and dataset entries);
     returns the indexes whose inclusion verified, so steps 8 and 10 never use an entry outside the tree."""
     if vc is None:
-        report.set(5, FAILED, "no verified checkpoint to check inclusion against")
+        report.set(5, FAILED, "not checked: no verified checkpoint (step 6) to check inclusion against")
         return frozenset()
     size, root = vc.cp.size, vc.cp.root_hash
     # The inclusion paths proven in this tree: a shipment's labels share their upper nodes.
@@ -137,12 +153,66 @@ def step5_inclusion(report: Report, b: Bundle, vc: VerifiedCheckpoint | None, ca
     return frozenset(included)
 
 
+def step5_status(report: Report, b: Bundle, vc: VerifiedCheckpoint | None, cache: VerifierCache) -> ProvenStatus | None:
+    """Step 5 for a bundle v2's status proofs: each verifies against the status root the verified checkpoint
+    commits to (a forged or missing proof is not authentic), and the label's record is this bundle's label.
+    Returns what they prove; None for a bundle v1, or when step 5 failed."""
+    if b.status is None or vc is None:
+        return None
+    commitment = vc.status
+    if commitment is None:
+        fail_step5(
+            report,
+            f"the bundle carries {len(b.status)} status proofs (bundle v2), but its checkpoint commits to no "
+            f"status map: they prove nothing",
+        )
+        return None
+    try:
+        paths = cache.remember(("map paths", commitment.root), lambda: ProvenMapPaths(commitment.root))
+        proven = prove_status(b.status, commitment, vc.cp.size, cache.status_proven, paths)
+    except CarbonLedgerError as e:
+        fail_step5(report, e.message)
+        return None
+    label, entry = b.label.entry.body["label"], b.label.entry
+    has, record = proven.get("label", label_status_id(label["scheme"], label["label_id"]))
+    if has and record is None:
+        fail_step5(
+            report,
+            f"the status map proves no label {label['label_id']} of {label['scheme']} as of tree size "
+            f"{vc.cp.size}, yet the bundle's label entry is in the tree",
+        )
+        return None
+    if has and record is not None and (record.get("entry"), record.get("index")) != (entry.entry_id, b.label.index):
+        fail_step5(
+            report,
+            f"the status map's record of label {label['label_id']} of {label['scheme']} names entry "
+            f"{str(record.get('entry'))[:16]}… at index {record.get('index')}, not the bundle's label entry "
+            f"{entry.entry_id[:16]}… at index {b.label.index}",
+        )
+        return None
+    step5 = report.steps.get(5)
+    if step5 is not None and step5.status == PASSED:
+        report.set(
+            5,
+            PASSED,
+            f"{step5.detail}; its {len(b.status)} status proofs verify against the status map root the checkpoint "
+            f"commits to (signed at {signed_time(commitment.time_s)})",
+        )
+    return proven
+
+
+def fail_step5(report: Report, detail: str) -> None:
+    """Step 5 fails with ``detail``, after any failure it already holds."""
+    old = report.steps.get(5)
+    report.set(5, FAILED, detail if old is None or old.status != FAILED else f"{old.detail}; {detail}")
+
+
 # ---- step 7 -----------------------------------------------------------------------------------
 def step7_consistency(
     report: Report, vc: VerifiedCheckpoint | None, kept: KeptCheckpoint | None, proof: list[bytes] | None
 ) -> None:
     if vc is None:
-        report.set(7, NOT_APPLICABLE, "no verified checkpoint")
+        report.set(7, NOT_APPLICABLE, "not checked: no verified checkpoint (step 6 failed)")
         return
     cp = vc.cp
     new = KeptCheckpoint(cp.origin, cp.size, cp.root_hash)

@@ -1,7 +1,12 @@
 """Steps 8 and 9 of DESIGN §6, and the citations reported with step 8, read from the bundle's fold.
 
-8. status: a revocation or supersession of the label that the rule book accepts fails the step. A log proves
-   inclusion, never absence: without one the step says "none seen as of tree size N", never "not revoked".
+8. status. A bundle v2 proves it (:mod:`verifier.bundle_status`): the label's record in the checkpoint's
+   status map says ``active`` (the step passes: "active, proven as of tree size N (signed at T)"), or
+   ``revoked`` / ``superseded`` naming the deciding entry (the step fails, exit 6) — even when the bundle leaves
+   that entry out. A bundle v1 proves inclusion, never absence: a revocation or supersession among its entries
+   that the rule book accepts fails the step, and without one it says "none seen as of tree size N", never "not
+   revoked". A trust file's ``max_status_age_s`` makes an older status (or none proven) ``status_stale``: the
+   step fails and the report's exit code is 8 — unless the label is revoked or superseded, which stays so.
 9. the label is within its validity window on the date asked. ``issued_at`` and ``valid_until`` are the
    issuer's statement; what the log shows is the label's index and its entry's ``signed_at``, and the report
    says which is which.
@@ -15,35 +20,137 @@ refused by the rule book itself (step 3).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from mapping.errors import CarbonLedgerError
 
 from .bundle import Bundle
 from .bundle_fold import FoldedBundle
+from .bundle_status import label_status_id, signed_time
 from .citations import check_citation
 from .datasets import newer_versions, version_statuses
-from .report import FAILED, PASSED, Report
+from .report import FAILED, PASSED, PROVEN_STEP_NAMES, Report
+from .status_commit import ProvenStatus
 from .steps_authority import Anchor, anchor
 from .trust import Trust
+
+__all__ = ["add_citation_summary", "citations", "judge_dates", "step8_status"]
 
 _CITATION_ORDER = ("matched", "superseded", "retired", "missing", "unverified", "mismatch")
 
 
-def step8_status(report: Report, b: Bundle, folded: FoldedBundle) -> None:
+def step8_status(
+    report: Report, b: Bundle, folded: FoldedBundle, t: Trust, now: datetime, proven: ProvenStatus | None = None
+) -> None:
+    """Step 8 (module docstring); sets ``report.status`` (see :meth:`Report.to_dict`) and ``report.stale``."""
     label = b.label.entry.body["label"]
     ended = folded.state.label_status.get((label["scheme"], label["label_id"]))
+    if proven is None:
+        _step8_shown(report, b, ended, t)
+        return
+    size, signed = proven.size, signed_time(proven.time_s)
+    age = max(0, int(now.timestamp()) - proven.time_s)
+    stale = t.max_status_age_s is not None and age > t.max_status_age_s
+    has, record = proven.get("label", label_status_id(label["scheme"], label["label_id"]))
+    state = record.get("status") if has and record is not None else None
+    name = PROVEN_STEP_NAMES[8]
+    status: dict[str, Any] = {
+        "as_of_size": size,
+        "label": state,
+        "proven": True,
+        "signed_at": signed,
+        "age_s": age,
+        "max_age_s": t.max_status_age_s,
+        "stale": stale,
+        "decided_by": None if record is None else record.get("decided_by"),
+        "bundle_version": 2,
+    }
+    if state in ("revoked", "superseded"):
+        assert record is not None
+        report.status = status
+        by = _deciding_entry(b, record.get("decided_by"), record.get("replacement"))
+        report.set(8, FAILED, f"label {state}{by}, proven as of tree size {size} (signed at {signed})", name)
+        return
+    if state != "active":
+        report.status = None if has else {**status, "label": ended.status if ended else "active", "proven": False}
+        missing = "carries no status proof for the label" if not has else f"proves the label's status as {state!r}"
+        report.set(8, FAILED, f"the bundle (v2) {missing}: its status is not proven as of tree size {size}")
+        return
+    report.status = status
+    if ended is not None:  # the bundle holds a revocation the map does not show: the log contradicts itself
+        report.set(
+            8,
+            FAILED,
+            f"the bundle holds a {ended.status} of the label at index {ended.index} that the status map (active "
+            f"as of tree size {size}) does not show",
+        )
+        return
+    if stale:
+        report.stale = True
+        report.set(
+            8,
+            FAILED,
+            f"status_stale: active, proven as of tree size {size}, but signed at {signed}, {age} s ago; the trust "
+            f"file accepts a status at most {t.max_status_age_s} s old — {_REFRESH}",
+            name,
+        )
+        return
+    report.set(8, PASSED, f"active, proven as of tree size {size} (signed at {signed})", name)
+
+
+_REFRESH = (
+    "refresh the bundle (`carbonledger bundle refresh BUNDLE --server URL --out FILE`) or verify online "
+    "(`carbonledger verify BUNDLE --trust TRUST --server URL`)"
+)
+
+
+def _deciding_entry(b: Bundle, decided_by: Any, replacement: Any) -> str:
+    """ " by entry 3f2a…  at index 7 (reason: recalled)" — the entry that decided the label's status."""
+    if not isinstance(decided_by, str):
+        return ""
+    held = next((e for e in b.entries if e.entry.entry_id == decided_by), None)
+    extra = f", replaced by entry {replacement[:16]}…" if isinstance(replacement, str) else ""
+    if held is None:
+        return f" by entry {decided_by[:16]}… (not in the bundle){extra}"
+    reason = held.entry.body.get("reason")
+    why = f": {reason}" if isinstance(reason, str) and reason else ""
+    return f" by entry {decided_by[:16]}… ({held.entry.kind} at index {held.index}{why}){extra}"
+
+
+def _step8_shown(report: Report, b: Bundle, ended: Any, t: Trust) -> None:
+    """Step 8 for a bundle v1: what its entries show."""
+    size = report.tree_size
+    report.status = {
+        "as_of_size": size,
+        "label": "active" if ended is None else ended.status,
+        "proven": False,
+        "signed_at": None,
+        "age_s": None,
+        "max_age_s": t.max_status_age_s,
+        "stale": False,
+        "decided_by": None if ended is None else ended.by_entry,
+        "bundle_version": 1,
+    }
     if ended is not None:
         by = next((e for e in b.entries if e.index == ended.index), None)
         reason = "" if by is None else f": {by.entry.body.get('reason', '')}"
         extra = f" by entry {ended.replacement_entry[:16]}…" if ended.replacement_entry else ""
         report.set(8, FAILED, f"label {ended.status}{extra} at index {ended.index}{reason}")
         return
+    if t.max_status_age_s is not None:
+        report.stale = report.status["stale"] = True
+        report.set(
+            8,
+            FAILED,
+            f"status_stale: the trust file accepts a status proven at most {t.max_status_age_s} s ago, and this "
+            f"bundle (v1) proves none (none seen as of tree size {size}) — {_REFRESH}",
+        )
+        return
     report.set(
         8,
         PASSED,
-        f"none seen as of tree size {report.tree_size}: the bundle proves no revocation or supersession "
+        f"none seen as of tree size {size}: the bundle proves no revocation or supersession "
         f"(a log proves inclusion, not absence)",
     )
 

@@ -1,4 +1,9 @@
-"""The buyer's trust file: the log key, witness keys and threshold, trusted scheme roots (obtained out of band)."""
+"""The buyer's trust file: the log key, witness keys and threshold, trusted scheme roots (obtained out of band).
+
+Optional limits: ``max_checkpoint_age_s`` (step 9: the newest witness cosignature must be that recent) and
+``max_status_age_s`` (step 8: the status a bundle proves must have been signed by the log that recently; an
+older one is the verdict ``status_stale``, exit 8, and a bundle that proves no status at all is stale too).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ class Trust:
     scheme_roots: dict[str, frozenset[bytes]]
     buyer_scheme: str | None = None
     max_checkpoint_age_s: int | None = None
+    max_status_age_s: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -40,6 +46,8 @@ class Trust:
             out["buyer_scheme"] = self.buyer_scheme
         if self.max_checkpoint_age_s:
             out["max_checkpoint_age_s"] = self.max_checkpoint_age_s
+        if self.max_status_age_s:
+            out["max_status_age_s"] = self.max_status_age_s
         return out
 
 
@@ -80,6 +88,7 @@ def parse_trust(data: bytes) -> Trust:
         scheme_roots=roots,
         buyer_scheme=doc.get("buyer_scheme"),
         max_checkpoint_age_s=doc.get("max_checkpoint_age_s"),
+        max_status_age_s=doc.get("max_status_age_s"),
     )
 
 

@@ -6,7 +6,11 @@ read. :func:`verify_bundle_or_raise` is the raising wrapper.
 
 Every proof is checked against the verified checkpoint's own size and root —
 never against a root stated elsewhere in the bundle. A log proves inclusion,
-never absence: step 8 reports "none seen as of tree size N", never "not revoked".
+never absence: for a bundle v1 step 8 reports "none seen as of tree size N", never
+"not revoked". A bundle v2 carries status map proofs against the status root the
+checkpoint commits to (step 5 checks them: a forged one is not authentic); steps 3,
+4, 8 and 10 then judge from the proven records (the key's revocation, the scheme's
+current root, the label's status, the agreements between the two schemes).
 """
 
 from __future__ import annotations
@@ -22,9 +26,18 @@ from verifier.bundle_fold import FoldedBundle, check_label_signature, describe_r
 from verifier.note import split_note
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
 from verifier.shipment_cache import VerifierCache
-from verifier.steps_authority import anchor, step4_scheme, steps_2_and_3
+from verifier.status_commit import ProvenStatus
+from verifier.steps_authority import anchor, step4_proven_root, step4_scheme, steps_2_and_3
 from verifier.steps_equivalence import step10_equivalence
-from verifier.steps_log import KeptCheckpoint, VerifiedCheckpoint, step5_inclusion, step6_checkpoint, step7_consistency
+from verifier.steps_log import (
+    KeptCheckpoint,
+    VerifiedCheckpoint,
+    fail_step5,
+    step5_inclusion,
+    step5_status,
+    step6_checkpoint,
+    step7_consistency,
+)
 from verifier.steps_status import add_citation_summary, citations, judge_dates, step8_status
 from verifier.trust import Trust, parse_trust
 
@@ -99,7 +112,7 @@ def verify_shipment(
         if isinstance(s, _Started):
             check_label_signature(s.b, s.folded)
             if s.bound:
-                steps_2_and_3(s.report, s.b, s.folded)
+                steps_2_and_3(s.report, s.b, s.folded, s.proven)
     return [
         _steps_7_to_10(s, at, now, kept, consistency_proof, target_scheme, cache) if isinstance(s, _Started) else s
         for s in started
@@ -127,6 +140,7 @@ class _Started:
     cp: VerifiedCheckpoint | None
     folded: FoldedBundle
     bound: bool  # the bundle holds the label asked about
+    proven: ProvenStatus | None  # what a bundle v2's status proofs prove (None: v1, or they failed step 5)
 
 
 def _steps_1_to_6(
@@ -143,7 +157,7 @@ def _steps_1_to_6(
     # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
     try:
         t = trust if isinstance(trust, Trust) else parse_trust(_read_as_bytes(trust, "trust file"))
-        b = parse_bundle(_read_as_bytes(bundle_bytes, "bundle"), cache.items)
+        b = parse_bundle(_read_as_bytes(bundle_bytes, "bundle"), cache.items, cache.status_items)
         body_origin = cache.note_origins.get(b.checkpoint)
         if body_origin is None:
             body_origin = cache.note_origins[b.checkpoint] = split_note(b.checkpoint)[0].split("\n", 1)[0]
@@ -161,21 +175,21 @@ def _steps_1_to_6(
     report.set(1, PASSED, f"bundle of {len(b.entries)} entries and trust file parsed; all canonical")
     cp = step6_checkpoint(report, b, t, now, cache)
     included = step5_inclusion(report, b, cp, cache)
+    proven = step5_status(report, b, cp, cache)
     folded = fold_bundle(b, included, cache)
     if folded.refused:
         # The log included entries its own rules refuse: the bundle is not authentic (DESIGN §2).
         first, err = folded.refused[0]
         more = f" (and {len(folded.refused) - 1} more)" if len(folded.refused) > 1 else ""
-        report.set(5, FAILED, describe_refusal(first, err) + more)
+        fail_step5(report, describe_refusal(first, err) + more)
     scheme = label.entry.body["label"]["scheme"]
-    step4_scheme(
-        report,
-        cache.remember(  # a shipment's bundles share their fold's state when nothing follows their labels
-            ("anchor", folded.state, scheme, t.scheme_roots.get(scheme)), lambda: anchor(folded.state, t, scheme)
-        ),
+    a = cache.remember(  # a shipment's bundles share their fold's state when nothing follows their labels
+        ("anchor", folded.state, scheme, t.scheme_roots.get(scheme)), lambda: anchor(folded.state, t, scheme)
     )
+    step4_scheme(report, a)
+    step4_proven_root(report, a, folded.state, proven)
     bound = _bound_to_question(report, b, label_id, label_scheme)
-    return _Started(report, b, t, cp, folded, bound)
+    return _Started(report, b, t, cp, folded, bound, proven)
 
 
 def _steps_7_to_10(
@@ -195,11 +209,15 @@ def _steps_7_to_10(
         for step in (8, 9, 10):
             report.set(step, NOT_APPLICABLE, f"not checked: the label is not authentic (step {failed} failed)")
         return report
-    step8_status(report, b, s.folded)
+    step8_status(report, b, s.folded, t, now, s.proven)
     report.citations = citations(report, b, t, s.folded)
     add_citation_summary(report)
     _step9_validity(report, b, at, now, t, s.cp, cache)
-    step10_equivalence(report, b, t, target_scheme or t.buyer_scheme, at, s.folded)
+    if report.failed(8) and not report.stale:
+        # A revoked, superseded or unproven label is not judged for equivalence (DESIGN §6: "not checked").
+        report.set(10, NOT_APPLICABLE, "not checked: the label's status fails step 8")
+    else:
+        step10_equivalence(report, b, t, target_scheme or t.buyer_scheme, at, s.folded, s.proven)
     return report
 
 

@@ -20,7 +20,7 @@ from verifier import schemas
 
 from ..http_inputs import read_body
 from .deps import Deps
-from .params import Bounded, LabelScheme
+from .params import Bounded, BundleVersion, LabelScheme
 
 __all__ = ["log_router"]
 
@@ -85,8 +85,37 @@ def log_router() -> APIRouter:
         return deps.reads.labels(scheme, limit)
 
     @r.get("/labels/{label_id}/bundle", summary="A self-contained bundle for offline verification")
-    def bundle(label_id: str, deps: Deps, scheme: LabelScheme = None, to: str | None = None) -> Response:
-        return Response(deps.reads.bundle(label_id, scheme or None, to), media_type="application/json")
+    def bundle(
+        label_id: str, deps: Deps, scheme: LabelScheme = None, to: str | None = None, version: BundleVersion = None
+    ) -> Response:
+        return Response(deps.reads.bundle(label_id, scheme or None, to, version), media_type="application/json")
+
+    @r.get("/bundles/{label_id}/refresh", summary="A fresh bundle of a label and the consistency proof to it")
+    def bundle_refresh(
+        label_id: str,
+        deps: Deps,
+        from_size: Annotated[int, Query(description="The tree size of the bundle being refreshed"), Bounded()],
+        scheme: LabelScheme = None,
+        to: str | None = None,
+        version: BundleVersion = None,
+    ) -> dict[str, Any]:
+        """Refresh a bundle (issue 16, freshness) in one answer, all at one checkpoint (no race between two
+        requests): ``{"from_size", "tree_size", "checkpoint", "consistency_proof", "bundle"}`` — the label's
+        bundle (of ``scheme``, about ``to``, ``version`` as for ``/v1/labels/{id}/bundle``) against the newest
+        checkpoint, as a JSON object (its RFC 8785 serialization is the bundle file), the checkpoint note it
+        carries and its tree size, and the RFC 9162 consistency proof (hex hashes) from ``from_size`` to it.
+        Nothing here is to be trusted: the client checks the proof against the checkpoint it kept and verifies
+        the bundle. 404 ``log.no_such_size`` when ``from_size`` is past the newest checkpoint."""
+        return deps.reads.bundle_refresh(label_id, from_size, scheme or None, to, version)
+
+    @r.get("/status/{kind}/{object_id:path}", summary="An object's status and its map proof (latest checkpoint)")
+    def status(kind: str, object_id: str, deps: Deps) -> dict[str, Any]:
+        """The status record of a status-bearing object (``kind`` one of agreement, dataset, key, label, pair,
+        scheme; ``object_id`` as :mod:`verifier.status_records` names it — a label's is the JSON array
+        ``["scheme","label id"]``) and its status map proof against the root the newest checkpoint commits to:
+        ``{"kind", "id", "record", "proof", "checkpoint", "tree_size"}``. An object the map does not hold is
+        ``record: null`` with its absence proof (200); an unknown kind is 404 ``status.unknown_kind``."""
+        return deps.reads.status(kind, object_id)
 
     @r.get("/schemas/{name}", summary="A JSON Schema of an entry kind or record")
     def schema(name: str) -> dict[str, Any]:

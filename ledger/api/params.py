@@ -24,7 +24,7 @@ from mapping.errors import InputError
 
 from ..tables import INT64_MAX, bounded_int
 
-__all__ = ["INT64_MAX", "Bounded", "LabelScheme"]
+__all__ = ["INT64_MAX", "Bounded", "BundleVersion", "LabelScheme"]
 
 LabelScheme = Annotated[
     str | None,
@@ -64,3 +64,13 @@ class Bounded:
             if option.get("type") == "integer":
                 option.update(minimum=self.minimum, maximum=self.maximum)
         return out
+
+
+BundleVersion = Annotated[
+    int | None,
+    Query(
+        description="The bundle version: 1 (entries and inclusion proofs) or 2 (with status map proofs); "
+        "default the log's (ledger.bundles.DEFAULT_BUNDLE_VERSION)"
+    ),
+    Bounded(1, 2),
+]
