@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -111,7 +110,7 @@ class _BundleGroup(TyperGroup):
     """``bundle LABEL --out FILE`` writes a bundle (the ``create`` command, also spelled out); ``bundle refresh``
     renews one."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["create", *args]
         return super().parse_args(ctx, args)
