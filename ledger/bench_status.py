@@ -53,10 +53,11 @@ def build_synthetic_status(store: Store, size: int, scheme: str, chunk: int = 20
                 updates[mk] = leaf_value(data)
             reader = ss.StoreNodeReader(store, conn, cache, {root: root_page})
             root, created = apply(reader, root, updates)
-            nodes, root_page = ss.paginate(root, created, min(size, start + chunk), reader)
-            ss.write_status(store, conn, ss.StatusWrite.of(records, [], nodes, root, root_page), None, now_s)
-            cache.put_rows(nodes)
-        ss.write_status(store, conn, ss.StatusWrite([], [], [], root, root_page), size, now_s)
+            pages, nodes, root_page = ss.paginate(root, created, min(size, start + chunk), reader)
+            w = ss.StatusWrite(sorted(records), [], pages, nodes, root, root_page)
+            ss.write_status(store, conn, w, None, now_s)
+            cache.put_many(nodes)
+        ss.write_status(store, conn, ss.StatusWrite([], [], [], [], root, root_page), size, now_s)
     return root
 
 

@@ -109,7 +109,7 @@ class StatusMap:
         self.root_page = 0  # the page holding the root's node (tables.StatusNodeRow)
         self.size = 0
         self.time_s = 0
-        self._roots: dict[int, tuple[bytes, int, int]] = {}  # tree size -> (root, root size, time), as read
+        self._roots: dict[int, tuple[bytes, int, int]] = {}  # tree size -> (root, its page, time), as read
 
     # ---- loading ---------------------------------------------------------------------------------------
     def load(self, conn: Connection, size: int) -> bool:
@@ -139,7 +139,7 @@ class StatusMap:
             self.cache = ss.NodeCache(self.cache.capacity)
         if state.size != size:
             raise ConfigError(f"the store holds {state.size} of {size} entries", code="store.corrupt")
-        ss.write_status(self.store, conn, ss.StatusWrite([], [], [], self.root, self.root_page), size, time_s)
+        ss.write_status(self.store, conn, ss.StatusWrite([], [], [], [], self.root, self.root_page), size, time_s)
         self.size, self.time_s = size, time_s
         return self.root
 
@@ -171,8 +171,8 @@ class StatusMap:
         reader = ss.StoreNodeReader(self.store, conn, self.cache, {self.root: self.root_page})
         root, created = apply(reader, self.root, updates)
         size = size_key if size_key is not None else batch[-1][0] + 1 if batch else self.size
-        rows, root_page = ss.paginate(root, created, size, reader)
-        return ss.StatusWrite.of(records, replaced, rows, root, root_page)
+        pages, nodes, root_page = ss.paginate(root, created, size, reader)
+        return ss.StatusWrite(sorted(records), sorted(replaced), pages, nodes, root, root_page)
 
     def stage_detached(self, batch: BatchChanges) -> ss.StatusWrite:
         """:meth:`stage` through a read connection of its own: the committed map is all it reads, so a helper
@@ -187,7 +187,7 @@ class StatusMap:
     def publish(self, w: ss.StatusWrite, size: int, time_s: int) -> None:
         """After the batch's commit: the new root is the committed one; its nodes go into the cache."""
         self.root, self.root_page, self.size, self.time_s = w.root, w.root_page, size, time_s
-        self.cache.put_rows(w.nodes)
+        self.cache.put_many(w.nodes)
 
     # ---- reading ---------------------------------------------------------------------------------------
     def root_at(self, conn: Connection, size: int) -> tuple[bytes, int, int]:

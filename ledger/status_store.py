@@ -16,9 +16,10 @@ tree are read by every batch and every proof).
 
 from __future__ import annotations
 
+import struct
 import threading
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -40,12 +41,10 @@ from .tables import (
 
 __all__ = [
     "NodeCache",
-    "NodeRow",
     "StatusWrite",
     "StoreNodeReader",
     "clear_records",
-    "pack_page",
-    "pack_pages",
+    "decode_cached",
     "paginate",
     "read_records",
     "read_versions",
@@ -56,8 +55,17 @@ __all__ = [
 ]
 
 _CHUNK = 500  # keys or pages per IN query (SQLite allows 32,766 parameters, PostgreSQL 65,535)
-NodeRow = tuple[int, bytes, bytes, int | None, int | None]  # (page, hash, encoding, left child's page, right's)
+_PAGES = struct.Struct(">qq")  # the pages holding a node's two children
+_NO_CHILD = -(1 << 63)  # the page written for an empty child, or a leaf's (pages may be negative: a rebuild's)
+_VALUE = 65 + _PAGES.size  # a node as cached: its encoding and its children's pages
+_RECORD = 32 + _VALUE  # a node in a page: its hash, then that
 Cached = tuple[bytes, int | None, int | None]  # (encoding, left child's page, right child's page)
+
+
+def decode_cached(value: bytes) -> Cached:
+    """(encoding, left child's page, right child's page) of a node as the cache (and a page) keeps it."""
+    left, right = _PAGES.unpack_from(value, 65)
+    return value[:65], None if left == _NO_CHILD else left, None if right == _NO_CHILD else right
 
 
 class NodeCache:
@@ -80,19 +88,17 @@ class NodeCache:
             if found is None:
                 return None
             self._put(node_hash, found)
-        left = int.from_bytes(found[65:73], "big", signed=True)
-        right = int.from_bytes(found[73:], "big", signed=True)
-        return found[:65], None if left == _NO_CHILD else left, None if right == _NO_CHILD else right
+        return decode_cached(found)
 
-    def put_rows(self, rows: Iterable[NodeRow]) -> None:
-        put = self._put
-        for _, h, enc, left, right in rows:
-            put(h, enc + _page_bytes(left) + _page_bytes(right))
+    def put_many(self, nodes: Iterable[tuple[bytes, bytes]]) -> None:
+        """Cache (hash, encoding and children's pages) pairs (:func:`paginate`'s, or a page's)."""
+        for h, value in nodes:
+            self._put(h, value)
 
-    def _put(self, node_hash: bytes, node: bytes) -> None:
+    def _put(self, node_hash: bytes, value: bytes) -> None:
         if self.capacity <= 0:
             return
-        self._new[node_hash] = node
+        self._new[node_hash] = value
         if len(self._new) >= self.capacity:
             with self._lock:
                 if len(self._new) >= self.capacity:
@@ -100,10 +106,6 @@ class NodeCache:
 
     def __len__(self) -> int:
         return len(self._new) + len(self._old)
-
-
-def _page_bytes(page: int | None) -> bytes:
-    return (_NO_CHILD if page is None else page).to_bytes(8, "big", signed=True)
 
 
 class StoreNodeReader:
@@ -126,29 +128,32 @@ class StoreNodeReader:
         self._many = f"SELECT id, nodes FROM {table} WHERE id IN "
         self._mark = mark
 
-    def _learn(self, enc: bytes, left: int | None, right: int | None) -> bytes:
+    def _learn(self, found: Cached) -> bytes:
+        enc, left, right = found
         if left is not None:
             self.pages[enc[1:33]] = left
         if right is not None:
             self.pages[enc[33:]] = right
         return enc
 
-    def _take(self, rows: Iterable[tuple[int, bytes]]) -> None:
-        """Every node of the pages read: checked, cached, and where its children are learned."""
-        read = []
+    def _take(self, rows: Iterable[tuple[int, bytes]]) -> dict[bytes, bytes]:
+        """Every node of the pages read: checked, cached, and where it is kept; returned (the cache may already
+        have let some of them go again)."""
+        read: dict[bytes, bytes] = {}
         for page, blob in rows:
-            for h, enc, left, right in unpack_page(bytes(blob)):
-                read.append((page, h, check_node(h, enc), left, right))
+            for h, value in unpack_page(bytes(blob)):
+                check_node(h, value[:65])
+                read[h] = value
                 self.pages[h] = page
-                self._learn(enc, left, right)
-        self._cache.put_rows(read)
+        self._cache.put_many(read.items())
+        return read
 
     def get(self, node_hash: bytes) -> bytes | None:
         found = self._cache.get(node_hash)
         if found is None and node_hash in self.pages:
-            self._take(self._raw.execute(self._one, (self.pages[node_hash],)).fetchall())
-            found = self._cache.get(node_hash)
-        return None if found is None else self._learn(*found)
+            value = self._take(self._raw.execute(self._one, (self.pages[node_hash],)).fetchall()).get(node_hash)
+            found = None if value is None else decode_cached(value)
+        return None if found is None else self._learn(found)
 
     def get_many(self, node_hashes: Collection[bytes]) -> dict[bytes, bytes]:
         cache, learn = self._cache, self._learn
@@ -157,91 +162,72 @@ class StoreNodeReader:
         for h in node_hashes:
             found = cache.get(h)
             if found is not None:
-                out[h] = learn(*found)
+                out[h] = learn(found)
             elif h in self.pages:
                 missing.append(h)
                 pages.add(self.pages[h])
-        ids = sorted(pages)
+        ids, read = sorted(pages), {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             sql = self._many + "(" + ",".join([self._mark] * len(chunk)) + ")"
-            self._take(self._raw.execute(sql, tuple(chunk)).fetchall())
+            read.update(self._take(self._raw.execute(sql, tuple(chunk)).fetchall()))
         for h in missing:
-            found = cache.get(h)
-            if found is not None:
-                out[h] = learn(*found)
+            if h in read:
+                out[h] = learn(decode_cached(read[h]))
         return out
 
 
-_STRIDE = 65 + 8 + 8  # a node's encoding and the pages of its children, after the page's hashes
-_NO_CHILD = -(1 << 63)  # the page written for an empty child, or a leaf's (pages may be negative: a rebuild's)
-
-
-def pack_page(nodes: list[tuple[bytes, bytes, int | None, int | None]]) -> bytes:
-    """A page's ``nodes`` column (``ledger/tables.py``) of (hash, encoding, left child's page, right child's page)."""
-    nodes = sorted(nodes)
-    parts = [h for h, _, _, _ in nodes]
-    for _, enc, left, right in nodes:
-        parts += [enc, _page_bytes(left), _page_bytes(right)]
-    return b"".join(parts)
-
-
-def unpack_page(blob: bytes) -> list[tuple[bytes, bytes, int | None, int | None]]:
-    """The (hash, encoding, left child's page, right child's page) of a page's ``nodes``; a blob of no such form
-    holds none (its nodes are then missing: ``map.node_missing``)."""
-    n, rest = divmod(len(blob), 32 + _STRIDE)
-    if rest:
+def unpack_page(blob: bytes) -> list[tuple[bytes, bytes]]:
+    """The (hash, encoding and children's pages) of each node in a page's ``nodes``; a blob of no such form holds
+    none (its nodes are then missing: ``map.node_missing``)."""
+    if len(blob) % _RECORD:
         return []
-    out = []
-    for i in range(n):
-        base = 32 * n + i * _STRIDE
-        left = int.from_bytes(blob[base + 65 : base + 73], "big", signed=True)
-        right = int.from_bytes(blob[base + 73 : base + 81], "big", signed=True)
-        out.append(
-            (
-                blob[32 * i : 32 * i + 32],
-                blob[base : base + 65],
-                None if left == _NO_CHILD else left,
-                None if right == _NO_CHILD else right,
-            )
-        )
-    return out
+    return [(blob[at : at + 32], blob[at + 32 : at + _RECORD]) for at in range(0, len(blob), _RECORD)]
 
 
 def paginate(
     root: bytes, created: Mapping[bytes, bytes], size: int, reader: StoreNodeReader
-) -> tuple[list[NodeRow], int]:
-    """The rows of the nodes a batch made under its new ``root`` (:func:`verifier.status_map.apply`), in pages keyed
-    by ``size`` — a page for each made node at a depth that is a multiple of :data:`STATUS_PAGE_LEVELS`, holding the
-    made nodes of the levels below it down to the next — and the page holding the root. Each child is a made node
-    or one the reader read or learned of (everything :func:`apply` links to)."""
+) -> tuple[list[tuple[int, bytes]], list[tuple[bytes, bytes]], int]:
+    """The ``status_nodes`` rows (page id, nodes) of the nodes a batch made under its new ``root``
+    (:func:`verifier.status_map.apply`) — a page, keyed by ``size``, for each made node at a depth that is a
+    multiple of :data:`STATUS_PAGE_LEVELS`, holding the made nodes of the levels below it down to the next —
+    the nodes as the cache keeps them, and the page holding the root. Each child is a made node or one the
+    reader read or learned of (everything :func:`apply` links to)."""
     if root not in created:
-        return [], reader.pages[root]
-    known, page_of, count = reader.pages, {}, 0
+        return [], [], reader.pages[root]
+    known, page_of, order, count = reader.pages, {}, [], 0
     pending = [(root, 0, 0)]
     while pending:  # down the made nodes from the root: each node but the root is made under a made parent
         h, depth, page = pending.pop()
         if depth % STATUS_PAGE_LEVELS == 0:
             page, count = (size << STATUS_PAGE_BITS) | count, count + 1
         page_of[h] = page
+        order.append(h)
         enc = created[h]
         if enc[0] == INTERNAL_TYPE:
-            for child in (enc[1:33], enc[33:]):
-                if child in created:
-                    pending.append((child, depth + 1, page))
+            if enc[1:33] in created:
+                pending.append((enc[1:33], depth + 1, page))
+            if enc[33:] in created:
+                pending.append((enc[33:], depth + 1, page))
     if count > 1 << STATUS_PAGE_BITS:
         raise ValueError(f"a batch of {count} status map pages is over {1 << STATUS_PAGE_BITS}")
+    pack, empty = _PAGES.pack, EMPTY_HASH
+    values, rows = [], {}
+    for h in order:
+        enc = created[h]
+        if enc[0] == INTERNAL_TYPE:
+            left, right = enc[1:33], enc[33:]
+            lp = _NO_CHILD if left == empty else page_of[left] if left in page_of else known[left]
+            rp = _NO_CHILD if right == empty else page_of[right] if right in page_of else known[right]
+            value = enc + pack(lp, rp)
+        else:
+            value = enc + _LEAF_PAGES
+        values.append((h, value))
+        rows.setdefault(page_of[h], []).append(h + value)
+    return [(page, b"".join(parts)) for page, parts in sorted(rows.items())], values, page_of[root]
 
-    def where(child: bytes) -> int | None:
-        return None if child == EMPTY_HASH else page_of[child] if child in page_of else known[child]
 
-    rows = [
-        (page, h, created[h], None, None)
-        if created[h][0] != INTERNAL_TYPE
-        else (page, h, created[h], where(created[h][1:33]), where(created[h][33:]))
-        for h, page in page_of.items()
-    ]
-    return rows, page_of[root]
+_LEAF_PAGES = _PAGES.pack(_NO_CHILD, _NO_CHILD)
 
 
 def _raw(conn: Connection) -> Any:
@@ -278,28 +264,16 @@ def read_versions(store: Store, conn: Connection, values: Iterable[bytes]) -> di
 
 @dataclass(frozen=True, slots=True)
 class StatusWrite:
-    """What one batch writes: the new current records, the records they replace, the new nodes (and the
-    ``status_nodes`` rows packing them, :func:`pack_pages`) and the root (with the page holding it)."""
+    """What one batch writes: the new current records, the records they replace, the new nodes (the
+    ``status_nodes`` rows of :func:`paginate`, and the nodes as the cache keeps them) and the root (with the page
+    holding it)."""
 
     records: list[tuple[bytes, str, str, bytes]]  # (map key, kind, object id, record bytes)
     replaced: list[tuple[bytes, bytes, bytes]]  # (map value of the old bytes, map key, old record bytes)
-    nodes: list[NodeRow]
+    pages: list[tuple[int, bytes]]
+    nodes: list[tuple[bytes, bytes]]
     root: bytes
     root_page: int
-    pages: list[tuple[int, bytes]] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, records: list, replaced: list, nodes: list[NodeRow], root: bytes, root_page: int) -> StatusWrite:
-        """The write, its nodes packed (sorted, so rows and their keys go in order)."""
-        return cls(sorted(records), sorted(replaced), nodes, root, root_page, pack_pages(nodes))
-
-
-def pack_pages(nodes: Iterable[NodeRow]) -> list[tuple[int, bytes]]:
-    """The ``status_nodes`` rows (id, nodes) holding ``nodes``, in key order."""
-    pages: dict[int, list[tuple[bytes, bytes, int | None, int | None]]] = {}
-    for page, h, enc, left, right in nodes:
-        pages.setdefault(page, []).append((h, enc, left, right))
-    return [(page, pack_page(group)) for page, group in sorted(pages.items())]
 
 
 def write_status(store: Store, conn: Connection, w: StatusWrite, size: int | None, time_s: int) -> None:

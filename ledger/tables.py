@@ -220,10 +220,9 @@ class StatusNodeRow(SQLModel, table=True):
     read down the tree reads a page every four levels), keyed ``size << STATUS_PAGE_BITS | n``, ``size`` the tree
     size after the batch (a rebuild's: negative) and ``n`` the page's number in it. A batch's pages are appended
     together at the end of the key order; a node a row, scattered by hash, would cost a B-tree insert and a
-    dirty page each (a batch of 1,000 entries makes some 7,000-12,000 nodes). ``nodes`` is the page's hashes
-    (32 bytes each, ascending), then in the same order each node's encoding and the pages holding its two
-    children (8-byte signed big-endian, -2**63 for none): a parent says where its children are
-    (``ledger/status_store.py``)."""
+    dirty page each (a batch of 1,000 entries makes some 7,000-12,000 nodes). ``nodes`` is, for each node of the
+    page, its hash, its encoding and the pages holding its two children (8-byte signed big-endian, -2**63 for
+    none): 113 bytes a node; a parent says where its children are (``ledger/status_store.py``)."""
 
     __tablename__ = "status_nodes"
 
