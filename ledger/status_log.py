@@ -23,25 +23,15 @@ from sqlalchemy.engine import Connection
 from mapping.errors import CarbonLedgerError, ConfigError, NotFoundError
 from verifier.envelope import Entry, parse_entry
 from verifier.ledger_state import (
-    AddAgreementEvent,
-    AddDataset,
-    AddKey,
-    AddScheme,
     Change,
-    RetireDataset,
-    RevokeKey,
-    RotateRoot,
-    SetLabelStatus,
 )
-from verifier.memory_state import MemoryState
-from verifier.rules import fold_entry
+from verifier.memory_state import MemoryState, fold_log
 from verifier.status_map import EMPTY_ROOT, KINDS, apply, leaf_value, map_key
 from verifier.status_map_proof import PRESENT, MapProof, lookup, prove, root_from_map_proof
 from verifier.status_records import (
     Record,
     StatusKey,
-    label_object_id,
-    pair_object_id,
+    objects_read,
     record_bytes,
     status_changes,
 )
@@ -59,44 +49,10 @@ def fold_changes(entries: Iterable[tuple[int, Entry]], state: MemoryState | None
     """Fold ``(index, entry)`` from index 0 in log order through the rule book; yield each entry's
     ``(index, entry id, changes)``. Raises :class:`~mapping.errors.ConfigError` (``store.corrupt``) at the first
     entry the rules refuse: a log whose entries break the rules has no status to commit to."""
-    state = state if state is not None else MemoryState(complete=True)
-    for index, entry in entries:
-        try:
-            if index != state.size:
-                raise ConfigError(f"entry {index} follows {state.size - 1}: a log has no gaps", code="store.corrupt")
-            changes = fold_entry(entry, index, state)
-        except CarbonLedgerError as e:
-            raise ConfigError(
-                f"cannot derive the status map: entry {index} ({entry.kind}) breaks {e.code}: {e.message}",
-                code="store.corrupt",
-            ) from e
-        state.apply(entry, index, changes)
-        yield index, entry.entry_id, changes
-
-
-def _reads_of(ch: Change) -> list[StatusKey]:
-    """The objects whose previous record the change reads (or, for a new key or scheme, might replace)."""
-    if isinstance(ch, SetLabelStatus):
-        return [("label", label_object_id(ch.scheme, ch.label_id))]
-    if isinstance(ch, RevokeKey):
-        return [("key", ch.key_id)]
-    if isinstance(ch, AddKey):
-        return [("key", ch.record.key_id)]
-    if isinstance(ch, AddScheme):
-        return [("scheme", ch.record.scheme_id)]
-    if isinstance(ch, RotateRoot):
-        return [("scheme", ch.scheme_id)]
-    if isinstance(ch, AddDataset):
-        return [("dataset", ch.record.dataset_id)]
-    if isinstance(ch, RetireDataset):
-        return [("dataset", ch.dataset_id)]
-    if isinstance(ch, AddAgreementEvent):
-        ev = ch.event
-        out = [("agreement", ev.agreement_id)]
-        if ev.terms is not None:
-            out.append(("pair", pair_object_id(*ev.terms.parties)))
-        return out
-    return []  # a new label (the rule book refuses a label id twice) or a profile
+    try:
+        yield from fold_log(entries, state if state is not None else MemoryState(complete=True))
+    except CarbonLedgerError as e:
+        raise ConfigError(f"cannot derive the status map: {e.message}", code="store.corrupt") from e
 
 
 class StatusMap:
@@ -147,7 +103,7 @@ class StatusMap:
     def stage(self, conn: Connection, batch: BatchChanges, size_key: int | None = None) -> ss.StatusWrite:
         """What the batch's admitted entries change in the map, from the committed root: nothing is written. The
         new nodes' pages are keyed by ``size_key`` (default: the tree size after the batch)."""
-        wanted = {map_key(*k): k for _, _, changes in batch for ch in changes for k in _reads_of(ch)}
+        wanted = {map_key(*k): k for _, _, changes in batch for ch in changes for k in objects_read(ch)}
         old_bytes = ss.read_records(self.store, conn, wanted) if wanted else {}
         old: dict[StatusKey, Record | None] = {k: json.loads(b) for k, b in old_bytes.items()}
 

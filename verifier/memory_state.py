@@ -9,7 +9,7 @@ independent re-derivation of the state the log holds. Pure: no I/O, no clock.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from mapping.errors import CarbonLedgerError, RuleError
 from mapping.negotiation import AgreementEvent
@@ -36,7 +36,7 @@ from .ledger_state import (
 )
 from .rules import fold_entry
 
-__all__ = ["MemoryState", "replay"]
+__all__ = ["MemoryState", "fold_log", "replay"]
 
 
 class MemoryState:
@@ -158,6 +158,15 @@ def replay(entries: Iterable[tuple[int, Entry]]) -> MemoryState:
     """Fold a whole log, ``(index, entry)`` from index 0 in order, through the rule book; raise a
     :class:`RuleError` naming the index and the rule at the first entry the rules refuse."""
     state = MemoryState(complete=True)
+    for _ in fold_log(entries, state):
+        pass
+    return state
+
+
+def fold_log(entries: Iterable[tuple[int, Entry]], state: MemoryState) -> Iterator[tuple[int, str, list[Change]]]:
+    """Fold the next entries of a log, ``(index, entry)`` in order from ``state.size``, into ``state``; yield
+    each entry's ``(index, entry id, changes)``. Raises :class:`RuleError` naming the index and the rule at the
+    first entry the rules refuse (or a gap)."""
     for index, entry in entries:
         if index != state.size:
             raise RuleError(f"entry at index {index} follows index {state.size - 1}: a log has no gaps", code="log.gap")
@@ -166,4 +175,4 @@ def replay(entries: Iterable[tuple[int, Entry]]) -> MemoryState:
         except CarbonLedgerError as e:  # a rule broken, or a signature or payload that does not verify
             raise RuleError(f"entry {index} ({entry.kind}) breaks {e.code}: {e.message}", code=e.code) from e
         state.apply(entry, index, changes)
-    return state
+        yield index, entry.entry_id, changes

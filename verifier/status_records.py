@@ -45,6 +45,7 @@ __all__ = [
     "StatusKey",
     "label_object_id",
     "map_updates",
+    "objects_read",
     "pair_object_id",
     "record_bytes",
     "status_changes",
@@ -75,6 +76,31 @@ def status_key_bytes(key: StatusKey) -> bytes:
 def map_updates(records: Mapping[StatusKey, Record]) -> dict[bytes, bytes]:
     """The status map's (key, value) pairs for these records."""
     return {map_key(*k): leaf_value(record_bytes(r)) for k, r in records.items()}
+
+
+def objects_read(ch: Change) -> list[StatusKey]:
+    """The objects whose previous record the change reads (or, for a new key or scheme, might replace)."""
+    if isinstance(ch, SetLabelStatus):
+        return [("label", label_object_id(ch.scheme, ch.label_id))]
+    if isinstance(ch, RevokeKey):
+        return [("key", ch.key_id)]
+    if isinstance(ch, AddKey):
+        return [("key", ch.record.key_id)]
+    if isinstance(ch, AddScheme):
+        return [("scheme", ch.record.scheme_id)]
+    if isinstance(ch, RotateRoot):
+        return [("scheme", ch.scheme_id)]
+    if isinstance(ch, AddDataset):
+        return [("dataset", ch.record.dataset_id)]
+    if isinstance(ch, RetireDataset):
+        return [("dataset", ch.dataset_id)]
+    if isinstance(ch, AddAgreementEvent):
+        ev = ch.event
+        out = [("agreement", ev.agreement_id)]
+        if ev.terms is not None:
+            out.append(("pair", pair_object_id(*ev.terms.parties)))
+        return out
+    return []  # a new label (the rule book refuses a label id twice) or a profile
 
 
 def status_changes(entries: Iterable[tuple[int, str, Iterable[Change]]], read: ReadRecord) -> dict[StatusKey, Record]:

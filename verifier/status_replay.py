@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from mapping.errors import CarbonLedgerError, RuleError
 from verifier.envelope import Entry
-from verifier.memory_state import MemoryState
-from verifier.rules import fold_entry
+from verifier.memory_state import MemoryState, fold_log
 from verifier.status_map import EMPTY_ROOT, MemoryNodeStore, apply
 from verifier.status_records import Record, StatusKey, map_updates, status_changes
 
@@ -33,19 +31,7 @@ class StatusReplay:
 
     def add(self, entries: Iterable[tuple[int, Entry]]) -> bytes:
         """Fold the next entries (one batch) and return the root at the new size."""
-        batch = []
-        for index, entry in entries:
-            if index != self.state.size:
-                raise RuleError(
-                    f"entry at index {index} follows {self.state.size - 1}: a log has no gaps", code="log.gap"
-                )
-            try:
-                changes = fold_entry(entry, index, self.state)
-            except CarbonLedgerError as e:
-                raise RuleError(f"entry {index} ({entry.kind}) breaks {e.code}: {e.message}", code=e.code) from e
-            self.state.apply(entry, index, changes)
-            batch.append((index, entry.entry_id, changes))
-        changed = status_changes(batch, self.records.get)
+        changed = status_changes(list(fold_log(entries, self.state)), self.records.get)
         self.records.update(changed)
         self.root, new_nodes = apply(self.nodes, self.root, map_updates(changed))
         self.nodes.put_all(new_nodes)
