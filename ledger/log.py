@@ -30,6 +30,7 @@ from typing import Any
 
 from mapping.errors import CarbonLedgerError, ConfigError, NotFoundError
 from mapping.negotiation import AgreementEvent
+from verifier.collector import collector_paused
 from verifier.envelope import Entry
 from verifier.keys import SigningKey, VerifyingKey
 from verifier.ledger_state import KeyRecord, Policy, SchemeRecord
@@ -44,7 +45,6 @@ from .admission import admit
 from .batch_view import BatchView
 from .compact_range import CompactRange
 from .precheck import PendingBatch
-from .startup_heap import collector_paused
 from .status_log import BatchChanges, StatusMap
 from .store import Store, node_id
 from .stored_tree import StoredTree

@@ -8,34 +8,18 @@ that walking cost about a quarter of the sequencer's time. :func:`settle_startup
 built into the collector's permanent generation (:func:`gc.freeze`), so later collections walk only what
 the work itself allocates. Garbage is still collected; only the start-up objects are no longer re-examined.
 
-:func:`collector_paused` goes one step further for the length of one append batch: the batch allocates tens of
-thousands of short-lived containers (parsed bodies, rows, and the status map's update: a list per node it
-visits), all freed by reference counting, and the collector would otherwise run a hundred times a batch for
-nothing. It runs again as soon as the batch is written.
+:func:`verifier.collector.collector_paused` goes one step further for the length of one append
+batch, as the verifier does for one shipment.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
-from collections.abc import Iterator
 
-__all__ = ["collector_paused", "settle_startup_heap"]
+__all__ = ["settle_startup_heap"]
 
 
 def settle_startup_heap() -> None:
     """Call once a process has loaded what it keeps for its lifetime, before its hot loop."""
     gc.collect()  # start-up garbage goes now, not into the permanent generation
     gc.freeze()
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No automatic cyclic collection while the block runs (left as it was if it was already off)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

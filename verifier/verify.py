@@ -23,6 +23,7 @@ from typing import Any
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.bundle import Bundle, parse_bundle
 from verifier.bundle_fold import FoldedBundle, check_label_signature, describe_refusal, fold_bundle
+from verifier.collector import collector_paused
 from verifier.note import split_note
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
 from verifier.shipment_cache import VerifierCache
@@ -107,16 +108,17 @@ def verify_shipment(
     unsigned ``target_scheme`` field."""
     if cache is None:
         cache = VerifierCache()
-    started = [_steps_1_to_6(bundle, trust, now, cache, label_id, label_scheme) for bundle in bundles]
-    for s in started:  # every label signature in one phase (Ed25519's code and tables stay hot)
-        if isinstance(s, _Started):
-            check_label_signature(s.b, s.folded)
-            if s.bound:
-                steps_2_and_3(s.report, s.b, s.folded, s.proven)
-    return [
-        _steps_7_to_10(s, at, now, kept, consistency_proof, target_scheme, cache) if isinstance(s, _Started) else s
-        for s in started
-    ]
+    with collector_paused():  # a shipment's objects die by reference counting (verifier.collector)
+        started = [_steps_1_to_6(bundle, trust, now, cache, label_id, label_scheme) for bundle in bundles]
+        for s in started:  # every label signature in one phase (Ed25519's code and tables stay hot)
+            if isinstance(s, _Started):
+                check_label_signature(s.b, s.folded)
+                if s.bound:
+                    steps_2_and_3(s.report, s.b, s.folded, s.proven)
+        return [
+            _steps_7_to_10(s, at, now, kept, consistency_proof, target_scheme, cache) if isinstance(s, _Started) else s
+            for s in started
+        ]
 
 
 __all__ = [
