@@ -69,17 +69,20 @@ def register(bench_app: typer.Typer) -> None:
     def verify(
         n: Annotated[int, typer.Option("--n", min=1, help="Bundles (of different labels) to verify.")] = 2000,
         rounds: Annotated[int, typer.Option(min=1, help="Timed rounds; the median is reported.")] = 5,
+        bundle_version: Annotated[
+            int | None, typer.Option("--bundle-version", min=1, max=2, help="Bundle version (default the log's: 2).")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Full offline bundle verifications per second vs raw Ed25519 verification of the label payloads."""
         from ledger.bench import bench_verify
 
-        result = bench_verify(n, rounds)
+        result = bench_verify(n, rounds, bundle_version)
         emit(
             result,
             as_json,
             lambda v: console().print(
                 f"verify {v['median_per_s']:.0f} bundles/s, raw Ed25519 {v['baseline_per_s']:.0f}/s: ratio "
-                f"[bold]{v['ratio']:.0%}[/] (median of {v['rounds']} rounds of {v['n']})"
+                f"[bold]{v['ratio']:.0%}[/] (median of {v['rounds']} rounds of {v['n']} bundles v{v['bundle_version']})"
             ),
         )

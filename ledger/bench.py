@@ -308,20 +308,20 @@ def bench_proofs(size: int, samples: int = 1000, db: Path | None = None, seed: i
     }
 
 
-def bench_verify(n: int, rounds: int = 5) -> dict[str, Any]:
+def bench_verify(n: int, rounds: int = 5, bundle_version: int | None = None) -> dict[str, Any]:
     """Verify ``n`` bundles of different labels against one checkpoint, as a customs broker checks a shipment.
 
     Checkpoint signatures, shared envelopes and their proofs are verified once and cached by content hash
     (:class:`verifier.verify.VerifierCache`); each label's own signature and proof are checked every time.
     Each chunk of the shipment goes through :func:`verifier.verify.verify_shipment` (every step of every
     bundle, phase by phase). The baseline is raw Ed25519 verification of the same label payloads, timed in
-    the same run.
+    the same run. ``bundle_version``: the bundles' version (default the log's: v2, with status proofs).
     """
     from datetime import date
 
     from verifier.verify import VerifierCache, verify_shipment
 
-    from .bundles import build_bundle, export_trust
+    from .bundles import DEFAULT_BUNDLE_VERSION, build_bundle, export_trust
 
     now = datetime.now(UTC).replace(microsecond=0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -333,7 +333,7 @@ def bench_verify(n: int, rounds: int = 5) -> dict[str, Any]:
         for r in log.submit_many(envelopes, with_proofs=False):
             if not hasattr(r, "index"):
                 raise RuntimeError(f"bench entry refused: {r}")
-        bundles = [build_bundle(log, f"BENCH-{i:08d}") for i in range(n)]
+        bundles = [build_bundle(log, f"BENCH-{i:08d}", version=bundle_version) for i in range(n)]
         trust = export_trust(log)
         store.close()
     at = date(2026, 1, 1)
@@ -356,6 +356,7 @@ def bench_verify(n: int, rounds: int = 5) -> dict[str, Any]:
         "n": n,
         "rounds": rounds,
         "chunk": _VERIFY_CHUNK,
+        "bundle_version": bundle_version or DEFAULT_BUNDLE_VERSION,
         "bundle_bytes_median": statistics.median(len(b) for b in bundles),
         "median_per_s": round(median_rate, 1),
         "baseline_per_s": round(baseline, 1),

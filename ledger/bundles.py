@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 LABEL_STATUS_KINDS = ("label.revoke", "label.supersede")
 # The bundle version built when none is asked for. v2 carries status map proofs (verifier/status_commit.py);
 # v1 (entries and inclusion proofs only) stays buildable, and old v1 bundles still verify.
-DEFAULT_BUNDLE_VERSION = 1
+DEFAULT_BUNDLE_VERSION = 2
 BUNDLE_VERSIONS = (1, 2)
 
 

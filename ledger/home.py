@@ -2,7 +2,8 @@
 
 Layout::
 
-    config.json     origin, database URL, scheme allow-list, clock-skew limit
+    config.json     origin, database URL, scheme allow-list, clock-skew limit, the log's witnesses
+                    (``witnesses``: [{url, vkey}], ``witness_threshold``, ``witness_timeout_s``)
     log-key.pem     the log's Ed25519 checkpoint key (PKCS#8; encrypted when
                     CARBONLEDGER_LOG_KEY_PASSPHRASE is set)
     ledger.db       the SQLite store, unless config.json names another database
@@ -31,6 +32,7 @@ from verifier.ledger_state import Policy
 
 from .log import Log, utc_now
 from .store import Store
+from .witnessing import DEFAULT_TIMEOUT_S, WitnessPolicy, policy_from_config
 
 CONFIG_FILE = "config.json"
 LOG_KEY_FILE = "log-key.pem"
@@ -45,6 +47,7 @@ class Settings:
     origin: str
     database_url: str
     policy: Policy = field(default_factory=Policy)
+    witness_policy: WitnessPolicy | None = None  # config.json's witnesses and witness_threshold
 
     @property
     def log_key_path(self) -> Path:
@@ -124,15 +127,19 @@ def load_settings(home: Path) -> Settings:
         )
     url = os.environ.get("CARBONLEDGER_DATABASE_URL") or raw.get("database_url") or default_database_url(home)
     policy = Policy(frozenset(allowed), allow_any, skew)
-    return Settings(home=home, origin=origin, database_url=url, policy=policy)
+    witnesses = policy_from_config(
+        raw.get("witnesses"), raw.get("witness_threshold"), raw.get("witness_timeout_s", DEFAULT_TIMEOUT_S)
+    )
+    return Settings(home=home, origin=origin, database_url=url, policy=policy, witness_policy=witnesses)
 
 
 def open_log(settings: Settings, clock: Callable[[], datetime] = utc_now, *, precheck_workers: bool = True) -> Log:
     """The log of ``settings``: its store (created on demand), its log key and its policy."""
     store = Store(settings.database_url)
-    return Log(
-        store, load_log_key(settings), settings.origin, settings.policy, clock, precheck_workers=precheck_workers
-    )
+    log = Log(store, load_log_key(settings), settings.origin, settings.policy, clock, precheck_workers=precheck_workers)
+    if settings.witness_policy is not None:
+        log.enable_witnessing(settings.witness_policy)
+    return log
 
 
 def update_config(home: Path, **changes: Any) -> None:

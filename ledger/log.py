@@ -49,6 +49,7 @@ from .status_log import BatchChanges, StatusMap
 from .store import Store, node_id
 from .stored_tree import StoredTree
 from .tables import CheckpointRow, EntryRow, NodeRow
+from .witnessing import Witnessing, WitnessPolicy
 
 __all__ = ["ED25519_NOTE_KEY_TYPE", "Log", "PendingBatch", "Receipt", "utc_now"]
 
@@ -68,6 +69,8 @@ class Receipt:
     tree_size: int
     inclusion_proof: list[bytes]
     checkpoint: str
+    cosigned_by: tuple[str, ...] = ()  # the witnesses whose cosignatures the checkpoint carries
+    witness_threshold: int = 0  # the log's witness policy (0: none configured)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,11 @@ class Receipt:
             "tree_size": self.tree_size,
             "inclusion_proof": [h.hex() for h in self.inclusion_proof],
             "checkpoint": self.checkpoint,
+            "witnesses": {
+                "cosigned_by": list(self.cosigned_by),
+                "threshold": self.witness_threshold,
+                "meets_policy": len(self.cosigned_by) >= self.witness_threshold,
+            },
         }
 
 
@@ -117,7 +125,14 @@ class Log:
         self._agreements: list[AgreementEvent] = []  # the negotiation history, in log order
         self.size = 0
         self.status = StatusMap(store)  # the status map committed by each checkpoint (ledger/status_log.py)
+        self.witnessing: Witnessing | None = None  # set by :meth:`enable_witnessing`
         self.reload()
+
+    def enable_witnessing(self, policy: WitnessPolicy, http_client: Any = None) -> Witnessing:
+        """From now on every new checkpoint goes to ``policy``'s witnesses before its receipts are handed out
+        (ledger/witnessing.py); returns the :class:`Witnessing` (its metrics, :meth:`Witnessing.cosign_latest`)."""
+        self.witnessing = Witnessing(policy, self.store, self.vkey, self.consistency_proof, http_client=http_client)
+        return self.witnessing
 
     @property
     def vkey(self) -> str:
@@ -310,9 +325,15 @@ class Log:
         self._edge = edge
         self.size = new_size
         self.status.publish(status, new_size, time_s)
+        cosigned_by, threshold = (), 0
+        if self.witnessing is not None:  # durable; published once witnessed (ledger/witnessing.py)
+            witnessed = self.witnessing.cosign(note, new_size)
+            note, cosigned_by, threshold = witnessed.note, witnessed.cosigned_by, witnessed.threshold
         proofs = receipts_job.result()
         for slot, index, entry in accepted:
-            results[slot] = Receipt(index, entry.entry_id, new_size, proofs.get(index, []), note)
+            results[slot] = Receipt(
+                index, entry.entry_id, new_size, proofs.get(index, []), note, cosigned_by, threshold
+            )
 
     def _receipt_proofs(
         self,

@@ -25,6 +25,7 @@ from mapping.errors import CarbonLedgerError, MappingError, NotFoundError
 from verifier.b64 import decode_canonical
 from verifier.envelope import parse_entry
 from verifier.merkle import leaf_hash
+from verifier.note import witness_report
 from verifier.report import Report
 
 from . import agreements_service, bundles, datasets_service
@@ -110,7 +111,20 @@ class Reads:
         return self.log.clock().astimezone(UTC).date()
 
     def log_info(self) -> dict[str, Any]:
-        return {"origin": self.log.origin, "vkey": self.log.vkey, "tree_size": self.tree_size()}
+        """The log's origin, key and size, and its witnessing: the policy (k of n) and whether the newest
+        checkpoint meets it (``witnesses.meets_policy``: false marks a checkpoint published below policy)."""
+        info: dict[str, Any] = {"origin": self.log.origin, "vkey": self.log.vkey, "tree_size": self.tree_size()}
+        w = self.log.witnessing
+        if w is None:
+            info["witnesses"] = {"threshold": 0, "witnesses": [], "cosigned_by": [], "meets_policy": True}
+            return info
+        cosigned = witness_report(self.log.checkpoint(), w.policy.vkeys, log_vkey=self.log.vkey).names
+        info["witnesses"] = w.policy.to_dict() | {
+            "cosigned_by": cosigned,
+            "meets_policy": len(cosigned) >= w.policy.threshold,
+            "metrics": w.metrics(),
+        }
+        return info
 
     def checkpoint(self) -> str:
         return self.log.checkpoint()

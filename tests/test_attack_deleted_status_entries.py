@@ -39,7 +39,7 @@ def test_deleting_a_label_revocation_is_caught_once_status_is_proven(status_worl
     assert status["decided_by"] == revoke.entry_id and r.to_dict()["valid"] is False
 
     # A bundle v1 cannot prove the absence of a revocation: with it deleted, the old answer, in honest words.
-    v1 = drop_entries(build_bundle(w.log, "GD-REVOKED-1", GD), "label.revoke")
+    v1 = drop_entries(build_bundle(w.log, "GD-REVOKED-1", GD, version=1), "label.revoke")
     r1 = run(v1, trust)
     assert r1.exit_code() == 0 and "none seen as of tree size" in r1.steps[8].detail
     assert "not revoked" not in r1.steps[8].detail and r1.to_dict()["status"]["proven"] is False
@@ -73,7 +73,7 @@ def test_deleting_a_key_compromise_revocation_is_caught(status_world: StatusWorl
     # with the revocation in the bundle, the rule book already refuses it
     assert run(w.bundle2("GD-COMPROMISED-1"), trust).exit_code() == 3
     # a bundle v1 with the revocation deleted cannot know (its step 3 says only what it saw)
-    r1 = run(drop_entries(build_bundle(w.log, "GD-COMPROMISED-1", GD), "key.revoke"), trust)
+    r1 = run(drop_entries(build_bundle(w.log, "GD-COMPROMISED-1", GD, version=1), "key.revoke"), trust)
     assert r1.exit_code() == 0 and "no revocation of it seen in the bundle" in r1.steps[3].detail
     assert "proven" not in r1.to_dict()["steps"][2]["name"]
 

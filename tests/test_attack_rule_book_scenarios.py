@@ -204,13 +204,15 @@ def test_accept_by_a_non_party_is_never_recognized(world: World, hostile: Callab
     hostile()
     stored = world.log.submit(accept)
     world.issue("GD-NONPARTY-1")
-    r = run(world.bundle("GD-NONPARTY-1", HK), world.trust(), target_scheme=HK)
+    r = run(world.bundle("GD-NONPARTY-1", HK, 1), world.trust(), target_scheme=HK)
     assert r.equivalence is not None and r.equivalence["verdict"] == "no_agreement", r.equivalence
     assert r.exit_code() == 4
+    v2 = run(world.bundle("GD-NONPARTY-1", HK), world.trust(), target_scheme=HK)  # its map lists the accept
+    assert v2.exit_code() == 4 and v2.equivalence is not None and v2.equivalence["verdict"] != "recognized"
     # the operator adds Carbon Trust's registration to the bundle, so the accept's signer is established
     from verifier.bundle import encode_bundle, parse_bundle
 
-    b = parse_bundle(world.bundle("GD-NONPARTY-1", HK))
+    b = parse_bundle(world.bundle("GD-NONPARTY-1", HK, 1))
     size = world.log.size
     ct_reg = next(r for r in world.log.store.find_entries(["scheme.register"], CT))
     extra = [(e.index, e.entry.envelope, list(e.proof)) for e in b.entries] + [

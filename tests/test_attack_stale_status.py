@@ -47,6 +47,7 @@ def test_a_status_older_than_the_trust_file_allows_is_stale(status_world: Status
         "signed_at": "2026-11-24T12:00:00Z",
         "age_s": 7200,
         "max_age_s": HOUR,
+        "time_from": "log",
         "stale": True,
         "decided_by": None,
         "bundle_version": 2,
@@ -71,7 +72,7 @@ def test_a_revoked_label_stays_not_valid_however_old_its_proof(status_world: Sta
 def test_a_bundle_v1_proves_no_status_so_a_maximum_age_makes_it_stale(status_world: StatusWorld) -> None:
     w = status_world
     w.issue("GD-STALE-V1")
-    v1 = build_bundle(w.log, "GD-STALE-V1", GD)
+    v1 = build_bundle(w.log, "GD-STALE-V1", GD, version=1)
     r = run(v1, _trust(w, max_status_age_s=HOUR))
     assert r.exit_code() == 8 and "this bundle (v1) proves none" in r.steps[8].detail
     assert r.to_dict()["status"]["proven"] is False and r.to_dict()["status"]["stale"] is True

@@ -44,7 +44,7 @@ def test_a_bundle_for_target_a_asked_about_b_is_no_evidence(status_world: Status
     assert "built for target hk-cma-carbon-label" in detail
     assert "built without a target scheme" in _no_evidence(run(w.bundle2("GD-TARGET-1"), trust, target_scheme=HK), HK)
     # the same for a bundle v1, which cannot prove absence either
-    v1 = build_bundle(w.log, "GD-TARGET-1", GD, HK)
+    v1 = build_bundle(w.log, "GD-TARGET-1", GD, HK, version=1)
     assert "bundle (v1" in _no_evidence(run(v1, trust, target_scheme=CT), CT)
     # built for CT, it is recognized under CT
     assert run(w.bundle2("GD-TARGET-1", CT), trust, target_scheme=CT).exit_code() == 0
@@ -61,7 +61,7 @@ def test_a_proven_absence_is_no_agreement_in_those_words(status_world: StatusWor
     online = svc.equivalence(w.log, "GD-JP-1", JP, w.log.clock().date(), GD)
     assert {k: r.equivalence.get(k) for k in VERDICT_KEYS} == {k: online.get(k) for k in VERDICT_KEYS}
     # a bundle v1 built for JP says no_agreement too, but only as far as it shows
-    r1 = run(build_bundle(w.log, "GD-JP-1", GD, JP), w.trust(), target_scheme=JP)
+    r1 = run(build_bundle(w.log, "GD-JP-1", GD, JP, version=1), w.trust(), target_scheme=JP)
     assert r1.equivalence is not None and r1.equivalence["verdict"] == "no_agreement"
     assert "as the bundle shows" in r1.steps[10].detail and "proven" not in r1.steps[10].detail
 
@@ -85,7 +85,7 @@ def test_an_expired_agreement_is_not_recognized_saying_when_it_expired(status_wo
     w.mutual()  # valid until 2026-12-31
     w.issue("GD-EXPIRY-1")
     after = date(2027, 1, 15)
-    for bundle in (w.bundle2("GD-EXPIRY-1", HK), build_bundle(w.log, "GD-EXPIRY-1", GD, HK)):
+    for bundle in (w.bundle2("GD-EXPIRY-1", HK), build_bundle(w.log, "GD-EXPIRY-1", GD, HK, version=1)):
         r = run(bundle, w.trust(), at=after, target_scheme=HK)
         assert r.exit_code() == 4 and r.equivalence is not None, r.to_dict()
         assert r.equivalence["verdict"] == "not_recognized"

@@ -74,7 +74,7 @@ def test_buyer_verifies_offline_with_exit_codes(issued: tuple[Cli, Path]) -> Non
     report = json.loads(ok.stdout)
     assert report["verdict"] == "authentic_and_valid" and report["exit_code"] == 0, report
     status = {s["step"]: s for s in report["steps"]}
-    assert status[8]["status"] == "passed" and "none seen as of tree size" in status[8]["detail"]
+    assert status[8]["status"] == "passed" and "proven as of tree size" in status[8]["detail"]
     expired = cli.run("verify", str(tmp / "midea.bundle.json"), "--trust", str(tmp / "trust.json"), "--at",
                       "2026-01-01", ok=False)  # fmt: skip
     assert expired.returncode == 6, expired.stdout

@@ -26,13 +26,13 @@ from .status_world import GD, NOW, StatusWorld, edit, item, run, status_world
 
 __all__ = ["status_world"]  # the fixture, used by name
 
-STATUS_KEYS = {"as_of_size", "label", "proven", "signed_at", "age_s", "max_age_s", "stale", "decided_by"}
+STATUS_KEYS = {"as_of_size", "label", "proven", "signed_at", "age_s", "max_age_s", "time_from", "stale", "decided_by"}
 
 
 def test_a_bundle_v1_still_verifies_with_its_honest_wording(status_world: StatusWorld) -> None:
     w = status_world
     w.issue("GD-V1-1")
-    r = run(build_bundle(w.log, "GD-V1-1", GD), w.trust())
+    r = run(build_bundle(w.log, "GD-V1-1", GD, version=1), w.trust())
     d = r.to_dict()
     assert r.exit_code() == 0 and d["verdict"] == "authentic_and_valid", d
     assert f"none seen as of tree size {w.log.size}" in r.steps[8].detail and "not revoked" not in r.steps[8].detail

@@ -82,8 +82,13 @@ def test_good_bundle_passes_every_step(ship: Shipment) -> None:
     assert [status(r, s) for s in range(1, 10)] == [PASSED] * 9
     assert status(r, 10) == NOT_APPLICABLE
     assert "no split-view protection" in r.steps[6].detail
-    assert "none seen as of tree size" in r.steps[8].detail and "not revoked" not in r.steps[8].detail
+    # the default bundle (v2) proves the label's status; a bundle v1 only says what it shows
+    assert r.steps[8].detail.startswith(f"active, proven as of tree size {ship.log.size}")
+    assert r.to_dict()["status"]["proven"] is True
     assert r.keep_checkpoint is not None and r.keep_checkpoint["size"] == ship.log.size
+    v1 = run(ship.bundle(version=1), ship.trust())
+    assert v1.exit_code() == 0 and "none seen as of tree size" in v1.steps[8].detail
+    assert "not revoked" not in v1.steps[8].detail
 
 
 def test_step1_unusable_inputs(ship: Shipment) -> None:

@@ -122,9 +122,11 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON. ``status`` (stable; None when step 8 was not checked): ``as_of_size`` (int, the
         checkpoint's tree size), ``label`` (``active``, ``revoked`` or ``superseded``), ``proven`` (true when
-        from a map proof, false when read from the entries a bundle v1 holds), ``signed_at`` (when the log
-        signed the status, None unproven), ``age_s``, ``max_age_s`` (the trust file's, or None), ``stale``,
-        ``decided_by`` (the entry id that revoked or superseded the label, or None) and ``bundle_version``."""
+        from a map proof, false when read from the entries a bundle v1 holds), ``signed_at`` (when the status
+        was attested, None unproven), ``time_from`` (``log``: the log's signed time; ``witnesses``: the time by
+        which the trust file's threshold of witnesses had cosigned), ``age_s``, ``max_age_s`` (the trust
+        file's, or None), ``stale``, ``decided_by`` (the entry id that revoked or superseded the label, or
+        None) and ``bundle_version``."""
         return {
             "verdict": self.verdict(),
             "exit_code": self.exit_code(),

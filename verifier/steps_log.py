@@ -67,6 +67,14 @@ class VerifiedCheckpoint:
     witnesses: list[str]
     newest_cosignature_s: int | None
     status: StatusCommitment | None = None  # the status map root and time the checkpoint commits to, if any
+    cosignature_times: tuple[int, ...] = ()  # each counted witness's newest cosignature time, newest first
+
+    def witnessed_s(self, threshold: int) -> int | None:
+        """Requires threshold >= 1. The time by which ``threshold`` distinct witnesses had cosigned this
+        checkpoint (the threshold-th newest cosignature), None when fewer did: the witnesses' clock, not the
+        log's, says how fresh the checkpoint is."""
+        times = self.cosignature_times
+        return times[threshold - 1] if len(times) >= threshold else None
 
 
 def step6_checkpoint(
@@ -103,7 +111,8 @@ def judge_checkpoint(note: str, t: Trust, now_s: int) -> tuple[VerifiedCheckpoin
         commitment = status_commitment(cp)
     except CarbonLedgerError as e:
         return None, FAILED, f"the log signed a checkpoint whose status commitment is malformed [{e.code}]: {e.message}"
-    vc = VerifiedCheckpoint(cp, sorted(cos), max(cos.values()) if cos else None, commitment)
+    times = tuple(sorted(cos.values(), reverse=True))
+    vc = VerifiedCheckpoint(cp, sorted(cos), times[0] if times else None, commitment, times)
     if len(vc.witnesses) < t.threshold:
         return vc, FAILED, f"{len(vc.witnesses)} distinct witness cosignatures, {t.threshold} required"
     if t.threshold == 0:

@@ -41,16 +41,27 @@ _CITATION_ORDER = ("matched", "superseded", "retired", "missing", "unverified", 
 
 
 def step8_status(
-    report: Report, b: Bundle, folded: FoldedBundle, t: Trust, now: datetime, proven: ProvenStatus | None = None
+    report: Report,
+    b: Bundle,
+    folded: FoldedBundle,
+    t: Trust,
+    now: datetime,
+    proven: ProvenStatus | None = None,
+    witnessed_s: int | None = None,
 ) -> None:
-    """Step 8 (module docstring); sets ``report.status`` (see :meth:`Report.to_dict`) and ``report.stale``."""
+    """Step 8 (module docstring); sets ``report.status`` (see :meth:`Report.to_dict`) and ``report.stale``.
+
+    ``witnessed_s``: when the trust file demands witnesses, the time by which that many cosigned the
+    checkpoint; the status is then as fresh as the witnesses say, never the log: a log can sign any time it
+    likes, but a witness cosigns only the newest checkpoint consistent with all it saw, at its own clock."""
     label = b.label.entry.body["label"]
     ended = folded.state.label_status.get((label["scheme"], label["label_id"]))
     if proven is None:
         _step8_shown(report, b, ended, t)
         return
-    size, signed = proven.size, signed_time(proven.time_s)
-    age = max(0, int(now.timestamp()) - proven.time_s)
+    as_of_s = proven.time_s if witnessed_s is None else witnessed_s
+    size, signed = proven.size, signed_time(as_of_s)
+    age = max(0, int(now.timestamp()) - as_of_s)
     stale = t.max_status_age_s is not None and age > t.max_status_age_s
     has, record = proven.get("label", label_status_id(label["scheme"], label["label_id"]))
     state = record.get("status") if has and record is not None else None
@@ -62,6 +73,7 @@ def step8_status(
         "signed_at": signed,
         "age_s": age,
         "max_age_s": t.max_status_age_s,
+        "time_from": "log" if witnessed_s is None else "witnesses",
         "stale": stale,
         "decided_by": None if record is None else record.get("decided_by"),
         "bundle_version": 2,
@@ -128,6 +140,7 @@ def _step8_shown(report: Report, b: Bundle, ended: Any, t: Trust) -> None:
         "signed_at": None,
         "age_s": None,
         "max_age_s": t.max_status_age_s,
+        "time_from": None,
         "stale": False,
         "decided_by": None if ended is None else ended.by_entry,
         "bundle_version": 1,

@@ -211,7 +211,8 @@ def _steps_7_to_10(
         for step in (8, 9, 10):
             report.set(step, NOT_APPLICABLE, f"not checked: the label is not authentic (step {failed} failed)")
         return report
-    step8_status(report, b, s.folded, t, now, s.proven)
+    witnessed = s.cp.witnessed_s(t.threshold) if s.cp is not None and t.threshold else None
+    step8_status(report, b, s.folded, t, now, s.proven, witnessed)
     report.citations = citations(report, b, t, s.folded)
     add_citation_summary(report)
     _step9_validity(report, b, at, now, t, s.cp, cache)

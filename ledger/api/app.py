@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from mapping.errors import CarbonLedgerError
 
@@ -24,8 +25,10 @@ from ..web import register_pages
 from .dataset_routes import dataset_router
 from .deps import ApiLimits, Services
 from .domain_routes import domain_router
+from .entry_range_routes import entry_range_router
 from .errors import carbonledger_error_handler
 from .log_routes import log_router
+from .metrics_routes import metrics_router
 
 __all__ = ["ApiLimits", "create_app"]
 
@@ -38,6 +41,8 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if log.witnessing is not None:  # a checkpoint left below policy (a crash, a witness down) gets another try
+            await run_in_threadpool(log.witnessing.cosign_latest)
         yield
         sequencer.close()
 
@@ -51,6 +56,8 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
     app.add_exception_handler(CarbonLedgerError, carbonledger_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(log_router())
+    app.include_router(entry_range_router())
+    app.include_router(metrics_router())
     app.include_router(dataset_router())
     app.include_router(domain_router())
     register_pages(app, reads)
