@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 import httpx
 
-from mapping.errors import InputError, OversizedError
+from mapping.errors import CarbonLedgerError, InputError, OversizedError
+from verifier.canonical import canonicalize
 
 __all__ = ["MAX_BYTES", "TIMEOUT_S", "LogService"]
 
@@ -54,6 +55,23 @@ class LogService:
         if target:
             params["to"] = target
         return self._get(f"/v1/labels/{quote(label_id, safe='')}/bundle", params).content
+
+    def bundle_refresh(
+        self, label_id: str, from_size: int, target: str | None, scheme: str | None = None
+    ) -> tuple[bytes, list[bytes]]:
+        """A fresh bundle of ``label_id`` and the consistency proof to its checkpoint from ``from_size``, in one
+        answer at one checkpoint (``GET /v1/bundles/{id}/refresh``: no race between two requests). The bundle
+        is the RFC 8785 serialization of the object sent; both are checked by the caller."""
+        params: dict[str, object] = {"from_size": from_size}
+        if scheme:
+            params["scheme"] = scheme
+        if target:
+            params["to"] = target
+        body = self._get(f"/v1/bundles/{quote(label_id, safe='')}/refresh", params).json()
+        try:
+            return canonicalize(body["bundle"]), [bytes.fromhex(h) for h in body["consistency_proof"]]
+        except (KeyError, TypeError, ValueError, CarbonLedgerError) as e:
+            raise InputError(f"malformed bundle refresh from {self.url}: {e}", code="remote.error") from e
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """The server's consistency proof between tree sizes ``size1 <= size2`` (checked by the verifier)."""

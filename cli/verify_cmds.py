@@ -120,9 +120,7 @@ def refreshed(service: LogService, data: bytes, target: str | None) -> tuple[byt
     """A newer bundle of the label ``data`` holds, fetched from ``service`` and checked to extend it (the server
     is never trusted: :func:`verifier.bundle_refresh.check_refresh`, then the buyer's verification)."""
     old = bundle_head(data)
-    fresh = service.bundle(old.label_id, target or old.target_scheme, old.scheme)
-    new_size = bundle_head(fresh, "the refreshed bundle").size
-    proof = service.consistency_proof(old.size, new_size) if old.size < new_size else []
+    fresh, proof = service.bundle_refresh(old.label_id, old.size, target or old.target_scheme, old.scheme)
     return fresh, check_refresh(old, fresh, proof)
 
 

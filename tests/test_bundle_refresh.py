@@ -79,7 +79,10 @@ def test_a_server_that_swaps_the_label_is_refused(story: Story, monkeypatch: pyt
     story.owner.json("bundle", "HK-CMA-2025-0007", "--out", str(other))
     from cli.remote import LogService
 
-    monkeypatch.setattr(LogService, "bundle", lambda self, *a, **k: other.read_bytes())
+    real = LogService.bundle_refresh
+    monkeypatch.setattr(
+        LogService, "bundle_refresh", lambda self, *a, **k: (other.read_bytes(), real(self, *a, **k)[1])
+    )
     for client in story.service():
         cp = story.buyer(client, "b").run(
             "bundle", "refresh", str(story.old), "--server", "http://log.test", "--out", str(story.tmp / "x"), ok=False
@@ -91,10 +94,13 @@ def test_a_server_that_swaps_the_label_is_refused(story: Story, monkeypatch: pyt
 def test_a_server_that_sends_a_forked_tree_is_refused(story: Story, monkeypatch: pytest.MonkeyPatch) -> None:
     from cli.remote import LogService
 
-    real = LogService.consistency_proof
-    monkeypatch.setattr(
-        LogService, "consistency_proof", lambda self, a, b: [bytes(32) for _ in real(self, a, b)] or [bytes(32)]
-    )
+    real = LogService.bundle_refresh
+
+    def forked(self: LogService, *a: object, **k: object) -> tuple[bytes, list[bytes]]:
+        fresh, proof = real(self, *a, **k)  # type: ignore[arg-type]
+        return fresh, [bytes(32) for _ in proof] or [bytes(32)]
+
+    monkeypatch.setattr(LogService, "bundle_refresh", forked)
     key = str(story.owner.home / "demo-keys" / "gd-carbon-label-root.pem")
     story.owner.json("label", "revoke", "--scheme", GD, "--label-id", LABEL, "--key", key, "--reason", "recall")
     for client in story.service():
@@ -112,7 +118,7 @@ def test_a_server_that_sends_an_older_tree_is_refused(story: Story, monkeypatch:
     story.owner.json("bundle", LABEL, "--to", HK, "--out", str(newer))
     from cli.remote import LogService
 
-    monkeypatch.setattr(LogService, "bundle", lambda self, *a, **k: canonicalize(older))
+    monkeypatch.setattr(LogService, "bundle_refresh", lambda self, *a, **k: (canonicalize(older), []))
     for client in story.service():
         cp = story.buyer(client, "b").run(
             "bundle", "refresh", str(newer), "--server", "http://log.test", "--out", str(story.tmp / "x"), ok=False
