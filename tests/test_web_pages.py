@@ -536,3 +536,23 @@ async def test_label_page_checks_its_bundle_once_per_tree_size(
         assert (before["8"], after["8"]) == ("passed", "failed")  # step 8 (status) of the fresh check sees it
     app.state.deps.sequencer.close()
     log.store.close()
+
+
+@pytest.mark.anyio
+async def test_step_titles_claim_not_revoked_only_when_the_status_map_proves_it(client: httpx.AsyncClient) -> None:
+    # The page's bundle is a v2 bundle: steps 3 and 8 earned their proven titles, in both languages.
+    en = text_of((await client.get(f"/labels/{MIDEA_ID}", params={"at": IN_VALIDITY})).text)
+    assert "is proven not revoked before the label" in en and "proven by the checkpoint's status map" in en
+    assert "no revocation or supersession of the label is seen" not in en
+    zh = text_of((await client.get(f"/labels/{MIDEA_ID}", params={"at": IN_VALIDITY, "lang": "zh"})).text)
+    assert "经证明在该标签之前未被撤销" in zh and "标签状态由检查点的状态映射证明" in zh
+
+
+def test_page_titles_follow_the_title_the_step_earned() -> None:
+    from ledger.web.report_views import steps_of
+    from verifier.report import FAILED, PASSED, PROVEN_STEP_NAMES, Report
+
+    r = Report()
+    r.set(3, PASSED, "authorized")  # a bundle v1: no proof of status, the plain title
+    r.set(8, FAILED, "revoked", PROVEN_STEP_NAMES[8])
+    assert [s["title_key"] for s in steps_of(r)] == ["step.3", "step.8.proven"]

@@ -137,8 +137,12 @@ _TABLE: dict[str, tuple[str, str]] = {
     "step.1": ("parse and schema-validate the bundle and the trust file", "解析并按模式校验证据包和信任文件"),
     "step.2": ("the label's signature verifies under its signer key", "标签签名可由签名密钥验证"),
     "step.3": (
-        "the signer key was authorized for issuing by an earlier entry and not revoked",
-        "签名密钥此前已获签发授权且未被撤销",
+        "the signer key was authorized for issuing by an earlier entry (no revocation reaching the label seen)",
+        "签名密钥此前已获签发授权（未见影响该标签的撤销）",
+    ),
+    "step.3.proven": (
+        "the signer key was authorized for issuing by an earlier entry and is proven not revoked before the label",
+        "签名密钥此前已获签发授权，且经证明在该标签之前未被撤销",
     ),
     "step.4": (
         "the scheme's registration (and rotations) lead to a root key the trust file names",
@@ -153,7 +157,8 @@ _TABLE: dict[str, tuple[str, str]] = {
         "检查点由日志签名并有足够见证方联署",
     ),
     "step.7": ("the checkpoint is consistent with the last one kept", "检查点与上次保存的检查点一致"),
-    "step.8": ("no revocation or supersession of the label is proven", "未证明标签被撤销或替代"),
+    "step.8": ("no revocation or supersession of the label is seen in the bundle", "证据包中未见标签被撤销或替代"),
+    "step.8.proven": ("the label's status is proven by the checkpoint's status map", "标签状态由检查点的状态映射证明"),
     "step.9": ("the label is valid on the date asked", "标签在所查询日期有效"),
     "step.10": ("the label is equivalent under the target scheme", "标签在目标制度下等效"),
     "report.verdict": ("Verdict", "结论"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from verifier.report import Report
+from verifier.report import PROVEN_STEP_NAMES, Report
 
 __all__ = ["equivalence_from_log", "equivalence_of", "parse_day", "steps_of"]
 
@@ -63,7 +63,15 @@ def equivalence_from_log(verdict: dict[str, Any], target: str) -> dict[str, Any]
 
 
 def steps_of(report: Report) -> list[dict[str, Any]]:
-    return [report.steps[k].to_dict() for k in sorted(report.steps)]
+    """The report's steps for a page, each with ``title_key``: the i18n key of the title the step earned (step 3
+    claims "not revoked", step 8 "proven", only when a status map proves it: verifier.report.PROVEN_STEP_NAMES)."""
+    out = []
+    for k in sorted(report.steps):
+        step = report.steps[k].to_dict()
+        earned = PROVEN_STEP_NAMES.get(k) == step["name"]
+        step["title_key"] = f"step.{k}.proven" if earned else f"step.{k}"
+        out.append(step)
+    return out
 
 
 def parse_day(text: str | None) -> date | None:
