@@ -25,8 +25,9 @@ day; a label is "logged" at its ledger index and integration time, never at its 
    superseded or expires (never after a withdrawal).
 5. Otherwise the version in force at ``at`` decides: for a label logged before any version was in force,
    after its carry-over version ended, or after a withdrawal once a later version is in force.
-6. Otherwise ``no_agreement``, with the reasons (e.g. the label was logged after a withdrawal and no later
-   version is in force, or versions were proposed but none accepted, or the version expired).
+6. Otherwise ``not_recognized`` with "agreement X version V expired on D" when a version covering the
+   direction has expired (none in force), else ``no_agreement``, with the reasons (e.g. the label was logged
+   after a withdrawal and no later version is in force, or versions were proposed but none accepted).
 7. Under the chosen version's terms: conditions with ``applies: as_issued`` (provenance) are checked on the
    label as issued; its conversions, if any, run through ``convert`` with the pinned datasets; conditions
    with ``applies: after_conversion`` (numeric) are checked on the converted record; the tolerance is
@@ -344,6 +345,13 @@ def evaluate(
         return Verdict("not_recognized", None, [f"label expired: its valid_until is {last_day}"])
     chosen, reasons = _choose(relevant, label_index, logged_at, t)
     if chosen is None:  # rule 6
+        expired = [
+            f"agreement {v.agreement_id} version {v.version} expired on {v.terms.valid_until}"
+            for v in relevant
+            if v.status == "expired" and v.terms.valid_until is not None
+        ]
+        if expired:  # an agreement that expired is not "no agreement": it was, and it says no more
+            return Verdict("not_recognized", None, [*expired, *reasons])
         return Verdict("no_agreement", None, reasons)
     if chosen.terms.illustrative:
         reasons.append(f"{chosen.agreement_id} version {chosen.version} is marked illustrative")

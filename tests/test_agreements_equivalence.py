@@ -400,8 +400,8 @@ def test_label_logged_during_then_version_expires() -> None:
     logged = w.log_label()
     assert w.verdict(logged, at=date(2025, 5, 31)).verdict == "recognized"
     v = w.verdict(logged, at=date(2025, 6, 1))
-    assert v.verdict == "no_agreement"
-    assert any("expired" in r for r in v.reasons)
+    assert v.verdict == "not_recognized"  # it was recognized; an expired agreement is not "no agreement"
+    assert any("expired on" in r for r in v.reasons)
 
 
 def test_carry_over_until_label_expiry_survives_expiry() -> None:
@@ -411,7 +411,8 @@ def test_carry_over_until_label_expiry_survives_expiry() -> None:
     assert v.verdict == "recognized" and v.agreement is not None and v.agreement.version == 1
     w.ledger.tick(100)
     late = w.log_label()  # logged after the version expired: not covered
-    assert w.verdict(late, at=date(2026, 6, 1)).verdict == "no_agreement"
+    verdict = w.verdict(late, at=date(2026, 6, 1))
+    assert verdict.verdict == "not_recognized" and any("expired on" in r for r in verdict.reasons)
 
 
 def test_carry_over_until_label_expiry_ends_at_withdrawal() -> None:

@@ -17,12 +17,7 @@ there is, so that a report never claims more than its bundle shows:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-
-from mapping.errors import CarbonLedgerError
-from mapping.negotiation import AgreementEvent
-from mapping.negotiation_replay import versions
 
 from .bundle import Bundle
 from .memory_state import MemoryState
@@ -36,7 +31,6 @@ __all__ = [
     "SHOWN",
     "Evidence",
     "agreement_evidence",
-    "expired_reasons",
     "how_to_get",
 ]
 
@@ -128,20 +122,3 @@ def _event_gap(agreement: str, ev: Any, held: dict[int, str], folded: set[int]) 
             f"the {kind} of agreement {agreement} at index {index} is in the bundle, its signer not established there"
         )
     return None
-
-
-def expired_reasons(events: list[AgreementEvent], scheme: str, target: str, at: date) -> list[str]:
-    """When no version covering ``scheme -> target`` is in force on ``at`` and one has expired: the words
-    "agreement X version V expired on D" for each expired version (the verdict is then ``not_recognized``);
-    otherwise an empty list."""
-    try:
-        relevant = [v for v in versions(events, at) if v.terms.covers(scheme, target)]
-    except CarbonLedgerError:
-        return []
-    if any(v.status == "in_force" for v in relevant):
-        return []
-    return [
-        f"agreement {v.agreement_id} version {v.version} expired on {v.terms.valid_until}"
-        for v in relevant
-        if v.status == "expired" and v.terms.valid_until is not None
-    ]

@@ -23,7 +23,7 @@ from mapping.negotiation import AgreementEvent
 
 from .bundle import Bundle
 from .bundle_fold import FoldedBundle
-from .equivalence_evidence import MISSING, PROVEN, PROVEN_ABSENT, Evidence, agreement_evidence, expired_reasons
+from .equivalence_evidence import MISSING, PROVEN, PROVEN_ABSENT, Evidence, agreement_evidence
 from .equivalence_offline import EVENT_KINDS, offline_verdict
 from .report import FAILED, NOT_APPLICABLE, PASSED, Report
 from .status_commit import ProvenStatus
@@ -125,10 +125,6 @@ def step10_equivalence(
             "reasons": [f"the agreement entries break a negotiation rule [{e.code}]: {e.message}"],
             "failed_conditions": [],
         }
-    if verdict["verdict"] == "no_agreement":
-        expired = expired_reasons(events, scheme, target, at)
-        if expired:  # an expired agreement is not "no agreement"
-            verdict = {**verdict, "verdict": "not_recognized", "reasons": [*expired, *verdict["reasons"]]}
     verdict.update(target_scheme=target, excluded=excluded)
     report.equivalence = verdict
     _report_verdict(report, target, verdict, len(events), excluded, evidence)
