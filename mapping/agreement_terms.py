@@ -60,6 +60,7 @@ _HEX32 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _CONVERSION_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 _MAX_CONDITIONS = 64
+TOLERANCE_SCOPES = ("every_label", "labels_with_breakdown")
 _MAX_TEXT = 4000
 
 _TOP_REQUIRED = ("id", "version", "parties", "direction", "conditions", "tolerance", "valid_from")
@@ -70,6 +71,7 @@ _TOP_OPTIONAL = (
     "datasets",
     "valid_until",
     "carry_over",
+    "tolerance_scope",
     "supersedes",
     "illustrative",
     "notes",
@@ -131,6 +133,9 @@ class Terms:
     illustrative: bool
     notes: str | None
     document: dict[str, Any] = field(compare=False, repr=False)
+    # Which labels the tolerance check applies to: "every_label" (a label without a stage x gas breakdown
+    # fails it: nothing to recompute its total from) or "labels_with_breakdown" (such a label is exempt).
+    tolerance_scope: str = "every_label"
 
     def covers(self, label_scheme: str, target_scheme: str) -> bool:
         """Whether these terms carry labels of ``label_scheme`` into ``target_scheme``'s terms."""
@@ -288,6 +293,10 @@ def parse_terms(
     if not Decimal(0) <= tolerance < Decimal(1):
         raise invalid(f"/tolerance is a relative gap in [0, 1), not {obj['tolerance']!r}", "/tolerance")
 
+    tolerance_scope = obj.get("tolerance_scope", TOLERANCE_SCOPES[0])
+    if tolerance_scope not in TOLERANCE_SCOPES:
+        raise invalid(f"/tolerance_scope must be one of {', '.join(TOLERANCE_SCOPES)}", "/tolerance_scope")
+
     valid_from = _date(obj["valid_from"], "/valid_from")
     valid_until = None
     if obj.get("valid_until") is not None:
@@ -323,6 +332,7 @@ def parse_terms(
         conversions=tuple(conversions),
         datasets=tuple(datasets),
         tolerance=tolerance,
+        tolerance_scope=tolerance_scope,
         valid_from=valid_from,
         valid_until=valid_until,
         carry_over=carry_over,
@@ -340,6 +350,7 @@ __all__ = [
     "DIRECTIONS",
     "OPS",
     "ORDERINGS",
+    "TOLERANCE_SCOPES",
     "Condition",
     "ConditionResult",
     "ConversionStep",

@@ -226,21 +226,36 @@ def _converted_record(label: dict[str, Any], result: dict[str, Any]) -> dict[str
 def _tolerance(
     terms: Terms, label: dict[str, Any], recompute_total: Recompute | None
 ) -> tuple[ConditionResult | None, str]:
-    """The tolerance check: (failure or ``None``, reason)."""
+    """The tolerance check, like with like: (failure or ``None``, reason).
+
+    What is recomputed from the label's own stage x gas masses is its emissions, so it is compared with the
+    stated total of emissions, ``pcfExcludingBiogenicUptake`` — never with a headline that may include
+    biogenic uptake. A label with no breakdown to recompute from fails the check, unless the terms'
+    ``tolerance_scope`` is ``labels_with_breakdown``."""
     if recompute_total is None:
         return None, "tolerance not checked: no recomputation of the total was supplied"
     recomputed = recompute_total(label)
+    required = str(terms.tolerance)
     if recomputed is None:
-        return None, "tolerance not checked: the label's own data do not allow recomputing its total"
-    raw = resolve_pointer(label, "/footprint/pcf/value")
+        if terms.tolerance_scope == "labels_with_breakdown":
+            return None, (
+                "tolerance not applicable: the label has no stage x gas breakdown to recompute its total from, "
+                "and the terms check only labels with one (tolerance_scope: labels_with_breakdown)"
+            )
+        reason = (
+            "the label has no stage x gas breakdown (under one GWP set) to recompute its emissions from, and the "
+            "terms check every label's total against its own data (tolerance_scope: every_label)"
+        )
+        return ConditionResult(False, "/footprint/stages", "tolerance", None, required, reason), ""
+    where = "/footprint/pcfExcludingBiogenicUptake"
+    raw = resolve_pointer(label, where)
     try:
         stated = Decimal(raw) if isinstance(raw, str) else None
     except InvalidOperation:
         stated = None
-    required = str(terms.tolerance)
     if stated is None:
         return ConditionResult(
-            False, "/footprint/pcf/value", "tolerance", None, required, "the label states no total"
+            False, where, "tolerance", None, required, "the label states no total of emissions (excluding uptake)"
         ), ""
     with localcontext() as ctx:
         ctx.prec = 28
@@ -252,11 +267,14 @@ def _tolerance(
     if gap is None or gap > terms.tolerance:
         shown = "unbounded" if gap is None else str(gap.quantize(_GAP_PLACES))
         reason = (
-            f"stated total {stated} vs {recomputed} recomputed from the label's data: "
-            f"relative gap {shown} exceeds {required}"
+            f"stated emissions {stated} (excluding biogenic uptake) vs {recomputed} recomputed from the label's "
+            f"stage x gas masses: relative gap {shown} exceeds {required}"
         )
-        return ConditionResult(False, "/footprint/pcf/value", "tolerance", shown, required, reason), ""
-    return None, f"tolerance checked: relative gap {gap.quantize(_GAP_PLACES)} <= {required}"
+        return ConditionResult(False, where, "tolerance", shown, required, reason), ""
+    return None, (
+        f"tolerance checked: stated emissions {stated} vs {recomputed} recomputed, relative gap "
+        f"{gap.quantize(_GAP_PLACES)} <= {required}"
+    )
 
 
 def _apply_terms(

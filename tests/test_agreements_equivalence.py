@@ -325,8 +325,8 @@ def test_conversion_that_fails_is_not_recognized() -> None:
 @pytest.mark.parametrize(
     ("recomputed", "ok", "reason"),
     [
-        (Decimal("2713.81"), True, "tolerance checked: relative gap 0.000000"),
-        (Decimal("2700"), True, "tolerance checked: relative gap 0.005115"),
+        (Decimal("2713.81"), True, "relative gap 0.000000 <= 0.01"),
+        (Decimal("2700"), True, "relative gap 0.005115 <= 0.01"),
         (Decimal("2680"), False, "relative gap 0.012616 exceeds 0.01"),
         (Decimal("0"), False, "relative gap unbounded exceeds 0.01"),
     ],
@@ -339,14 +339,33 @@ def test_tolerance(recomputed: Decimal, ok: bool, reason: str) -> None:
     assert reason in text
     if not ok:
         f = v.failed_conditions[0]
-        assert (f.field, f.op, f.required) == ("/footprint/pcf/value", "tolerance", "0.01")
+        assert (f.field, f.op, f.required) == ("/footprint/pcfExcludingBiogenicUptake", "tolerance", "0.01")
 
 
-def test_tolerance_not_checked_when_the_label_lacks_data() -> None:
+def test_attack_label_without_breakdown_escapes_the_tolerance_check() -> None:
+    # A seller strips the stage x gas masses so nothing can be recomputed: the check fails, never skips...
     w = in_force()
     v = w.verdict(w.log_label(), recompute=lambda record: None)
+    assert v.verdict == "not_recognized"
+    assert v.failed_conditions[0].field == "/footprint/stages" and "every_label" in v.failed_conditions[0].reason
+    # ...unless the terms say the check applies only to labels with a breakdown
+    w = in_force(tolerance_scope="labels_with_breakdown")
+    v = w.verdict(w.log_label(), recompute=lambda record: None)
     assert v.verdict == "recognized"
-    assert any(r.startswith("tolerance not checked: the label's own data") for r in v.reasons)
+    assert any(r.startswith("tolerance not applicable: the label has no stage x gas breakdown") for r in v.reasons)
+
+
+def test_tolerance_compares_emissions_with_emissions_when_the_headline_includes_uptake() -> None:
+    # A correct label whose headline includes biogenic uptake (200) while its emissions are 2713.81: the
+    # recomputed emissions are compared with the stated emissions, not with the headline.
+    w = in_force()
+    record = label()
+    fp = record["footprint"]
+    fp["pcfIncludingBiogenicUptake"] = "200"
+    fp["pcf"]["value"] = "200"
+    v = w.verdict(w.log_label(), record=record, recompute=lambda record: Decimal("2713.81"))
+    assert v.verdict == "recognized", v.reasons
+    assert any("stated emissions 2713.81" in r and "relative gap 0.000000" in r for r in v.reasons)
 
 
 # ------------------------------------------------------------------------------------------------- time rules

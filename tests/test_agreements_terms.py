@@ -246,6 +246,7 @@ BAD_TERMS: list[tuple[str, str, Any, str, str]] = [
         "agreement.invalid_terms",
         f"{COND0}/value",
     ),
+    ("unknown tolerance scope", "/tolerance_scope", "some_labels", "agreement.invalid_terms", "/tolerance_scope"),
 ]
 
 
