@@ -23,6 +23,7 @@ from . import (
     serve_cmds,
     setup_cmds,
     verify_cmds,
+    witness_cmds,
 )
 from .context import CliContext, Injected
 
@@ -69,3 +70,4 @@ serve_cmds.register(app)
 agreement_cmds.register(app)
 dataset_cmds.register(app)
 mapping_cmds.register(app, scheme_app)
+witness_cmds.register(app, bench_app)

@@ -35,6 +35,7 @@ from verifier.verify import verify_bundle
 from .agreements_service import equivalence, propose_fields, terms_hash_of
 from .bench import realistic_label
 from .bundles import build_bundle, export_trust
+from .demo_witnesses import start_demo_witnesses
 from .home import Settings, init_home, read_key_file, write_json_atomic, write_key_file
 from .importer import import_labels
 from .log import Log, Receipt, utc_now
@@ -172,6 +173,17 @@ class DemoStory:
         """Every step, in order, each headed by a line to ``say``; the summary the command prints."""
         log, say = self.log, self.say
         say(f"[bold]carbonledger demo[/] — home {self.home}, log {log.origin}, tree size {log.size}")
+        self.witnesses = start_demo_witnesses(self.home, log, _key)
+        say("[bold]0. Guangdong's and Hong Kong's schemes run witnesses; the log needs both cosignatures[/]")
+        for vkey in self.witnesses.vkeys:
+            say(f"  witness {vkey.split('+', 1)[0]}")
+        try:
+            return self._tell()
+        finally:
+            self.witnesses.close()
+
+    def _tell(self) -> dict[str, Any]:
+        log, say = self.log, self.say
         say("[bold]1. Schemes and a data publisher register their root keys[/]")
         self.register()
         say("[bold]2. Reference data: grid factors, the IPCC GWP table, methodology profiles[/]")
@@ -191,6 +203,7 @@ class DemoStory:
             "tree_size": log.size,
             "vkey": log.vkey,
             "checkpoint": log.checkpoint(),
+            "witnesses": {"threshold": self.witnesses.policy.threshold, "vkeys": list(self.witnesses.vkeys)},
             "labels": [MIDEA_ID, CURRENT_ID, HK_ID],
             "revoked_label": revoked,
             "verify": buyer["report"],
@@ -333,7 +346,8 @@ class DemoStory:
     def buyer(self) -> dict[str, Any]:
         out = self.home / "demo-out"
         out.mkdir(exist_ok=True)
-        trust = export_trust(self.log, buyer_scheme=HK)
+        vkeys = self.witnesses.vkeys  # the buyer demands both schemes' witnesses
+        trust = export_trust(self.log, buyer_scheme=HK, witness_vkeys=vkeys, threshold=len(vkeys))
         write_json_atomic(out / "trust-hk-buyer.json", trust.to_dict())
         bundle = build_bundle(self.log, CURRENT_ID, GD, HK)
         (out / f"{CURRENT_ID}.bundle.json").write_bytes(bundle)

@@ -3,8 +3,11 @@ is idempotent on its home (the second run appends nothing and reaches the same v
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+
+from verifier.report import PROVEN_STEP_NAMES
 
 from .helpers import Cli
 
@@ -29,6 +32,14 @@ def test_demo_tells_the_whole_story_idempotently(tmp_path: Path) -> None:
     assert "GD-CL-2022-0003" in first["labels"]
     files = Path(first["files"])
     assert (files / "trust-hk-buyer.json").exists() and (files / "GD-CL-2025-0101.bundle.json").exists()
+    # Guangdong's and Hong Kong's witnesses cosign; the buyer's trust file demands both; the bundle v2 proves
+    # the label's status, and the step titles say so (citations appended to step 8 keep its earned title)
+    steps = {s["step"]: s for s in first["verify"]["steps"]}
+    assert "cosigned by 2 of 2 witnesses (threshold 2)" in steps[6]["detail"]
+    assert steps[8]["name"] == PROVEN_STEP_NAMES[8] and "citations: 1 matched" in steps[8]["detail"]
+    assert steps[3]["name"] == PROVEN_STEP_NAMES[3]
+    trust = json.loads((files / "trust-hk-buyer.json").read_text())
+    assert trust["witnesses"]["threshold"] == 2 and trust["witnesses"]["vkeys"] == first["witnesses"]["vkeys"]
     second = _demo(tmp_path / "home")
     assert second["tree_size"] == first["tree_size"]
     assert {s: v["verdict"] for s, v in second["equivalence"].items()} == verdicts

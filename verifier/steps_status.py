@@ -250,4 +250,4 @@ def add_citation_summary(report: Report) -> None:
     order = sorted(counts, key=lambda s: _CITATION_ORDER.index(s) if s in _CITATION_ORDER else len(_CITATION_ORDER))
     parts = [f"{counts[s]} {s}" + (" (not in the bundle)" if s == "missing" else "") for s in order]
     step8 = report.steps[8]
-    report.set(8, step8.status, step8.detail + "; citations: " + ", ".join(parts))
+    report.set(8, step8.status, step8.detail + "; citations: " + ", ".join(parts), step8.name)
