@@ -20,8 +20,10 @@ from . import (
     label_cmds,
     log_cmds,
     mapping_cmds,
+    monitor_cmds,
     serve_cmds,
     setup_cmds,
+    tiles_cmds,
     verify_cmds,
     witness_cmds,
 )
@@ -70,4 +72,6 @@ serve_cmds.register(app)
 agreement_cmds.register(app)
 dataset_cmds.register(app)
 mapping_cmds.register(app, scheme_app)
+monitor_cmds.register(app, bench_app)
 witness_cmds.register(app, bench_app)
+tiles_cmds.register(app, log_app)

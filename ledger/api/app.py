@@ -25,6 +25,7 @@ from ..web import register_pages
 from .dataset_routes import dataset_router
 from .deps import ApiLimits, Services
 from .domain_routes import domain_router
+from .entry_range_routes import entry_range_router
 from .errors import carbonledger_error_handler
 from .log_routes import log_router
 from .metrics_routes import metrics_router
@@ -55,6 +56,7 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
     app.add_exception_handler(CarbonLedgerError, carbonledger_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(log_router())
+    app.include_router(entry_range_router())
     app.include_router(metrics_router())
     app.include_router(dataset_router())
     app.include_router(domain_router())

@@ -1,0 +1,166 @@
+"""What a monitor run finds, and the verdict and exit code it comes to. Pure: no I/O, no clock.
+
+Exit codes (stable; ``carbonledger monitor``): 0 every checkpoint consistent and every entry obeys the rule
+book; 9 the log broke a rule, or a root it signed is not the one its entries give (the tree's, or the status
+map's); 10 a split view: two checkpoints signed by the log's key that no one tree can have (the same size with
+two roots, or a consistency proof between them that fails), with both signed notes as evidence. A split view
+outranks a broken rule: it is proof that the log showed different histories to different readers.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "BROKEN",
+    "CONSISTENT",
+    "EXIT_BROKEN",
+    "EXIT_CONSISTENT",
+    "EXIT_SPLIT_VIEW",
+    "RULE",
+    "SPLIT",
+    "SPLIT_VIEW",
+    "STATUS_ROOT",
+    "TREE_ROOT",
+    "Finding",
+    "RunReport",
+    "WitnessSeen",
+    "b64",
+    "rule_finding",
+    "split_view_finding",
+    "status_root_finding",
+    "tree_root_finding",
+]
+
+EXIT_CONSISTENT, EXIT_BROKEN, EXIT_SPLIT_VIEW = 0, 9, 10
+CONSISTENT, BROKEN, SPLIT_VIEW = "consistent", "broken", "split_view"
+
+# finding types
+RULE = "rule"  # an entry the rule book refuses (or that does not even parse)
+TREE_ROOT = "tree_root_mismatch"  # the entries do not rebuild the checkpoint's Merkle root
+STATUS_ROOT = "status_root_mismatch"  # the entries do not give the status root the checkpoint commits to
+SPLIT = "split_view"
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the log did wrong. ``rule`` is the stable code (the rule book's error code for an entry)."""
+
+    type: str
+    rule: str
+    message: str
+    index: int | None = None
+    entry_id: str | None = None
+    size: int | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "rule": self.rule, "message": self.message}
+        for name in ("index", "entry_id", "size"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out | self.evidence
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SPLIT_VIEW if self.type == SPLIT else EXIT_BROKEN
+
+
+def rule_finding(index: int, entry_id: str | None, rule: str, message: str) -> Finding:
+    where = f"entry {index}" + (f" ({entry_id})" if entry_id else "")
+    return Finding(RULE, rule, f"{where} breaks {rule}: {message}", index=index, entry_id=entry_id)
+
+
+def tree_root_finding(size: int, signed: bytes, computed: bytes, index: int | None, entry_id: str | None) -> Finding:
+    culprit = f"; the first entry whose inclusion proof fails is {index} ({entry_id})" if index is not None else ""
+    return Finding(
+        TREE_ROOT,
+        "log.root_mismatch",
+        f"the checkpoint of size {size} signs the tree root {b64(signed)}, but its {size} entries give "
+        f"{b64(computed)}{culprit}",
+        index=index,
+        entry_id=entry_id,
+        size=size,
+        evidence={"signed_root": b64(signed), "computed_root": b64(computed)},
+    )
+
+
+def status_root_finding(size: int, committed: bytes | None, computed: bytes) -> Finding:
+    if committed is None:
+        msg = f"the checkpoint of size {size} commits to no status map root (no carbonledger-status/v1 line)"
+        return Finding(STATUS_ROOT, "status.no_commitment", msg, size=size, evidence={"computed_root": b64(computed)})
+    return Finding(
+        STATUS_ROOT,
+        "status.root_mismatch",
+        f"the checkpoint of size {size} commits to the status map root {b64(committed)}, but replaying its "
+        f"{size} entries through the rule book gives {b64(computed)}",
+        size=size,
+        evidence={"committed_root": b64(committed), "computed_root": b64(computed)},
+    )
+
+
+def split_view_finding(why: str, note_a: str, note_b: str, source_b: str, proof: list[bytes] | None) -> Finding:
+    evidence: dict[str, Any] = {"notes": [note_a, note_b], "source": source_b}
+    if proof is not None:
+        evidence["consistency_proof"] = [h.hex() for h in proof]
+    return Finding(SPLIT, "log.split_view", why, evidence=evidence)
+
+
+@dataclass(frozen=True)
+class WitnessSeen:
+    """What one witness answered: its newest checkpoint of this log (size), who cosigned it, or why none."""
+
+    url: str
+    size: int | None = None
+    cosigned_by: tuple[str, ...] = ()
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "size": self.size, "cosigned_by": list(self.cosigned_by), "error": self.error}
+
+
+@dataclass
+class RunReport:
+    """One run: the log followed, the kept size after it, what was fetched and replayed, what was found."""
+
+    origin: str
+    size: int  # the kept checkpoint's tree size after the run
+    log_size: int  # the size of the checkpoint the log served
+    checkpoint: str  # the kept checkpoint note after the run
+    fetched: int = 0  # entries fetched this run
+    replayed: int = 0  # entries replayed this run (on opening the state, and fetched ones)
+    status_root: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    witnesses: list[WitnessSeen] = field(default_factory=list)
+    pending: int = 0  # log-signed checkpoints seen that are ahead of the log's own (checked later)
+
+    @property
+    def exit_code(self) -> int:
+        return max((f.exit_code for f in self.findings), default=EXIT_CONSISTENT)
+
+    @property
+    def verdict(self) -> str:
+        return {EXIT_CONSISTENT: CONSISTENT, EXIT_BROKEN: BROKEN, EXIT_SPLIT_VIEW: SPLIT_VIEW}[self.exit_code]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "exit_code": self.exit_code,
+            "origin": self.origin,
+            "size": self.size,
+            "log_size": self.log_size,
+            "fetched": self.fetched,
+            "replayed": self.replayed,
+            "status_root": self.status_root,
+            "checkpoint": self.checkpoint,
+            "pending_checkpoints": self.pending,
+            "witnesses": [w.to_dict() for w in self.witnesses],
+            "findings": [f.to_dict() for f in self.findings],
+        }
