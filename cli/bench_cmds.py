@@ -29,12 +29,15 @@ def register(bench_app: typer.Typer) -> None:
                 help="Check envelopes in worker processes (the service's default) or all in this process.",
             ),
         ] = True,
+        witnesses: Annotated[
+            int, typer.Option(min=0, max=8, help="Witnesses (in this process) that must cosign every checkpoint.")
+        ] = 0,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Ingest realistic signed labels into a fresh SQLite store vs raw Ed25519 verification."""
         from ledger.bench import bench_ingest
 
-        result = bench_ingest(n, batch, precheck_workers=workers)
+        result = bench_ingest(n, batch, precheck_workers=workers, witnesses=witnesses)
         emit(
             result,
             as_json,

@@ -156,8 +156,10 @@ def _raw_verify_seconds(issuer: SigningKey, envelopes: list[bytes]) -> float:
 
 
 def bench_ingest(
-    n: int, batch: int = 1000, workdir: Path | None = None, precheck_workers: bool = True
+    n: int, batch: int = 1000, workdir: Path | None = None, precheck_workers: bool = True, witnesses: int = 0
 ) -> dict[str, Any]:
+    """``witnesses``: that many witnesses (the real witness core and state files, answering in this process:
+    ledger/witness_local.py) cosign every batch's checkpoint before its receipts, all of them required."""
     now = datetime.now(UTC).replace(microsecond=0)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         store = Store(f"sqlite:///{tmp}/bench.db")
@@ -173,6 +175,7 @@ def bench_ingest(
         for r in log.submit_many(bi.setup_entries()):
             if not hasattr(r, "index"):
                 raise RuntimeError(f"bench setup refused: {r}")
+        local = _bench_witnesses(log, witnesses, Path(tmp)) if witnesses else None
         if precheck_workers:
             precheck.start_workers()  # as `carbonledger serve` does at start-up
         settle_startup_heap()  # as `carbonledger serve` does once its app is built
@@ -199,10 +202,14 @@ def bench_ingest(
                 refused = [r for r in results if not hasattr(r, "index")]
                 if refused:
                     raise RuntimeError(f"bench entry refused: {refused[0]}")
+                if witnesses and len(results[0].cosigned_by) < witnesses:  # type: ignore[union-attr]
+                    raise RuntimeError(f"a checkpoint was published below policy: {results[0]}")
                 ingest_rates.append(len(envelopes) / (t - t_prev))
                 t_prev = t
             total_ingest_s += time.perf_counter() - t_start
         map_bytes = bench_status.status_table_bytes(store)
+        if local is not None:
+            local.close()
         store.close()
     median_rate, baseline = statistics.median(ingest_rates), statistics.median(raw_rates)
     return {
@@ -222,8 +229,25 @@ def bench_ingest(
         "status_map_bytes_per_entry": round(map_bytes / n),  # nodes, records and roots (dbstat), every root kept
         "store": "sqlite (WAL, synchronous=FULL)",
         "precheck_workers": precheck.workers() if precheck_workers else 0,
+        "witnesses": witnesses,
         "cpus": os.cpu_count(),
     }
+
+
+def _bench_witnesses(log: Log, count: int, tmp: Path) -> Any:
+    from .witness_client import WitnessConfig
+    from .witness_core import WitnessIdentity, trusted_logs
+    from .witness_local import LocalWitnesses
+    from .witnessing import WitnessPolicy
+
+    local = LocalWitnesses()
+    configs = []
+    for i in range(count):
+        identity = WitnessIdentity(f"witness-{i}.bench.local", SigningKey.generate())
+        url = local.add(f"w{i}.bench", identity, trusted_logs([log.vkey]), tmp / f"witness-{i}")
+        configs.append(WitnessConfig(url, identity.vkey))
+    log.enable_witnessing(WitnessPolicy(tuple(configs), count), local.client())
+    return local
 
 
 _NO_SIG = bytes(64)

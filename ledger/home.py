@@ -3,7 +3,8 @@
 Layout::
 
     config.json     origin, database URL, scheme allow-list, clock-skew limit, the log's witnesses
-                    (``witnesses``: [{url, vkey}], ``witness_threshold``, ``witness_timeout_s``)
+                    (``witnesses``: [{url, vkey}], ``witness_threshold``, ``witness_timeout_s``), and
+                    ``tiles_dir`` (relative to the home, or absolute): static tiles kept current
     log-key.pem     the log's Ed25519 checkpoint key (PKCS#8; encrypted when
                     CARBONLEDGER_LOG_KEY_PASSPHRASE is set)
     ledger.db       the SQLite store, unless config.json names another database
@@ -48,6 +49,7 @@ class Settings:
     database_url: str
     policy: Policy = field(default_factory=Policy)
     witness_policy: WitnessPolicy | None = None  # config.json's witnesses and witness_threshold
+    tiles_dir: Path | None = None  # config.json's tiles_dir: kept current after every batch (C2SP tlog-tiles)
 
     @property
     def log_key_path(self) -> Path:
@@ -130,7 +132,13 @@ def load_settings(home: Path) -> Settings:
     witnesses = policy_from_config(
         raw.get("witnesses"), raw.get("witness_threshold"), raw.get("witness_timeout_s", DEFAULT_TIMEOUT_S)
     )
-    return Settings(home=home, origin=origin, database_url=url, policy=policy, witness_policy=witnesses)
+    tiles = raw.get("tiles_dir")
+    if tiles is not None and (not isinstance(tiles, str) or not tiles):
+        raise ConfigError("tiles_dir must be a directory path", code="config.invalid", field="tiles_dir")
+    tiles_dir = None if tiles is None else home / Path(tiles).expanduser()
+    return Settings(
+        home=home, origin=origin, database_url=url, policy=policy, witness_policy=witnesses, tiles_dir=tiles_dir
+    )
 
 
 def open_log(settings: Settings, clock: Callable[[], datetime] = utc_now, *, precheck_workers: bool = True) -> Log:
@@ -139,6 +147,10 @@ def open_log(settings: Settings, clock: Callable[[], datetime] = utc_now, *, pre
     log = Log(store, load_log_key(settings), settings.origin, settings.policy, clock, precheck_workers=precheck_workers)
     if settings.witness_policy is not None:
         log.enable_witnessing(settings.witness_policy)
+    if settings.tiles_dir is not None:
+        from .tiles_export import TilesExporter
+
+        log.on_publish.append(TilesExporter(settings.tiles_dir))
     return log
 
 

@@ -126,6 +126,7 @@ class Log:
         self.size = 0
         self.status = StatusMap(store)  # the status map committed by each checkpoint (ledger/status_log.py)
         self.witnessing: Witnessing | None = None  # set by :meth:`enable_witnessing`
+        self.on_publish: list[Callable[[Log], object]] = []  # run after each published batch (e.g. tiles export)
         self.reload()
 
     def enable_witnessing(self, policy: WitnessPolicy, http_client: Any = None) -> Witnessing:
@@ -238,6 +239,8 @@ class Log:
         if parsed:
             with self._lock, collector_paused():  # ledger/startup_heap.py: the batch's garbage dies by refcount
                 self._append(parsed, results, preverified, with_proofs)
+            for hook in self.on_publish:
+                hook(self)
         return results  # type: ignore[return-value]
 
     def submit_pipelined(
