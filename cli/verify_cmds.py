@@ -175,14 +175,16 @@ def register(app: typer.Typer) -> None:
         buyer_scheme: Annotated[str | None, typer.Option(help="The buyer's own scheme.")] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
-        """Write a trust file for this log (the log key and every scheme's current root; prune before use)."""
+        """Write a trust file for this log (the log key, its witnesses and threshold, every scheme's current root;
+        prune before use)."""
         trust = export_trust(cli_context(ctx).log(), buyer_scheme)
         write_json_atomic(out, trust.to_dict())
         emit(
             {"trust_file": str(out), "schemes": sorted(trust.scheme_roots)},
             as_json,
             lambda v: console().print(
-                f"trust file written to {out}: log {trust.origin}, {len(trust.scheme_roots)} schemes"
+                f"trust file written to {out}: log {trust.origin}, {len(trust.scheme_roots)} schemes, "
+                f"{len(trust.witness_vkeys)} witnesses (threshold {trust.threshold})"
             ),
         )
 

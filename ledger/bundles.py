@@ -211,9 +211,13 @@ def status_items(log: Log, label: LabelRow, target_scheme: str | None, size: int
 
 
 def export_trust(
-    log: Log, buyer_scheme: str | None = None, witness_vkeys: tuple[str, ...] = (), threshold: int = 0
+    log: Log, buyer_scheme: str | None = None, witness_vkeys: tuple[str, ...] | None = None, threshold: int = 0
 ) -> Trust:
-    """A trust file naming this log's key and every scheme's current root key (a buyer prunes it)."""
+    """A trust file naming this log's key and every scheme's current root key (a buyer prunes it), and the
+    witnesses: ``witness_vkeys`` with ``threshold``, or by default the log's own witness policy (none: 0)."""
+    if witness_vkeys is None:
+        policy = log.witnessing.policy if log.witnessing is not None else None
+        witness_vkeys, threshold = (policy.vkeys, policy.threshold) if policy is not None else ((), 0)
     roots: dict[str, frozenset[bytes]] = {}
     for rec in log.key_records().values():
         scheme = log.scheme(rec.scheme)

@@ -176,3 +176,9 @@ def test_witness_config_threshold_and_repeated_keys(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError):  # a log's (0x01) key is not a witness key
         policy_from_config([{"url": "http://w/", "vkey": encode_vkey("log.example", log_key.public_key, 0x01)}], 1)
+
+
+def test_a_trust_file_exported_from_a_witnessed_log_demands_its_witnesses(world: World) -> None:
+    trust = export_trust(world.log)
+    assert trust.threshold == 2 and set(trust.witness_vkeys) == set(world.policy.vkeys)
+    assert export_trust(world.log, None, (), 0).threshold == 0  # explicit: no witnesses
