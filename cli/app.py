@@ -31,7 +31,23 @@ from .context import CliContext, Injected
 
 __all__ = ["app"]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Carbon-label ledger: issue, publish, verify.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=True,
+    help="Carbon-label ledger: issue, publish, verify.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"carbonledger {version('carbonledger')}")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            typer.echo("carbonledger (not installed)")
+        raise typer.Exit(0)
 
 
 @app.callback()
@@ -40,6 +56,10 @@ def _root(
     home: Annotated[
         Path | None, typer.Option("--home", help="Data directory (default $CARBONLEDGER_HOME or ~/.carbonledger).")
     ] = None,
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
 ) -> None:
     injected = ctx.obj if isinstance(ctx.obj, Injected) else None
     context = CliContext(resolve_home(home), injected)
@@ -48,7 +68,7 @@ def _root(
 
 
 def _group(name: str, help: str, parent: typer.Typer = app) -> typer.Typer:
-    group = typer.Typer(no_args_is_help=True, help=help)
+    group = typer.Typer(no_args_is_help=True, help=help, context_settings={"help_option_names": ["-h", "--help"]})
     parent.add_typer(group, name=name)
     return group
 

@@ -26,6 +26,42 @@ def register(label_app: typer.Typer) -> None:
     label_app.command("supersede")(label_supersede)
     label_app.command("list")(label_list)
     label_app.command("qr")(label_qr)
+    label_app.command("show")(label_show)
+
+
+def label_show(
+    ctx: typer.Context,
+    label_id: Annotated[str, typer.Argument(help="The label's id.")],
+    scheme: Annotated[str | None, typer.Option(help="The label's scheme, if its id is ambiguous.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the record as logged, with its status, as JSON.")
+    ] = False,
+) -> None:
+    """The label as a person reads it: product, footprint, validity, verifier, and its status in the log."""
+    from ledger.reads import Reads
+    from verifier.report import label_summary
+
+    reads = Reads(cli_context(ctx).log())
+    detail = reads.label_detail(reads.label(label_id, scheme))
+
+    def human(v: dict[str, Any]) -> None:
+        from rich.markup import escape
+
+        s = label_summary(v["label"]) or {}
+        c = console()
+        ended = s.get("valid_until") and str(s["valid_until"]) < reads.today().isoformat()
+        state = v["status"] + (f", its validity ended {s['valid_until']}" if ended else "")
+        c.print(f"[bold]{escape(str(s['label_id']))}[/] ({escape(str(s['scheme']))}): {escape(state)}", highlight=False)
+        for key in ("product", "model", "manufacturer", "verifier", "issued_at", "valid_until"):
+            if s.get(key):
+                c.print(escape(f"  {key.replace('_', ' ')}: {s[key]}"), highlight=False)
+        if s.get("value"):
+            c.print(escape(f"  footprint: {s['value']} {s.get('unit') or ''}".rstrip()), highlight=False)
+        c.print(escape(f"  logged at index {v['index']} (entry {v['entry_id'][:16]}…), signed at {v['signed_at']}"))
+        if v.get("status_index") is not None:
+            c.print(escape(f"  {v['status']} by the entry at index {v['status_index']}"), highlight=False)
+
+    emit(detail, as_json, human)
 
 
 def label_issue(

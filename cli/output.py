@@ -3,6 +3,7 @@
 The rich consoles are made for the streams and the environment of the call that prints (``sys.stdout`` and
 ``sys.stderr`` as they are then; ``NO_COLOR``, ``COLUMNS``, ``TERM`` …), never at import: a command run in
 the test's process (:func:`cli.main.main`) prints into that call's captured streams, with that call's width.
+Output that is not a terminal (piped, captured) is not wrapped: a copy-pasted command stays one line.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def _console_for(stderr: bool) -> Console:
     env = tuple(os.environ.get(name) for name in _ENVIRONMENT)
     made = _made.get(stderr)
     if made is None or made[0] is not stream or made[1] != env:
-        made = (stream, env, Console(file=stream))
+        piped = not (hasattr(stream, "isatty") and stream.isatty()) and not os.environ.get("COLUMNS")
+        # Piped output is read by programs and pasted into shells: one line per line, never wrapped at 80.
+        made = (stream, env, Console(file=stream, soft_wrap=True) if piped else Console(file=stream))
         _made[stderr] = made
     return made[2]
 

@@ -14,7 +14,7 @@ from ledger.home import write_bytes_atomic, write_json_atomic
 from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes
 from mapping.errors import InputError, UsageError
 from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh
-from verifier.report import report_header
+from verifier.report import report_header, verdict_line
 from verifier.verify import verify_bundle
 
 from .context import cli_context
@@ -51,7 +51,8 @@ def _print_report(v: dict[str, Any], label_id: str | None = None, label_scheme: 
     mismatch = _not_the_label_asked(v, label_id, label_scheme)
     if mismatch is not None:
         console().print(f"[bold red]NOT THE LABEL ASKED ABOUT:[/] {escape(mismatch)}", highlight=False)
-    console().print(f"[bold]{escape(report_header(v))}[/]", highlight=False)
+    console().print(f"[bold]{escape(verdict_line(v))}[/]", highlight=False)
+    console().print(escape(report_header(v)), highlight=False)
     st = v.get("status")
     if st:
         how = "proven" if st["proven"] else "as the bundle shows (not proven)"
@@ -116,6 +117,29 @@ class _BundleGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
+def _print_bundle(v: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    c = console()
+    c.print("[bold yellow]not verified[/]: what the bundle holds, as it states it (run `carbonledger verify`)")
+    lab = v["label"] or {}
+    c.print(escape(f"{v['version']}, log {v['origin']}, checkpoint of tree size {v['tree_size']}"), highlight=False)
+    c.print(escape(f"label {lab.get('label_id')} ({lab.get('scheme')}) at index {v['label_entry']['index']}"))
+    for key in ("product", "model", "manufacturer", "verifier", "issued_at", "valid_until"):
+        if lab.get(key):
+            c.print(escape(f"  {key.replace('_', ' ')}: {lab[key]}"), highlight=False)
+    if lab.get("value"):
+        c.print(escape(f"  footprint: {lab['value']} {lab.get('unit') or ''}".rstrip()), highlight=False)
+    c.print(f"entries ({len(v['entries'])}):")
+    for e in v["entries"]:
+        c.print(escape(f"  {e['index']:>8}  {e['kind']:<20} signer {e['signer'][:16]}…"), highlight=False)
+    if v["status"] is not None:
+        c.print(f"status items ({len(v['status'])}):")
+        for it in v["status"]:
+            state = (it["record"] or {}).get("status", "absent") if isinstance(it["record"], dict) else "absent"
+            c.print(escape(f"  {it['kind']:<10} {it['id'][:60]}  {state}"), highlight=False)
+
+
 def refreshed(service: LogService, data: bytes, target: str | None) -> tuple[bytes, BundleHead]:
     """A newer bundle of the label ``data`` holds, fetched from ``service`` and checked to extend it (the server
     is never trusted: :func:`verifier.bundle_refresh.check_refresh`, then the buyer's verification)."""
@@ -146,6 +170,16 @@ def register(app: typer.Typer) -> None:
             as_json,
             lambda v: console().print(f"bundle for {head.label_id} refreshed to tree size {head.size}: {out}"),
         )
+
+    @bundle_app.command("show")
+    def bundle_show(
+        bundle_file: Annotated[Path, typer.Argument(help="The bundle file to look inside.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the contents as JSON.")] = False,
+    ) -> None:
+        """What a bundle holds — its label, entries, checkpoint and status items — decoded, NOT verified."""
+        from verifier.bundle_view import describe_bundle
+
+        emit(describe_bundle(_read(bundle_file, "bundle")), as_json, _print_bundle)
 
     @bundle_app.command("create")
     def bundle(

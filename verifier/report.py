@@ -126,7 +126,7 @@ class Report:
         was attested, None unproven), ``time_from`` (``log``: the log's signed time; ``witnesses``: the time by
         which the trust file's threshold of witnesses had cosigned), ``age_s``, ``max_age_s`` (the trust
         file's, or None), ``stale``, ``decided_by`` (the entry id that revoked or superseded the label, or
-        None) and ``bundle_version``."""
+        None) and ``bundle_version``. ``label`` (stable): :func:`label_summary` of the label the bundle holds."""
         return {
             "verdict": self.verdict(),
             "exit_code": self.exit_code(),
@@ -141,7 +141,50 @@ class Report:
             "steps": [self.steps[k].to_dict() for k in sorted(self.steps)],
             "keep_checkpoint": self.keep_checkpoint,
             "status": self.status,
+            "label": label_summary(self.label),
         }
+
+
+def label_summary(label: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What a person asks first about the label a bundle holds, as the label states it (authentic only when the
+    report says so): ``label_id``, ``scheme``, ``product``, ``model``, ``value`` and ``unit`` (the footprint
+    per declared unit), ``manufacturer``, ``verifier`` (the verification body), ``issued_at``, ``valid_until``.
+    Missing fields are None; never a guess."""
+    if not isinstance(label, dict):
+        return None
+
+    def at(*path: str) -> Any:
+        node: Any = label
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        return node
+
+    amount, per = at("footprint", "declaredUnitAmount"), at("footprint", "declaredUnitOfMeasurement")
+    unit = at("footprint", "pcf", "unit")
+    return {
+        "label_id": label.get("label_id"),
+        "scheme": label.get("scheme"),
+        "product": at("product", "name"),
+        "model": at("product", "model"),
+        "value": at("footprint", "pcf", "value"),
+        "unit": f"{unit} per {amount} {per}" if unit and amount and per else unit,
+        "manufacturer": at("product", "manufacturer", "name"),
+        "verifier": at("verification", "body", "name"),
+        "issued_at": label.get("issued_at"),
+        "valid_until": label.get("valid_until"),
+    }
+
+
+def verdict_line(v: dict[str, Any]) -> str:
+    """One line leading a report for a person: the verdict, then the label as stated (product, model, value and
+    unit, verifier, validity), from :meth:`Report.to_dict`; never prints "None"."""
+    s = v.get("label") or {}
+    product = " ".join(str(x) for x in (s.get("product"), s.get("model")) if x)
+    value = f"{s['value']} {s['unit']}" if s.get("value") and s.get("unit") else None
+    validity = f"valid {s['issued_at']} to {s['valid_until']}" if s.get("issued_at") and s.get("valid_until") else None
+    verifier = f"verified by {s['verifier']}" if s.get("verifier") else None
+    parts = [p for p in (product or None, value, verifier, validity) if p]
+    return v["verdict"].upper() + (": " + "; ".join(parts) if parts else "")
 
 
 def report_header(v: dict[str, Any]) -> str:
