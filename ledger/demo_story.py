@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from .bundles import build_bundle, export_trust
 from .demo_witnesses import start_demo_witnesses
 from .home import Settings, init_home, read_key_file, write_json_atomic, write_key_file
 from .importer import import_labels
-from .log import Log, Receipt, utc_now
+from .log import Log, Receipt
 from .reference_data import GWP_DATASET_ID, REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
 from .signing import Signer
 
@@ -98,7 +98,7 @@ def midea_record() -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def current_record(citation: dict[str, Any]) -> dict[str, Any]:
+def current_record(citation: dict[str, Any], today: date) -> dict[str, Any]:
     """A current Guangdong label (illustrative) whose electricity factor cites China's 2023 life-cycle factor."""
     rec = midea_record()
     rec["label_id"] = CURRENT_ID
@@ -124,14 +124,22 @@ def current_record(citation: dict[str, Any]) -> dict[str, Any]:
     rec["footprint"]["referencePeriodStart"], rec["footprint"]["referencePeriodEnd"] = "2024-01-01", "2024-12-31"
     rec["cites"] = [citation]
     rec["verification"]["statement_id"] = "CQC-GZ-CFP-2025-0101 (illustrative)"
-    rec["verification"]["date"] = "2025-02-20"
-    rec["issued_at"], rec["valid_until"] = "2025-03-01", "2028-02-28"
+    # The demo stays valid whatever day it runs: issued three months ago, for three years.
+    issued = today - timedelta(days=90)
+    rec["verification"]["date"] = (issued - timedelta(days=9)).isoformat()
+    rec["issued_at"], rec["valid_until"] = issued.isoformat(), (issued + timedelta(days=3 * 365)).isoformat()
     return rec
 
 
-def hk_record() -> dict[str, Any]:
+def hk_record(today: date) -> dict[str, Any]:
     rec = midea_record()
-    rec.update(label_id=HK_ID, scheme=HK, issued_at="2025-05-02", valid_until="2027-05-01")
+    issued = today - timedelta(days=30)
+    rec.update(
+        label_id=HK_ID,
+        scheme=HK,
+        issued_at=issued.isoformat(),
+        valid_until=(issued + timedelta(days=2 * 365)).isoformat(),
+    )
     rec["product"] = {
         "name": "Electric kettle, 1.7 l (illustrative)",
         "name_zh": "電熱水壺（示例）",
@@ -164,10 +172,11 @@ class DemoStory:
 
     def __init__(self, home: Path, log: Log, say: Say, bulk_progress: BulkProgress = _no_progress) -> None:
         self.home, self.log, self.say, self.bulk_progress = home, log, say, bulk_progress
-        self.signer = Signer(home, log)
+        self.signer = Signer(home, log, log.clock)
         self.roots = {s[0]: _key(home, f"{s[0]}-root") for s in DEMO_SCHEMES}
         self.ref = _key(home, "reference-data-root")
         self.cqc, self.cma = _key(home, "cqc-guangzhou"), _key(home, "cma-testing")
+        self.today = log.clock().date()
 
     def tell(self) -> dict[str, Any]:
         """Every step, in order, each headed by a line to ``say``; the summary the command prints."""
@@ -281,7 +290,11 @@ class DemoStory:
     # 4 ------------------------------------------------------------------------------------------------
     def issue(self, electricity_entry: str) -> None:
         citation = {"dataset": "cn-electricity-footprint", "version": 1, "entry": electricity_entry, "key": "CN/2023"}
-        for record, key in ((midea_record(), self.cqc), (current_record(citation), self.cqc), (hk_record(), self.cma)):
+        for record, key in (
+            (midea_record(), self.cqc),
+            (current_record(citation, self.today), self.cqc),
+            (hk_record(self.today), self.cma),
+        ):
             if self.label(record["label_id"]) is None:
                 r = self.submit("label.issue", {"label": record}, key)
                 self.say(f"  label [bold]{record['label_id']}[/] ({record['product']['model']}) at index {r.index}")
@@ -295,7 +308,7 @@ class DemoStory:
         todo = [r for r in bulk if r["label_id"] not in missing]
         if todo:
             with self.bulk_progress(len(todo)) as done:
-                result = import_labels(self.log, self.cqc, self.signer.book, todo, utc_now, batch=40,
+                result = import_labels(self.log, self.cqc, self.signer.book, todo, self.log.clock, batch=40,
                                        on_progress=done)  # fmt: skip
             self.say(f"  {result.stored} more Guangdong labels issued in batches (indexes {result.first_index}.."
                      f"{result.last_index})")  # fmt: skip
@@ -303,7 +316,7 @@ class DemoStory:
     # 5 ------------------------------------------------------------------------------------------------
     def negotiate(self) -> None:
         states = {(e.agreement_id, e.version, e.kind) for e in self.log.agreement_events()}
-        mutual = _terms("gd-hk-mutual")
+        mutual = _in_force_around(_terms("gd-hk-mutual"), self.today)
         if ("gd-hk-mutual", 1, "propose") not in states:
             r = self.submit("agreement.propose", propose_fields(GD, mutual), self.roots[GD])
             self.say(f"  Guangdong proposed mutual recognition gd-hk-mutual v1 at index {r.index}")
@@ -319,7 +332,7 @@ class DemoStory:
         if ("gd-to-carbontrust-ar6", 1, "propose") not in states:
             # The AR6 re-characterization reads its GWP values from the table this log published (step 2),
             # pinned by entry id, so the converted value's trail names the signed registry entry.
-            one_way = _terms("gd-to-carbontrust-ar6")
+            one_way = _in_force_around(_terms("gd-to-carbontrust-ar6"), self.today)
             gwp_entry = self.log.store.dataset_rows(GWP_DATASET_ID)[-1]
             pin = {"dataset": GWP_DATASET_ID, "version": gwp_entry.version, "entry": gwp_entry.entry_id, "key": "*"}
             one_way["datasets"] = [*one_way.get("datasets", []), pin]
@@ -351,15 +364,17 @@ class DemoStory:
         write_json_atomic(out / "trust-hk-buyer.json", trust.to_dict())
         bundle = build_bundle(self.log, CURRENT_ID, GD, HK)
         (out / f"{CURRENT_ID}.bundle.json").write_bytes(bundle)
-        today = utc_now().date()
-        report = verify_bundle(bundle, trust, at=today, now=utc_now(), target_scheme=HK)
+        today = self.log.clock().date()
+        report = verify_bundle(bundle, trust, at=today, now=self.log.clock(), target_scheme=HK)
         self.say(
             f"  Hong Kong buyer verified {CURRENT_ID} offline: [bold]{report.verdict()}[/] (exit {report.exit_code()})"
         )
         for step in report.to_dict()["steps"]:
             self.say(f"    {step['step']:>2}. {step['name']}: {step['status']} — {step['detail']}", markup=False)
-        old = verify_bundle(build_bundle(self.log, MIDEA_ID, GD, None), trust, at=date(2023, 1, 1), now=utc_now())
-        expired = verify_bundle(build_bundle(self.log, MIDEA_ID, GD, None), trust, at=today, now=utc_now())
+        old = verify_bundle(
+            build_bundle(self.log, MIDEA_ID, GD, None), trust, at=date(2023, 1, 1), now=self.log.clock()
+        )
+        expired = verify_bundle(build_bundle(self.log, MIDEA_ID, GD, None), trust, at=today, now=self.log.clock())
         self.say(
             f"  the 2022 Midea label: on 2023-01-01 {old.verdict()}; today {expired.verdict()} (its validity ended)"
         )
@@ -371,6 +386,16 @@ class DemoStory:
             via = f" by {v['agreement']['id']} v{v['agreement']['version']}" if v.get("agreement") else ""
             self.say(f"  equivalence under {target}: [bold]{v['verdict']}[/]{via}{extra}")
         return {"report": report.to_dict(), "equivalence": verdicts, "out": str(out)}
+
+
+def _in_force_around(terms: dict[str, Any], today: date) -> dict[str, Any]:
+    """The shipped (illustrative) terms with a window around the day the demo runs — from a year before to five
+    years after — so the README's commands give the same verdicts any day."""
+    return dict(
+        terms,
+        valid_from=(today - timedelta(days=365)).isoformat(),
+        valid_until=(today + timedelta(days=5 * 365)).isoformat(),
+    )
 
 
 def _terms(name: str) -> dict[str, Any]:

@@ -43,3 +43,25 @@ def test_demo_tells_the_whole_story_idempotently(tmp_path: Path) -> None:
     second = _demo(tmp_path / "home")
     assert second["tree_size"] == first["tree_size"]
     assert {s: v["verdict"] for s, v in second["equivalence"].items()} == verdicts
+
+
+def test_the_demo_gives_the_same_verdicts_years_from_now(tmp_path: Path) -> None:
+    # The README's verify command must not turn not_equivalent when the shipped agreements' dates pass.
+    from datetime import UTC, datetime
+
+    from ledger.demo_story import DemoStory, init_demo_home
+    from ledger.home import open_log
+
+    later = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
+    home = tmp_path / "home"
+    log = open_log(init_demo_home(home), lambda: later, precheck_workers=False)
+    try:
+        summary = DemoStory(home, log, lambda *a, **k: None).tell()
+    finally:
+        log.store.close()
+    assert summary["verify"]["verdict"] == "authentic_and_valid", summary["verify"]["steps"]
+    assert {s: v["verdict"] for s, v in summary["equivalence"].items()} == {
+        "hk-cma-carbon-label": "recognized",
+        "carbontrust-label": "recognized_after_conversion",
+        "jp-sumpo-cfp": "no_agreement",
+    }
