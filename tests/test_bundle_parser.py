@@ -38,24 +38,21 @@ bundles = st.fixed_dictionaries(
 
 @settings(max_examples=300, deadline=None)
 @given(bundles)
-def test_parser_accepts_exactly_the_canonical_form(doc: dict) -> None:
+def test_parser_reads_every_spelling_of_a_valid_bundle_as_the_same_document(doc: dict) -> None:
     canonical = rfc8785.dumps(doc)
     assert _bundle_shell(canonical) == doc == reference(canonical)
-    # Any other spelling of the same document is refused by both.
+    # A bundle is an unsigned container: another spelling (reordered, re-indented) reads as the same document.
     for other in (json.dumps(doc).encode(), json.dumps(doc, sort_keys=True, indent=1).encode()):
-        if other != canonical:
-            assert reference(other) is None
-            with pytest.raises(InputError):
-                _bundle_shell(other)
+        assert _bundle_shell(other) == doc == reference(other)
 
 
 def reference(data: bytes) -> dict | None:
-    """The naive reading: strict stdlib parse, rfc8785 byte equality, the whole schema."""
+    """The naive reading: strict stdlib parse (no duplicate, no float, no NaN), then the whole schema."""
     try:
         doc = loads_strict(data)
     except InputError:
         return None
-    return doc if rfc8785.dumps(doc) == data and schemas.validator("bundle").is_valid(doc) else None
+    return doc if schemas.validator("bundle").is_valid(doc) else None
 
 
 @pytest.mark.parametrize(

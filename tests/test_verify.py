@@ -95,7 +95,7 @@ def test_step1_unusable_inputs(ship: Shipment) -> None:
     good = ship.bundle()
     cases = {
         "truncated": good[:-10],
-        "non-canonical": json.dumps(json.loads(good), indent=1).encode(),
+        "duplicate member": good.replace(b'{"checkpoint":', b'{"origin":"x.example/log","checkpoint":', 1),
         "unknown version": edit_bundle(good, lambda d: d.update(version="carbonledger.bundle/v9")),
         "short proof hash": edit_bundle(good, lambda d: d["entries"][0]["proof"].append("ab" * 31)),
         "mixed origins": edit_bundle(good, lambda d: d.update(origin="other.log/x")),

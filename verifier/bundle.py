@@ -1,7 +1,8 @@
 """Bundles: a label, the entries that prove its authority and status, and one checkpoint (DESIGN §3).
 
-A bundle is canonical JSON; each envelope is carried as the base64 of its exact
-bytes, so the verifier checks the bytes the log hashed, never a re-serialization.
+A bundle is canonical JSON as written; each envelope is carried as the base64 of its exact bytes, so the
+verifier checks the bytes the log hashed, never a re-serialization — and a bundle reformatted on its way (its
+container re-indented or its members reordered) reads the same, still strictly (no duplicate member, no float).
 
 Two versions, one strict path (canonical bytes, then the bundle schema, which admits both):
 
@@ -29,7 +30,7 @@ from mapping.errors import CarbonLedgerError, InputError
 from verifier import schemas
 from verifier.b64 import decode_canonical
 from verifier.bundle_status import BundleStatusItem, StatusItemCache, parse_status
-from verifier.canonical import canonicalize, check_size, require_canonical
+from verifier.canonical import canonicalize, check_size, loads_strict, require_canonical
 from verifier.envelope import Entry, parse_entry
 
 BUNDLE_VERSION = "carbonledger.bundle/v1"
@@ -157,7 +158,16 @@ def _bundle_shell(data: bytes) -> dict[str, Any]:
     entries' items (checked one by one, or equal to an item that was), each item of the shape a cache lookup
     reads; or the error naming the fault."""
     check_size(data, MAX_BUNDLE_BYTES, "bundle")
-    doc = require_canonical(data, what="bundle")
+    try:
+        doc = require_canonical(data, what="bundle")
+    except InputError as e:
+        # The bundle is an unsigned container: a copy reformatted by an editor or `python -m json.tool` says
+        # the same (what is signed travels inside it as base64 and as records re-serialized for their proofs),
+        # so it is read on the strict path that only drops the canonical-form rule — duplicates, floats, NaN,
+        # lone surrogates and unsafe integers are still refused.
+        if e.code != "json.non_canonical":
+            raise
+        doc = loads_strict(data, what="bundle")
     if type(doc) is dict and doc.get("version") not in BUNDLE_VERSIONS:
         raise InputError(
             f"unknown bundle version {doc.get('version')!r}; this verifier reads {' and '.join(BUNDLE_VERSIONS)}",
