@@ -213,10 +213,17 @@ def register(app: typer.Typer) -> None:
         from ledger.agreements_service import agreement_history
 
         def human(rows: list[dict[str, Any]]) -> None:
+            if not rows:
+                console().print("no agreement events" + (f" for {agreement_id}" if agreement_id else ""))
             for r in rows:
+                answers = r.get("answers")
+                extra = (
+                    f", answering v{answers['version']}" if isinstance(answers, dict) and "version" in answers else ""
+                )
+                why = f" (reason: {r['reason']})" if r.get("reason") else ""
                 console().print(
-                    f"#{r.get('index')} {r.get('at')} {r.get('kind')} {r.get('agreement_id')} v{r.get('version')} "
-                    f"by {r.get('signer_scheme')}",
+                    f"#{r['index']} {r['at']} {r['kind'].removeprefix('agreement.')} {r['id']} v{r['version']} "
+                    f"by {r['scheme']}{extra}{why}",
                     markup=False,
                 )
 

@@ -170,7 +170,10 @@ def read_key_file(path: Path, passphrase_env: str = "CARBONLEDGER_KEY_PASSPHRASE
         data = path.read_bytes()
     except OSError as e:
         raise ConfigError(f"cannot read key file {path}: {e.strerror}", code="key.unreadable") from e
-    return SigningKey.from_pem(data, _passphrase(passphrase_env))
+    try:
+        return SigningKey.from_pem(data, _passphrase(passphrase_env))
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e.message}", code=e.code) from e
 
 
 def write_key_file(path: Path, key: SigningKey, passphrase_env: str = "CARBONLEDGER_KEY_PASSPHRASE") -> None:

@@ -119,12 +119,23 @@ class SigningKey:
     @classmethod
     def from_pem(cls, data: bytes, passphrase: bytes | None) -> SigningKey:
         """Read a PKCS#8 PEM Ed25519 key, raising :class:`ConfigError` with the reason."""
+        # The messages name what to do, never the cryptography library's internals (chained for debugging).
+        if b"-----BEGIN" not in data:
+            raise ConfigError("the key file is not a PEM file (no -----BEGIN line)", code="key.unreadable")
         try:
             private = serialization.load_pem_private_key(data, password=passphrase or None)
         except TypeError as e:  # encrypted without passphrase, or passphrase for a clear key
-            raise ConfigError(f"key file passphrase problem: {e}", code="key.passphrase") from e
+            needs = (
+                "is encrypted: set its passphrase" if passphrase is None else "is not encrypted: unset the passphrase"
+            )
+            raise ConfigError(
+                f"the key file {needs} (CARBONLEDGER_KEY_PASSPHRASE, or the log key's CARBONLEDGER_LOG_KEY_PASSPHRASE)",
+                code="key.passphrase",
+            ) from e
         except ValueError as e:
-            raise ConfigError(f"cannot read key file (wrong passphrase or not PEM): {e}", code="key.unreadable") from e
+            raise ConfigError(
+                "the key file is not a readable PKCS#8 private key, or its passphrase is wrong", code="key.unreadable"
+            ) from e
         if not isinstance(private, ed25519.Ed25519PrivateKey):
             raise ConfigError("key file does not hold an Ed25519 key", code="key.unsupported")
         seed = private.private_bytes(
