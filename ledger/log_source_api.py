@@ -22,26 +22,46 @@ import orjson
 from mapping.errors import InputError, NotFoundError, OversizedError, UnavailableError
 from verifier.b64 import decode_canonical
 
-__all__ = ["MAX_BYTES", "RANGE", "TIMEOUT_S", "ApiSource", "fetch_witness_checkpoint"]
+__all__ = ["MAX_BYTES", "RANGE", "TIMEOUT_S", "ApiSource", "fetch_witness_checkpoint", "get_limited"]
 
 TIMEOUT_S = 15.0
 MAX_BYTES = 96 << 20  # 1000 envelopes of at most 64 KiB each, in base64, with room
 RANGE = 1000  # entries per request: the API's limit (ledger/api/entry_range_routes.py)
+_ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def get_limited(
+    client: httpx.Client | None, url: str, limit: int, params: dict[str, Any] | None = None
+) -> httpx.Response:
+    """Requires limit >= 0. The answer to ``GET url``, its body read whole; ``input.oversized`` as soon as the body
+    passes ``limit`` bytes — read as it streams, so an endless answer costs at most ``limit`` bytes of memory, not
+    all of it. Transport faults raise ``httpx.HTTPError`` (the caller names them)."""
+    own = httpx.Client(timeout=TIMEOUT_S) if client is None else None
+    asked = own if client is None else client
+    assert asked is not None
+    try:
+        with asked.stream("GET", url, params=params) as r:
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in r.iter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise OversizedError(f"{url} sent more than {limit} bytes", code="input.oversized")
+                chunks.append(chunk)
+            # The body is decoded already (iter_bytes undoes Content-Encoding): the copy must not say it is encoded.
+            headers = [(k, v) for k, v in r.headers.multi_items() if k.lower() not in _ENCODING_HEADERS]
+            return httpx.Response(r.status_code, headers=headers, content=b"".join(chunks), request=r.request)
+    finally:
+        if own is not None:
+            own.close()
 
 
 def _get(client: httpx.Client | None, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
     """Requires nothing. The answer to ``GET url``; raises ``source.unreachable`` when there is none."""
     try:
-        if client is not None:
-            r = client.get(url, params=params)
-        else:
-            with httpx.Client(timeout=TIMEOUT_S) as own:
-                r = own.get(url, params=params)
+        return get_limited(client, url, MAX_BYTES, params)
     except httpx.HTTPError as e:
         raise UnavailableError(f"cannot reach {url}: {e}", code="source.unreachable") from e
-    if len(r.content) > MAX_BYTES:
-        raise OversizedError(f"{url} sent more than {MAX_BYTES} bytes", code="input.oversized")
-    return r
 
 
 def _refusal(url: str, r: httpx.Response) -> str:

@@ -5,7 +5,9 @@ status map root and report split views with both signed notes as evidence." One 
 
 1. the log's newest checkpoint must be signed by the trust file's log key, for the trust file's origin;
 2. if it is larger than the kept checkpoint, the log must prove it consistent with the kept one (RFC 9162
-   §2.1.4: a checkpoint of a tree that does not extend the one kept is a split view); every new entry is then
+   §2.1.4: a checkpoint of a tree that does not extend the one kept is a split view — unless the entries served,
+   appended to the kept ones, rebuild its signed root, which proves it does extend it: then the proof is what is
+   wrong, e.g. a mirror's corrupted hash tile, reported as ``log.bad_proof``); every new entry is then
    fetched, its leaf hash appended to the monitor's own Merkle tree (whose root must be the signed one: RFC 9162
    §2.1.1, the root is the hash over the leaves, computed here, never read from the log), and folded through the
    rule book (:class:`verifier.status_replay.StatusReplay`: the verifier's fold, which never reads the log's
@@ -43,6 +45,7 @@ from .monitor_findings import (
     RunReport,
     WitnessSeen,
     b64,
+    bad_proof_finding,
     rule_finding,
     split_view_finding,
     status_root_finding,
@@ -115,32 +118,44 @@ class Monitor:
     # ---- one run ---------------------------------------------------------------------------------
     def run_once(self, source: LogSource, witnesses: Sequence[WitnessReader] = ()) -> RunReport:
         """Requires nothing of the log. Follow it one step; return what was found (errors of reaching or
-        reading the log, or of the state, raise: they are no finding about the log)."""
+        reading the log, or of the state, raise: they are no finding about the log — but only after the checkpoints
+        the witnesses and earlier runs hold were checked, and only when those show nothing)."""
         replayed = 0 if self._open else self._load()
         self._open = False  # until this run ends cleanly: a run cut short reloads the state next time
-        log_note = source.checkpoint()
-        latest = self._log_signed(log_note)
         kept_size = self.tree.size
-        report = RunReport(self.trust.origin, kept_size, latest.size, self.kept_note or "", replayed=replayed)
+        report = RunReport(self.trust.origin, kept_size, kept_size, self.kept_note or "", replayed=replayed)
         evidence: list[tuple[str, str, Checkpoint]] = []
         broken: list[Finding] = []
-        if latest.size > kept_size:
-            broken = self._advance(source, log_note, latest, report)
-            if not broken:
-                self.kept_note, self._kept_status = log_note, self.replay.root
-        else:
-            evidence.append(("log", log_note, latest))
+        # A log that will not be followed this run (it errs, or serves what its key did not sign) must not hide what
+        # the witnesses hold: their notes are still checked against the kept tree, which needs nothing of the log.
+        # The failure is raised after that, unless a finding outranks it.
+        failure: list[CarbonLedgerError] = []
+        try:
+            log_note = source.checkpoint()
+            latest = self._log_signed(log_note)
+            report.log_size = latest.size
+            if latest.size > kept_size:
+                broken = self._advance(source, log_note, latest, report)
+                if not broken:
+                    self.kept_note, self._kept_status = log_note, self.replay.root
+            else:
+                evidence.append(("log", log_note, latest))
+        except CarbonLedgerError as e:
+            failure.append(e)
         evidence += self._witnesses(witnesses, report)
         for note in self.seen:
             try:
                 evidence.append(("seen", note, self._log_signed(note)))
             except NoteError:
                 continue  # not this log's: no evidence of anything
-        size = kept_size if broken else self.tree.size
+        size = kept_size if broken or failure else self.tree.size
         report.size, report.checkpoint, report.status_root = size, self.kept_note or "", b64(self._kept_status)
-        report.findings = broken + self._check_evidence(source, size, evidence)
+        report.findings = broken + self._check_evidence(source, size, evidence, failure)
         report.pending = len(self.seen)
-        self._open = not broken  # the tree and the fold went past the kept size: rebuilt from the state next run
+        if failure and not report.findings:
+            raise failure[0]
+        # the tree and the fold went past the kept size: rebuilt from the state next run
+        self._open = not broken and not failure
         return report
 
     def _advance(self, source: LogSource, note: str, latest: Checkpoint, report: RunReport) -> list[Finding]:
@@ -156,6 +171,8 @@ class Monitor:
                     f"the log's checkpoint of size {latest.size} does not extend the kept checkpoint of size "
                     f"{start}: {e.message}"
                 )
+                if self._extends_kept(source, latest, report):
+                    return [bad_proof_finding(start, latest.size, proof)]
                 return [split_view_finding(why, self.kept_note or "", note, "log", proof)]
         findings: list[Finding] = []
         hashes: list[bytes] = []
@@ -199,6 +216,24 @@ class Monitor:
         if not findings:
             self.files.keep(note)
         return findings
+
+    def _extends_kept(self, source: LogSource, latest: Checkpoint, report: RunReport) -> bool:
+        """Requires the tree at the kept size. Whether the leaves the source serves up to ``latest``'s size, appended to
+        the kept ones, give ``latest``'s signed root — which proves it extends the kept tree, whatever a failed proof
+        said (a mirror's corrupted tile must not pass for a split view). False when they do not, or the source will
+        not serve them (the failed proof then stands). Leaves the tree past the kept size (the run is broken)."""
+        try:
+            for lo in range(self.tree.size, latest.size, CHUNK):
+                hi = min(latest.size, lo + CHUNK)
+                envelopes = source.entries(lo, hi)
+                if len(envelopes) != hi - lo:
+                    return False
+                for envelope in envelopes:
+                    self.tree.append_leaf_hash(leaf_hash(envelope))
+                report.fetched += len(envelopes)
+        except CarbonLedgerError:
+            return False
+        return self.tree.root(latest.size) == latest.root_hash
 
     def _fold_stream(self, chunks: Iterable[tuple[int, list[bytes]]]) -> Finding | None:
         """Requires the first chunk to start at the replay's size, each next one where the last ended. Fold the chunks
@@ -277,10 +312,15 @@ class Monitor:
         return out
 
     def _check_evidence(
-        self, source: LogSource, size: int, evidence: list[tuple[str, str, Checkpoint]]
+        self,
+        source: LogSource,
+        size: int,
+        evidence: list[tuple[str, str, Checkpoint]],
+        failure: list[CarbonLedgerError],
     ) -> list[Finding]:
         """Requires ``size`` <= the tree's size, every leaf below it checked. Every log-signed checkpoint seen against
-        the monitor's tree of ``size`` checked leaves."""
+        the monitor's tree of ``size`` checked leaves; a log that fails to give a consistency proof leaves that
+        checkpoint for a later run, its error appended to ``failure`` (the other checkpoints are still checked)."""
         findings: list[Finding] = []
         keep: dict[str, str] = {}
         root = self.tree.root(size)
@@ -307,6 +347,9 @@ class Monitor:
                 proof = source.consistency_proof(size, cp.size)
             except NotFoundError:
                 continue  # the log has not published that size yet (a witness may be ahead of it)
+            except CarbonLedgerError as e:
+                failure.append(e)
+                continue
             try:
                 verify_consistency(size, cp.size, proof, root, cp.root_hash)
             except ProofError as e:

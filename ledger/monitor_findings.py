@@ -2,8 +2,10 @@
 
 Exit codes (stable; ``carbonledger monitor``): 0 every checkpoint consistent and every entry obeys the rule
 book; 9 the log broke a rule, or a root it signed is not the one its entries give (the tree's, or the status
-map's); 10 a split view: two checkpoints signed by the log's key that no one tree can have (the same size with
-two roots, or a consistency proof between them that fails), with both signed notes as evidence. A split view
+map's), or a consistency proof served fails where the entries prove the two checkpoints consistent; 10 a split
+view: two checkpoints signed by the log's key that no one tree can have (the same size with two roots, or a
+consistency proof between them that fails and entries that do not prove them consistent), with both signed notes
+as evidence. A split view
 outranks a broken rule: it is proof that the log showed different histories to different readers.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "BAD_PROOF",
     "BROKEN",
     "CONSISTENT",
     "EXIT_BROKEN",
@@ -28,6 +31,7 @@ __all__ = [
     "RunReport",
     "WitnessSeen",
     "b64",
+    "bad_proof_finding",
     "rule_finding",
     "split_view_finding",
     "status_root_finding",
@@ -42,6 +46,7 @@ RULE = "rule"  # an entry the rule book refuses (or that does not even parse)
 TREE_ROOT = "tree_root_mismatch"  # the entries do not rebuild the checkpoint's Merkle root
 STATUS_ROOT = "status_root_mismatch"  # the entries do not give the status root the checkpoint commits to
 SPLIT = "split_view"
+BAD_PROOF = "bad_proof"  # a consistency proof that fails where the entries prove the checkpoints consistent
 
 
 def b64(raw: bytes) -> str:
@@ -103,6 +108,21 @@ def status_root_finding(size: int, committed: bytes | None, computed: bytes) -> 
         f"{size} entries through the rule book gives {b64(computed)}",
         size=size,
         evidence={"committed_root": b64(committed), "computed_root": b64(computed)},
+    )
+
+
+def bad_proof_finding(old_size: int, size: int, proof: list[bytes]) -> Finding:
+    """The source's consistency proof failed, but its entries appended to the kept ones rebuild the signed root:
+    the newer checkpoint extends the kept one (RFC 9162 §2.1.1, the root is the hash over the leaves), so no split
+    view — what the source served as the proof (a hash tile, say) is wrong."""
+    return Finding(
+        BAD_PROOF,
+        "log.bad_proof",
+        f"the consistency proof served from size {old_size} to {size} does not verify, yet the entries served "
+        f"rebuild the signed root of size {size} on the kept tree: the checkpoints are consistent, the proof "
+        f"(or the hash tiles it is read from) is wrong",
+        size=size,
+        evidence={"consistency_proof": [h.hex() for h in proof]},
     )
 
 

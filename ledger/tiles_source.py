@@ -29,6 +29,7 @@ import httpx
 from mapping.errors import InputError, NotFoundError, OversizedError, ProofError, UnavailableError
 
 from . import proof_plan
+from .log_source_api import get_limited
 from .tiles import (
     CHECKPOINT_PATH,
     ENTRIES_LEVEL,
@@ -193,11 +194,7 @@ class TilesSource:
                 raise UnavailableError(f"cannot read {where}: {e}", code="tiles.unreachable") from e
         else:
             try:
-                if self.http_client is not None:
-                    r = self.http_client.get(where)
-                else:
-                    with httpx.Client(timeout=TIMEOUT_S) as own:
-                        r = own.get(where)
+                r = get_limited(self.http_client, where, limit)  # refuses an endless answer as it streams
             except httpx.HTTPError as e:
                 raise UnavailableError(f"cannot reach {where}: {e}", code="tiles.unreachable") from e
             if r.status_code == 404:

@@ -20,7 +20,7 @@ from mapping.errors import CarbonLedgerError, InputError
 from verifier.bundle import Bundle
 from verifier.bundle_status import label_status_id, prove_status, signed_time
 from verifier.merkle import leaf_hash, verify_consistency
-from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_cosignatures
+from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_report
 from verifier.proven_map_paths import ProvenMapPaths
 from verifier.proven_paths import ProvenPaths
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
@@ -100,10 +100,12 @@ def judge_checkpoint(note: str, t: Trust, now_s: int) -> tuple[VerifiedCheckpoin
     try:
         verify_note(note, [t.log_vkey])  # raises unless the log's key signed it
         cp = parse_checkpoint(split_note(note)[0])
+        # one (name, time) per distinct public key: two keys under one name are two witnesses (the name is the
+        # operator's choice; cosignature/v1 commits to the key), one key under two names is one
         cos = (
-            witness_cosignatures(note, list(t.witness_vkeys), cp, now_s=now_s, log_vkey=t.log_vkey)
+            witness_report(note, list(t.witness_vkeys), cp, now_s=now_s, log_vkey=t.log_vkey).cosigned
             if t.witness_vkeys
-            else {}
+            else ()
         )
     except CarbonLedgerError as e:
         return None, FAILED, f"checkpoint not signed by the trusted log key [{e.code}]: {e.message}"
@@ -111,8 +113,8 @@ def judge_checkpoint(note: str, t: Trust, now_s: int) -> tuple[VerifiedCheckpoin
         commitment = status_commitment(cp)
     except CarbonLedgerError as e:
         return None, FAILED, f"the log signed a checkpoint whose status commitment is malformed [{e.code}]: {e.message}"
-    times = tuple(sorted(cos.values(), reverse=True))
-    vc = VerifiedCheckpoint(cp, sorted(cos), times[0] if times else None, commitment, times)
+    times = tuple(sorted((c.timestamp_s for c in cos if c.timestamp_s is not None), reverse=True))
+    vc = VerifiedCheckpoint(cp, sorted(c.name for c in cos), times[0] if times else None, commitment, times)
     if len(vc.witnesses) < t.threshold:
         return vc, FAILED, f"{len(vc.witnesses)} distinct witness cosignatures, {t.threshold} required"
     if t.threshold == 0:
