@@ -31,6 +31,7 @@ from verifier.report import Report
 from . import agreements_service, bundles, datasets_service
 from .log import Log
 from .tables import EntryRow, LabelRow
+from .witnessing import FUTURE_SKEW_S
 
 __all__ = ["MAX_SEARCH_RESULTS", "RECENT_ENTRIES", "EntrySummary", "LabelCheck", "Reads", "SchemeInfo", "entry_payload"]
 
@@ -118,7 +119,8 @@ class Reads:
         if w is None:
             info["witnesses"] = {"threshold": 0, "witnesses": [], "cosigned_by": [], "meets_policy": True}
             return info
-        cosigned = witness_report(self.log.checkpoint(), w.policy.vkeys, log_vkey=self.log.vkey).names
+        now_s = int(w.wall_clock()) + FUTURE_SKEW_S  # future-dated cosignatures count for nothing, as for a buyer
+        cosigned = witness_report(self.log.checkpoint(), w.policy.vkeys, log_vkey=self.log.vkey, now_s=now_s).names
         info["witnesses"] = w.policy.to_dict() | {
             "cosigned_by": cosigned,
             "meets_policy": len(cosigned) >= w.policy.threshold,

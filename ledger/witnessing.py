@@ -45,6 +45,7 @@ log = logging.getLogger("carbonledger.witnessing")
 
 DEFAULT_TIMEOUT_S = 3.0
 DEFAULT_RETRY_AFTER_S = 15.0
+FUTURE_SKEW_S = 60  # a witness clock this far ahead still counts
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class Witnessing:
         *,
         http_client: httpx.Client | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.policy = policy
         self.store = store
@@ -158,6 +160,7 @@ class Witnessing:
         self.consistency_proof = consistency_proof
         self.http_client = http_client
         self.monotonic = monotonic
+        self.wall_clock = wall_clock
         self._sizes: dict[str, int] = {}  # witness name -> the size it last cosigned (409s correct it)
         self._down_until: dict[str, float] = {}
         self._counters = _Counters()
@@ -201,7 +204,10 @@ class Witnessing:
         return self.cosign(_log_signed_part(row.note, parse_vkey(self.log_vkey).name), row.size)
 
     def _publish(self, note: str, size: int, skipped: list[str], results: list[CosignResult]) -> Witnessed:
-        cosigned = tuple(witness_report(note, self.policy.vkeys, log_vkey=self.log_vkey).names)
+        # As a buyer counts them: a cosignature dated in the future (a bad or hostile witness clock) counts for
+        # nothing, so receipts and metrics never claim a policy a buyer's verifier would refuse.
+        now_s = int(self.wall_clock()) + FUTURE_SKEW_S
+        cosigned = tuple(witness_report(note, self.policy.vkeys, log_vkey=self.log_vkey, now_s=now_s).names)
         if cosigned:
             with self.store.write() as conn:
                 conn.execute(update(CheckpointRow).where(CheckpointRow.size == size).values(note=note))

@@ -182,3 +182,20 @@ def test_a_trust_file_exported_from_a_witnessed_log_demands_its_witnesses(world:
     trust = export_trust(world.log)
     assert trust.threshold == 2 and set(trust.witness_vkeys) == set(world.policy.vkeys)
     assert export_trust(world.log, None, (), 0).threshold == 0  # explicit: no witnesses
+
+
+def test_attack_a_witness_dating_its_cosignature_in_the_future_is_not_counted(tmp_path: Path) -> None:
+    # A witness whose clock runs a day ahead: a buyer's verifier ignores its cosignature, so the log must not
+    # count it towards its policy either (receipts, metrics).
+    w = World(tmp_path)
+    try:
+        ahead = LocalWitnesses(clock=lambda: NOW.timestamp() + 86400)
+        url = ahead.add("ahead.witness", w.ids["hk"], trusted_logs([w.log.vkey]), tmp_path / "state-ahead")
+        policy = WitnessPolicy((WitnessConfig(url, w.ids["hk"].vkey),), 1, timeout_s=5.0)
+        witnessing = w.log.enable_witnessing(policy, ahead.client())
+        witnessing.wall_clock = lambda: NOW.timestamp()
+        r = w.setup()[-1]
+        assert r.cosigned_by == () and r.to_dict()["witnesses"]["meets_policy"] is False
+        ahead.close()
+    finally:
+        w.close()
