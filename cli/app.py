@@ -21,6 +21,7 @@ from . import (
     log_cmds,
     mapping_cmds,
     monitor_cmds,
+    pact_cmds,
     serve_cmds,
     setup_cmds,
     tiles_cmds,
@@ -89,6 +90,7 @@ demo_cmds.register(app)
 verify_cmds.register(app)
 import_cmds.register(app)
 serve_cmds.register(app)
+pact_cmds.register(app)
 agreement_cmds.register(app)
 dataset_cmds.register(app)
 mapping_cmds.register(app, scheme_app)

@@ -29,9 +29,11 @@ def serve_log(
     *,
     log_level: str = "info",
     announce: Callable[[Log], None] | None = None,
+    tls: tuple[str, str] | None = None,
 ) -> int | None:
-    """Serve the log ``open_served_log()`` opens on ``host:port`` until stopped; the number of the signal that
-    stopped it, or None when uvicorn ended by itself."""
+    """Serve the log ``open_served_log()`` opens on ``host:port`` until stopped (HTTPS when ``tls`` gives a
+    certificate file and its key file); the number of the signal that stopped it, or None when uvicorn ended
+    by itself."""
     try:
         import uvicorn
 
@@ -47,7 +49,8 @@ def serve_log(
             app = create_app(log)
             precheck.start_workers()
             settle_startup_heap()
-            uvicorn.run(app, host=host, port=port, log_level=log_level)
+            certs = {} if tls is None else {"ssl_certfile": tls[0], "ssl_keyfile": tls[1]}
+            uvicorn.run(app, host=host, port=port, log_level=log_level, **certs)
         finally:
             precheck.shutdown_workers()
     return stopped[0] if stopped else None

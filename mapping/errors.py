@@ -225,3 +225,18 @@ class MissingExtraError(ConfigError):
             f"{what} needs the {extra!r} extra, which this install lacks ({missing}); "
             f"install it with: pip install 'carbonledger[{extra}]'"
         )
+
+
+class AuthenticationError(CarbonLedgerError):
+    """HTTP authentication failed: a client's credentials or an access token the service does not accept now
+    (an expired token, wrong client credentials). HTTP 401, as RFC 6749 §5.2 and RFC 6750 §3.1 ask."""
+
+    code = "auth.failed"
+    http_status = 401
+
+
+class ForbiddenError(CarbonLedgerError):
+    """A request without the access it needs (no access token, or one the service never issued)."""
+
+    code = "auth.denied"
+    http_status = 403

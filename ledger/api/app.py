@@ -29,6 +29,7 @@ from .entry_range_routes import entry_range_router
 from .errors import carbonledger_error_handler
 from .log_routes import log_router
 from .metrics_routes import metrics_router
+from .pact_routes import pact_router
 
 __all__ = ["ApiLimits", "create_app"]
 
@@ -60,6 +61,7 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
     app.include_router(metrics_router())
     app.include_router(dataset_router())
     app.include_router(domain_router())
+    app.include_router(pact_router())
     register_pages(app, reads)
     return app
 
