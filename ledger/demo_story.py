@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from datetime import date, timedelta
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from verifier.verify import verify_bundle
 from .agreements_service import equivalence, propose_fields, terms_hash_of
 from .bench import realistic_label
 from .bundles import build_bundle, export_trust
+from .demo_records import CURRENT_ID, HK_ID, current_record, hk_record, in_force_around, midea_record
 from .demo_witnesses import start_demo_witnesses
 from .home import Settings, init_home, read_key_file, write_json_atomic, write_key_file
 from .importer import import_labels
@@ -77,7 +78,7 @@ DEMO_SCHEMES = [
     (EPD, "EPD International (EN 15804+A2)", None, "SE"),
 ]
 STANDARD_PROFILES = ["iso14067-2018", "gbt24067-2024", "pas2050-2011", "pact-v3"]
-MIDEA_ID, CURRENT_ID, HK_ID = "GD-CL-2022-0003", "GD-CL-2025-0101", "HK-CMA-2025-0007"
+MIDEA_ID = "GD-CL-2022-0003"
 BULK = 120
 
 
@@ -90,72 +91,6 @@ def _key(home: Path, name: str) -> SigningKey:
 
 def _b64(key: SigningKey) -> str:
     return public_key_to_b64(key.public_key)
-
-
-def midea_record() -> dict[str, Any]:
-    """The Midea KFR-26GW/BDN8Y-XT100(1)A label of the first Guangdong batch (footprint data illustrative)."""
-    path = resources.files("ledger") / "data" / "demo" / "label_gd_midea.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def current_record(citation: dict[str, Any], today: date) -> dict[str, Any]:
-    """A current Guangdong label (illustrative) whose electricity factor cites China's 2023 life-cycle factor."""
-    rec = midea_record()
-    rec["label_id"] = CURRENT_ID
-    rec["product"]["name"] = "Inverter split air conditioner, 3.5 kW cooling (illustrative)"
-    rec["product"]["model"] = "KFR-35GW (illustrative)"
-    rec["product"]["ids"] = [{"system": "gtin", "value": "06932233000024"}]
-    rec["footprint"]["electricity"] = [
-        {
-            "kwh": "58.4",
-            "basis": "location",
-            "instrument": "none",
-            "factor": {
-                "value": "0.6205",
-                "unit": "kgCO2e/kWh",
-                "kind": "lifecycle-co2e",
-                "year": 2023,
-                "geography": "CN",
-                "td_losses_included": True,
-                "citation": citation,
-            },
-        }
-    ]
-    rec["footprint"]["referencePeriodStart"], rec["footprint"]["referencePeriodEnd"] = "2024-01-01", "2024-12-31"
-    rec["cites"] = [citation]
-    rec["verification"]["statement_id"] = "CQC-GZ-CFP-2025-0101 (illustrative)"
-    # The demo stays valid whatever day it runs: issued three months ago, for three years.
-    issued = today - timedelta(days=90)
-    rec["verification"]["date"] = (issued - timedelta(days=9)).isoformat()
-    rec["issued_at"], rec["valid_until"] = issued.isoformat(), (issued + timedelta(days=3 * 365)).isoformat()
-    return rec
-
-
-def hk_record(today: date) -> dict[str, Any]:
-    rec = midea_record()
-    issued = today - timedelta(days=30)
-    rec.update(
-        label_id=HK_ID,
-        scheme=HK,
-        issued_at=issued.isoformat(),
-        valid_until=(issued + timedelta(days=2 * 365)).isoformat(),
-    )
-    rec["product"] = {
-        "name": "Electric kettle, 1.7 l (illustrative)",
-        "name_zh": "電熱水壺（示例）",
-        "model": "EK-17 (illustrative)",
-        "category": {"system": "cpc", "code": "44821"},
-        "manufacturer": {"name": "Example Hong Kong Appliances Ltd. (illustrative)", "country": "HK"},
-        "production_site": {"country": "CN", "region": "CN-GD", "grid_region": "CN-South"},
-    }
-    rec["methodology"]["profile"] = {"id": HK, "version": "1"}
-    rec["verification"] = {
-        "level": "limited",
-        "body": {"name": "CMA Testing and Certification Laboratories", "country": "HK"},
-        "statement_id": "CMA-CFP-2025-0007 (illustrative)",
-        "date": "2025-04-28",
-    }
-    return rec
 
 
 def init_demo_home(home: Path) -> Settings:
@@ -316,7 +251,7 @@ class DemoStory:
     # 5 ------------------------------------------------------------------------------------------------
     def negotiate(self) -> None:
         states = {(e.agreement_id, e.version, e.kind) for e in self.log.agreement_events()}
-        mutual = _in_force_around(_terms("gd-hk-mutual"), self.today)
+        mutual = in_force_around(_terms("gd-hk-mutual"), self.today)
         if ("gd-hk-mutual", 1, "propose") not in states:
             r = self.submit("agreement.propose", propose_fields(GD, mutual), self.roots[GD])
             self.say(f"  Guangdong proposed mutual recognition gd-hk-mutual v1 at index {r.index}")
@@ -332,7 +267,7 @@ class DemoStory:
         if ("gd-to-carbontrust-ar6", 1, "propose") not in states:
             # The AR6 re-characterization reads its GWP values from the table this log published (step 2),
             # pinned by entry id, so the converted value's trail names the signed registry entry.
-            one_way = _in_force_around(_terms("gd-to-carbontrust-ar6"), self.today)
+            one_way = in_force_around(_terms("gd-to-carbontrust-ar6"), self.today)
             gwp_entry = self.log.store.dataset_rows(GWP_DATASET_ID)[-1]
             pin = {"dataset": GWP_DATASET_ID, "version": gwp_entry.version, "entry": gwp_entry.entry_id, "key": "*"}
             one_way["datasets"] = [*one_way.get("datasets", []), pin]
@@ -386,16 +321,6 @@ class DemoStory:
             via = f" by {v['agreement']['id']} v{v['agreement']['version']}" if v.get("agreement") else ""
             self.say(f"  equivalence under {target}: [bold]{v['verdict']}[/]{via}{extra}")
         return {"report": report.to_dict(), "equivalence": verdicts, "out": str(out)}
-
-
-def _in_force_around(terms: dict[str, Any], today: date) -> dict[str, Any]:
-    """The shipped (illustrative) terms with a window around the day the demo runs — from a year before to five
-    years after — so the README's commands give the same verdicts any day."""
-    return dict(
-        terms,
-        valid_from=(today - timedelta(days=365)).isoformat(),
-        valid_until=(today + timedelta(days=5 * 365)).isoformat(),
-    )
 
 
 def _terms(name: str) -> dict[str, Any]:

@@ -65,3 +65,14 @@ def test_the_demo_gives_the_same_verdicts_years_from_now(tmp_path: Path) -> None
         "carbontrust-label": "recognized_after_conversion",
         "jp-sumpo-cfp": "no_agreement",
     }
+
+
+def test_the_demos_current_labels_export_as_pact_footprints(tmp_path: Path, copy_demo_home: Any) -> None:
+    from tests.helpers import Cli
+    from tests.pact_schema import validator
+
+    cli = Cli(copy_demo_home(tmp_path / "home"))
+    for label_id in ("GD-CL-2025-0101", "HK-CMA-2025-0007"):
+        footprint = json.loads(cli.run("pact", "export", label_id).stdout)
+        assert [e.message for e in validator().iter_errors(footprint)] == []
+        assert footprint["status"] == "Active"
