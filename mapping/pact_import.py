@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import MappingError
+from .vocabulary import DECLARED_UNITS
 from .pact_export import PROOF_EXTENSION_NAME
 from .pact_fields import (
     CARRIED_DECIMALS,
@@ -38,16 +39,7 @@ from .pact_fields import (
 
 __all__ = ["LABEL_DECLARED_UNITS", "ImportDefaults", "footprints_in", "import_footprint"]
 
-LABEL_DECLARED_UNITS = (
-    "liter",
-    "kilogram",
-    "cubic meter",
-    "kilowatt hour",
-    "megajoule",
-    "ton kilometer",
-    "square meter",
-    "piece",
-)
+LABEL_DECLARED_UNITS = DECLARED_UNITS  # the label schema's declared units: one vocabulary (mapping/vocabulary.py)
 _NONPOSITIVE = ("landManagementBiogenicCO2Removals",)
 _FOOTPRINT_MEMBERS = {
     *HOST_FIELDS,
