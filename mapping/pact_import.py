@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import MappingError
-from .vocabulary import DECLARED_UNITS
 from .pact_export import PROOF_EXTENSION_NAME
 from .pact_fields import (
     CARRIED_DECIMALS,
@@ -36,6 +35,7 @@ from .pact_fields import (
     pact_decimal,
     refuse,
 )
+from .vocabulary import DECLARED_UNITS
 
 __all__ = ["LABEL_DECLARED_UNITS", "ImportDefaults", "footprints_in", "import_footprint"]
 
