@@ -14,6 +14,7 @@ from . import (
     agreement_cmds,
     authority_cmds,
     bench_cmds,
+    crash_cmds,
     dataset_cmds,
     demo_cmds,
     import_cmds,
@@ -86,6 +87,7 @@ authority_cmds.register(scheme_app, key_app)
 label_cmds.register(label_app)
 log_cmds.register(app, log_app, prove_app)
 bench_cmds.register(bench_app)
+crash_cmds.register(bench_app)
 demo_cmds.register(app)
 verify_cmds.register(app)
 import_cmds.register(app)

@@ -4,7 +4,12 @@ The rules are the rule book's (:func:`verifier.rules.fold_entry`), the same ones
 bundle through; admission adds only what belongs to the operator and cannot be re-checked from the log:
 
 1. ``signed_at`` is within ``policy.max_clock_skew_s`` of the log's clock (``clock.skew``);
-2. the operator's allow-list of new scheme registrations (``policy``, passed to the rule book).
+2. the operator's allow-list of new scheme registrations (``policy``, passed to the rule book);
+3. what the store can hold: text without NUL characters, strings and numbers that fit their columns — one rule
+   for SQLite and PostgreSQL, read from the table definitions (``ledger/store_limits.py``);
+4. ids that round-trip: the id an entry is about (a label, dataset, profile or agreement id) and its scheme
+   name a URL path segment of the API and the pages, so they hold no ``/`` and are not ``.`` or ``..``
+   (``entry.id_not_addressable``): an id no URL can read back is refused rather than stored.
 
 Pure: the clock (``now``), the log's authority state (``view``) and the policy are passed in; the result is
 the list of changes the entry makes. A refusal raises a :class:`~mapping.errors.RuleError` (or the verifier's
@@ -21,7 +26,12 @@ from verifier.envelope import Entry
 from verifier.ledger_state import AuthorityView, Change, Policy
 from verifier.rules import fold_entry, parse_time
 
+from . import rows
+from .store_limits import check_storable
+
 __all__ = ["admit", "parse_time"]
+
+_NAMING_KINDS = frozenset({"scheme.register", "label.issue", "dataset.publish", "profile.publish", "agreement.propose"})
 
 
 def admit(
@@ -39,7 +49,10 @@ def admit(
     the payload type is fixed, so a triple names the exact bytes verified: a copy of an envelope with another
     signature is never taken for a verified one. Any other entry's signature is checked by the rule book."""
     _check_clock(entry, now, policy)
-    return fold_entry(entry, index, view, policy, preverified)
+    changes = fold_entry(entry, index, view, policy, preverified)
+    check_storable(entry, index, changes)
+    _check_addressable(entry, index)
+    return changes
 
 
 def _check_clock(entry: Entry, now: datetime, policy: Policy) -> None:
@@ -52,3 +65,17 @@ def _check_clock(entry: Entry, now: datetime, policy: Policy) -> None:
             code="clock.skew",
             field="/signed_at",
         )
+
+
+def _check_addressable(entry: Entry, index: int) -> None:
+    """Only entries that create a name: one stored before this rule can still be revoked, superseded, retired."""
+    if entry.kind not in _NAMING_KINDS:
+        return
+    _, _, kind, _, _, scheme, subject, *_ = rows.entry_row(entry, index, 0)
+    for what, value in (("scheme", scheme), ("id", subject)):
+        if isinstance(value, str) and ("/" in value or value in (".", "..")):
+            raise AdmissionError(
+                f"the {kind} entry's {what} {value[:80]!r} cannot be read back through a URL: it holds '/' "
+                "or is '.' or '..'",
+                code="entry.id_not_addressable",
+            )

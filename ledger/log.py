@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mapping.errors import CarbonLedgerError, ConfigError, NotFoundError
+from mapping.errors import CarbonLedgerError, ConfigError, InputError, NotFoundError
 from mapping.negotiation import AgreementEvent
 from verifier.collector import collector_paused
 from verifier.envelope import Entry
@@ -40,10 +40,11 @@ from verifier.status_commit import format_status_extension
 from verifier.status_map_proof import MapProof
 from verifier.status_records import Record
 
-from . import precheck, rows, status_store
+from . import precheck, rows, status_store, store_session
 from .admission import admit
 from .batch_view import BatchView
 from .compact_range import CompactRange
+from .log_open import CommittedState, read_committed_state
 from .precheck import PendingBatch
 from .status_log import BatchChanges, StatusMap
 from .store import Store, node_id
@@ -168,42 +169,28 @@ class Log:
 
     # ---- loading and recovery ---------------------------------------------
     def reload(self) -> None:
-        """Read the committed state from the store again, as a fresh process would, and check it: the right edge
-        of the tree must fold to the root of the newest checkpoint (``store.corrupt`` otherwise)."""
-        self._load()
-
-    def _load(self, conn: Any = None) -> None:
-        size = self.store.tree_size(conn)
-        keys = {r.key_id: rows.key_record(r) for r in self.store.keys(conn)}
-        schemes = {r.scheme_id: rows.scheme_record(r) for r in self.store.schemes(conn)}
-        positions = CompactRange.node_positions(size)
-        stored = self.store.nodes([node_id(lv, ix) for lv, ix in positions], conn)
-        try:
-            edge = CompactRange.load(size, lambda lv, ix: stored[node_id(lv, ix)])
-        except KeyError as e:
-            raise ConfigError(f"store is missing Merkle node {e} for tree size {size}", code="store.corrupt") from e
-        cp = self.store.latest_checkpoint(conn)
-        root = edge.root()
-        if size and (cp is None or cp.size != size or bytes(cp.root) != root):
-            raise ConfigError(
-                f"store is inconsistent: tree size {size} with root {root.hex()} but newest checkpoint "
-                f"{'none' if cp is None else f'{cp.size} {bytes(cp.root).hex()}'}",
-                code="store.corrupt",
-            )
-        agreements = [rows.agreement_event(row, envelope) for row, envelope in self.store.agreement_events(conn)]
-        if conn is None:
-            with self.store.read() as c:
-                has_map = self.status.load(c, size)
-        else:
-            has_map = self.status.load(conn, size)
+        """Read the committed state from the store again, as a fresh process would, in one read transaction
+        (ledger/log_open.py), and check it: the right edge of the tree must fold to the root of the newest
+        checkpoint (``store.corrupt`` otherwise) — whatever another process appends meanwhile."""
+        with self.store.snapshot() as conn:
+            state = read_committed_state(self.store, conn)
+            has_map = self.status.load(conn, state.size)
         if not has_map:  # a store from before the status map: derive it from the entries, under the write lock
-            if conn is None:
-                with self.store.write() as wconn:
-                    self._load(wconn)
-                return
-            self._rebuild_status(conn, size, bytes(cp.root) if cp is not None else EMPTY_ROOT)
-        self._keys, self._schemes, self._edge, self.size = keys, schemes, edge, size
-        self._agreements = agreements
+            with self.store.write() as wconn:
+                self._load(wconn)
+            return
+        self._adopt(state)
+
+    def _load(self, conn: Any) -> None:
+        """Requires ``conn`` in the write transaction. Load the committed state, rebuilding a missing status map."""
+        state = read_committed_state(self.store, conn)
+        if not self.status.load(conn, state.size):
+            self._rebuild_status(conn, state.size, state.root)
+        self._adopt(state)
+
+    def _adopt(self, state: CommittedState) -> None:
+        self._keys, self._schemes, self._edge, self.size = state.keys, state.schemes, state.edge, state.size
+        self._agreements = state.agreements
 
     def _rebuild_status(self, conn: Any, size: int, root: bytes) -> None:
         """Fold the store's entries into the status map, and sign its newest checkpoint again with the commitment
@@ -238,7 +225,7 @@ class Log:
         parsed, preverified = precheck.finish(pending, results, self._verifying_key)
         if parsed:
             with self._lock, collector_paused():  # ledger/startup_heap.py: the batch's garbage dies by refcount
-                self._append(parsed, results, preverified, with_proofs)
+                self._append_isolating(parsed, results, preverified, with_proofs)
             for hook in self.on_publish:
                 hook(self)
         return results  # type: ignore[return-value]
@@ -266,6 +253,23 @@ class Log:
     def _verifying_key(self, key_id: str) -> VerifyingKey | None:
         rec = self._keys.get(key_id)
         return None if rec is None else rec.verifying_key
+
+    def _append_isolating(
+        self, parsed: list[tuple[int, Entry]], results: Results, preverified: set[precheck.Verified], with_proofs: bool
+    ) -> None:
+        """:meth:`_append`; should the store refuse a value of the batch (admission refuses all it knows of), the
+        halves are appended one after the other, down to the one entry refused, which alone gets the error."""
+        try:
+            self._append(parsed, results, preverified, with_proofs)
+        except Exception as e:
+            if (why := store_session.refusal(e)) is None:
+                raise
+            if len(parsed) == 1:
+                results[parsed[0][0]] = InputError(f"the store refused this entry: {why}", code="store.refused_value")
+                return
+            half = len(parsed) // 2
+            for part in (parsed[:half], parsed[half:]):
+                self._append_isolating(part, results, preverified, with_proofs)
 
     def _append(
         self, parsed: list[tuple[int, Entry]], results: Results, preverified: set[precheck.Verified], with_proofs: bool

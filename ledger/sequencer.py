@@ -18,6 +18,7 @@ before it submits again.
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import collections
 import json
@@ -27,12 +28,13 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from mapping.errors import BackPressureError, CarbonLedgerError
+from mapping.errors import BackPressureError, CarbonLedgerError, UnavailableError
 from verifier.b64 import decode_canonical
 from verifier.envelope import entry_id
 
 from .log import Log, Receipt
 from .precheck import PendingBatch
+from .store_session import fault_of
 
 log = logging.getLogger("carbonledger.sequencer")
 
@@ -45,7 +47,9 @@ class SequencerLimits:
     max_batch: int = 1000
     max_wait_ms: int = 20
     max_pending: int = 10000
-    receipt_timeout_s: float = 30.0
+    # Shorter than the store's lock wait (ledger/store_session.py LOCK_WAIT_MS, 30 s): a batch stuck on the lock
+    # fails with store.locked only after its callers were told their entry may still land (log.busy).
+    receipt_timeout_s: float = 20.0
 
 
 def claimed_entry_id(envelope: bytes) -> str | None:
@@ -67,23 +71,47 @@ class Sequencer:
         self._thread = threading.Thread(target=self._run, name="carbonledger-sequencer", daemon=True)
         self._thread.start()
 
-    def submit(self, envelope: bytes) -> Receipt:
+    @property
+    def pending(self) -> int:
+        """Submissions queued or being appended, not yet answered."""
+        with self._pending_lock:
+            return self._pending
+
+    def enqueue(self, envelope: bytes) -> Future[Receipt]:
+        """Queue one submission and return its future at once (:class:`BackPressureError` when the queue is full)."""
         with self._pending_lock:
             if self._pending >= self.limits.max_pending:
                 raise BackPressureError(f"{self._pending} submissions are waiting; retry shortly", retry_after_s=1)
             self._pending += 1
         fut: Future[Receipt] = Future()
         self._queue.put((envelope, fut))
+        return fut
+
+    def submit(self, envelope: bytes) -> Receipt:
+        """Queue one submission and wait for its receipt (or its refusal), at most ``receipt_timeout_s``."""
+        fut = self.enqueue(envelope)
         try:
             return fut.result(timeout=self.limits.receipt_timeout_s)
         except TimeoutError as e:  # the batch goes on: the entry may still be appended
-            eid = claimed_entry_id(envelope)
-            where = f"GET /v1/entries/by-id/{eid}" if eid else "its entry id (the SHA-256 of its payload)"
-            raise BackPressureError(
-                f"no receipt within {self.limits.receipt_timeout_s:g} s: the log is slow, and the entry may still "
-                f"be appended; look it up by {where} before submitting it again",
-                retry_after_s=RECEIPT_TIMEOUT_RETRY_AFTER_S,
-            ) from e
+            raise self._no_receipt(envelope) from e
+
+    async def submit_async(self, envelope: bytes) -> Receipt:
+        """:meth:`submit` for an asyncio loop (the service's): waiting holds no thread, so waiting submissions
+        never starve the threads that serve reads, and the back-pressure limit (``max_pending``) bounds them."""
+        fut = self.enqueue(envelope)
+        try:  # shielded: a timed-out caller never cancels its entry's batch
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(fut)), self.limits.receipt_timeout_s)
+        except TimeoutError as e:
+            raise self._no_receipt(envelope) from e
+
+    def _no_receipt(self, envelope: bytes) -> BackPressureError:
+        eid = claimed_entry_id(envelope)
+        where = f"GET /v1/entries/by-id/{eid}" if eid else "its entry id (the SHA-256 of its payload)"
+        return BackPressureError(
+            f"no receipt within {self.limits.receipt_timeout_s:g} s: the log is slow, and the entry may still "
+            f"be appended; look it up by {where} before submitting it again",
+            retry_after_s=RECEIPT_TIMEOUT_RETRY_AFTER_S,
+        )
 
     def close(self) -> None:
         self._queue.put(None)
@@ -145,8 +173,12 @@ class Sequencer:
             if isinstance(pending, Exception):
                 raise pending
             results = self.log.commit_checked(pending)
-        except Exception as e:
-            log.exception("append batch of %d failed", len(batch))
+        except Exception as raised:  # nothing of the batch is acknowledged; the log's state stays the committed one
+            e = fault_of(raised) or raised  # a storage fault raised past the store's own translation
+            if isinstance(e, UnavailableError):  # a storage fault: the next batch tries again
+                log.warning("append batch of %d failed: %s (%s)", len(batch), e.message, e.code)
+            else:
+                log.exception("append batch of %d failed", len(batch))
             for _, fut in batch:
                 fut.set_exception(e)
         else:

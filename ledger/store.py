@@ -37,6 +37,8 @@ from mapping.errors import ConfigError, MissingExtraError
 from verifier.envelope import envelope_bytes
 from verifier.schemas import ENTRY_KINDS
 
+from . import store_session
+from .store_session import LOCK_WAIT_MS
 from .tables import (
     INT64_MAX,
     NODE_LEVEL_SHIFT,
@@ -50,7 +52,6 @@ from .tables import (
     SchemeRow,
 )
 
-SEQUENCER_LOCK_ID = 0x6361726C  # "carl": the PostgreSQL advisory lock of the one sequencer
 _FETCH_CHUNK = 500
 _ENTRY_ID = re.compile(r"[0-9a-f]{64}", re.ASCII)
 # Kinds whose entry ids another table indexes (labels, datasets, agreement events); the others are few, and
@@ -77,8 +78,11 @@ def normalize_url(url: str) -> str:
 class Store:
     """SQL storage of one log. Reads need no lock; :meth:`write` is the one write path."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, lock_wait_ms: int = LOCK_WAIT_MS) -> None:
+        """``lock_wait_ms``: how long a writer waits for the write lock before ``store.locked``
+        (ledger/store_session.py)."""
         self.url = normalize_url(url)
+        self.lock_wait_ms = lock_wait_ms
         try:
             self.engine: Engine = create_engine(self.url, echo=echo, pool_pre_ping=True)
         except ModuleNotFoundError as e:
@@ -87,7 +91,7 @@ class Store:
             raise ConfigError(f"cannot use database URL {url!r}: {e}", code="config.database_url") from e
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", store_session.sqlite_pragmas(lock_wait_ms))
         try:
             SQLModel.metadata.create_all(self.engine)
         except Exception as e:
@@ -96,28 +100,17 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self) -> contextlib.AbstractContextManager[Connection]:
         """One serialized write transaction: commits on normal exit, rolls back on any exception."""
-        with self.engine.connect() as conn:
-            if self.is_sqlite:
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.exec_driver_sql("ROLLBACK")
-                    raise
-                conn.exec_driver_sql("COMMIT")
-            else:
-                with conn.begin():
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK_ID})")
-                    yield conn
+        return store_session.write_transaction(self.engine, self.lock_wait_ms)
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            yield conn
+    def read(self) -> contextlib.AbstractContextManager[Connection]:
+        """A connection for reads that need no common snapshot."""
+        return store_session.connection(self.engine)
+
+    def snapshot(self) -> contextlib.AbstractContextManager[Connection]:
+        """One read transaction: every read through it sees the same committed state."""
+        return store_session.read_snapshot(self.engine)
 
     # ---- reads -------------------------------------------------------------
     def tree_size(self, conn: Connection | None = None) -> int:
@@ -391,15 +384,3 @@ def _text_condition(c: Connection, text: str) -> ColumnElement[bool]:
     if named:
         conditions.append(LabelRow.scheme.in_(named))
     return or_(*conditions)
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    # A 32 MiB page cache per connection keeps the indexes' hot pages (entry ids hash to random places) in
-    # memory, and a 32 MiB write-ahead log between checkpoints lets a batch commit without a checkpoint each.
-    cur.execute("PRAGMA cache_size=-32768")
-    cur.execute("PRAGMA wal_autocheckpoint=8192")
-    cur.close()

@@ -240,3 +240,10 @@ class ForbiddenError(CarbonLedgerError):
 
     code = "auth.denied"
     http_status = 403
+
+
+class UriTooLongError(InputError):
+    """A request whose URL (path and query) is longer than the service reads. HTTP 414 (RFC 9110 §15.5.15)."""
+
+    code = "input.uri_too_long"
+    http_status = 414

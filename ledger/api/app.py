@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from mapping.errors import CarbonLedgerError
 
+from ..http_inputs import check_url
 from ..log import Log
 from ..reads import Reads
 from ..sequencer import Sequencer
@@ -26,7 +28,7 @@ from .dataset_routes import dataset_router
 from .deps import ApiLimits, Services
 from .domain_routes import domain_router
 from .entry_range_routes import entry_range_router
-from .errors import carbonledger_error_handler
+from .errors import carbonledger_error_handler, http_error_handler, unexpected_error_handler
 from .log_routes import log_router
 from .metrics_routes import metrics_router
 from .pact_routes import pact_router
@@ -51,11 +53,14 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
         title="carbonledger",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(check_url)],  # every route: URL length and NUL bytes (ledger/http_inputs.py)
         description="Carbon-label transparency log: submit signed entries, read checkpoints and proofs.",
     )
     app.state.deps = Services(log, sequencer, reads, limits)
     app.add_exception_handler(CarbonLedgerError, carbonledger_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
     app.include_router(log_router())
     app.include_router(entry_range_router())
     app.include_router(metrics_router())

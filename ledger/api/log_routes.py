@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from mapping.errors import NotFoundError
 from verifier import schemas
@@ -34,7 +33,7 @@ def log_router() -> APIRouter:
     @r.post("/entries", status_code=201, summary="Submit a signed entry envelope; returns its receipt")
     async def submit(request: Request, deps: Deps) -> dict[str, Any]:
         body = await read_body(request, deps.limits.max_body_bytes, ("application/json",))
-        receipt = await run_in_threadpool(deps.sequencer.submit, body)
+        receipt = await deps.sequencer.submit_async(body)
         access_log.info("admitted entry %s at index %d", receipt.entry_id, receipt.index)
         return receipt.to_dict()
 
