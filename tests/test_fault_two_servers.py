@@ -19,7 +19,7 @@ from verifier.keys import SigningKey
 
 pytestmark = pytest.mark.postgres
 
-RESTARTS = 3
+RESTARTS = 2
 
 
 def test_attack_second_server_restarts_beside_a_live_writer(pg_url: str, tmp_path: Path) -> None:
