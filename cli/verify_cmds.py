@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from ledger.bundles import build_bundle, export_trust
 from ledger.home import write_bytes_atomic, write_json_atomic
-from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes
+from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes, kept_key
 from mapping.errors import InputError, UsageError
 from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh
 from verifier.report import report_header, verdict_line
@@ -267,7 +267,7 @@ def register(app: typer.Typer) -> None:
         except ValueError as e:
             raise InputError(f"--at {at!r} is not a YYYY-MM-DD date", code="input.invalid", field="--at") from e
         kept_store = KeptCheckpoints(c.home)
-        origin = bundle_origin(data)
+        origin = kept_key(bundle_origin(data), trust_bytes)  # one log: its origin and the key the buyer trusts
         kept = kept_store.get(origin)
         proof = None
         if kept is not None and server is not None:

@@ -1,4 +1,7 @@
-"""The checkpoints a buyer keeps (step 7's state), one per log origin, in ``kept-checkpoints.json`` of a home.
+"""The checkpoints a buyer keeps (step 7's state), one per log, in ``kept-checkpoints.json`` of a home.
+
+A log is its origin *and* its key (:func:`kept_key`): two independent logs may both be called
+``carbonledger.local/log``, and keying by origin alone would report their checkpoints as inconsistent.
 
 Policy, written once: a checkpoint is kept only from a verification that succeeded (exit 0), and the kept
 one never moves back to a smaller tree. What is kept is the report's ``keep_checkpoint`` — the verifier
@@ -15,11 +18,12 @@ from mapping.errors import InputError
 from verifier.bundle import parse_bundle
 from verifier.note import parse_checkpoint, split_note
 from verifier.report import Report
+from verifier.trust import parse_trust
 from verifier.verify import KeptCheckpoint
 
 from .home import write_json_atomic
 
-__all__ = ["KEPT_FILE", "KeptCheckpoints", "bundle_origin", "consistency_sizes"]
+__all__ = ["KEPT_FILE", "KeptCheckpoints", "bundle_origin", "consistency_sizes", "kept_key"]
 
 KEPT_FILE = "kept-checkpoints.json"
 
@@ -30,6 +34,19 @@ def bundle_origin(bundle: bytes) -> str | None:
         return parse_bundle(bundle).origin
     except Exception:
         return None
+
+
+def kept_key(origin: str | None, trust: bytes) -> str | None:
+    """The key a log's kept checkpoint is filed under: the trust file's log verifier key (its name is the
+    origin), when the bundle's origin is that log's; the bare origin when the trust file cannot be read (the
+    verifier then refuses the input at step 1 and nothing is kept)."""
+    if origin is None:
+        return None
+    try:
+        t = parse_trust(trust)
+    except Exception:
+        return origin
+    return f"{origin} {t.log_vkey}" if t.origin == origin else origin
 
 
 def consistency_sizes(bundle: bytes, kept: KeptCheckpoint) -> tuple[int, int] | None:

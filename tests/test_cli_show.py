@@ -77,3 +77,20 @@ def test_piped_output_is_not_wrapped(issued: tuple[Cli, Path]) -> None:
     finally:
         cli.overrides["COLUMNS"], cli.removed = "200", removed
     assert any(len(line) > 80 for line in out.splitlines())  # a long line stays one line
+
+
+def test_attack_two_logs_with_one_origin_are_not_taken_for_a_split_view(tmp_path: Path) -> None:
+    # Two independent demo logs share the default origin; a buyer verifying a label from each must not be told
+    # that their checkpoints are inconsistent (exit 7): kept checkpoints are filed per log key, not per origin.
+    buyer = Cli(tmp_path / "buyer")
+    for name in ("a", "b"):
+        owner = Cli(tmp_path / name)
+        out = owner.json("demo")
+        files = Path(out["files"])
+        r = buyer.run(
+            "verify", str(files / "GD-CL-2025-0101.bundle.json"), "--trust", str(files / "trust-hk-buyer.json"),
+            "--to", "hk-cma-carbon-label", ok=False,
+        )  # fmt: skip
+        assert r.returncode == 0, (name, r.stdout[-600:])
+    kept = json.loads((tmp_path / "buyer" / "kept-checkpoints.json").read_text())
+    assert len(kept) == 2
