@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String
 
 from mapping.errors import AdmissionError
+from verifier.canonical import pointer_escape
 from verifier.envelope import Entry
 from verifier.ledger_state import AddAgreementEvent, AddDataset, AddKey, AddLabel, AddScheme, Change
 
@@ -114,7 +115,7 @@ def _check_text(value: Any, pointer: str) -> None:
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_string(key, pointer)
-            _check_text(item, f"{pointer}/{_escape(key)}")
+            _check_text(item, f"{pointer}/{pointer_escape(key)}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check_text(item, f"{pointer}/{i}")
@@ -135,7 +136,3 @@ def _check_string(text: str, pointer: str) -> None:
             code="entry.unencodable_text",
             field=pointer or "/",
         ) from None
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")

@@ -269,7 +269,7 @@ def _check_value_named(value: Any, pointer: str) -> None:
             if not isinstance(key, str):
                 raise InputError(f"member name {key!r} is not a string", code="json.malformed", field=pointer)
             _check_string(key, pointer)
-            _check_value_named(item, f"{pointer}/{_escape(key)}")
+            _check_value_named(item, f"{pointer}/{pointer_escape(key)}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check_value_named(item, f"{pointer}/{i}")
@@ -288,6 +288,6 @@ def _check_string(text: str, pointer: str) -> None:
         ) from e
 
 
-def _escape(key: str) -> str:
-    """JSON Pointer escaping (RFC 6901 §3)."""
+def pointer_escape(key: str) -> str:
+    """A member name as a JSON Pointer reference token (RFC 6901 §3: ``~`` as ``~0``, ``/`` as ``~1``)."""
     return key.replace("~", "~0").replace("/", "~1")
