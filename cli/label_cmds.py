@@ -10,7 +10,7 @@ import typer
 from ledger.bundles import find_label
 from ledger.label_files import read_label_record
 from ledger.reads import Reads
-from mapping.errors import InputError
+from mapping.errors import InputError, UsageError
 
 from .context import cli_context
 from .options import JsonOpt, KeyOpt, OutOpt
@@ -76,16 +76,34 @@ def label_issue(
     sign_entry(cli_context(ctx), "label.issue", {"label": record}, key, out, as_json)
 
 
+LabelIdArg = Annotated[str | None, typer.Argument(help="The label's id.", metavar="LABEL_ID", show_default=False)]
+LabelIdOpt = Annotated[str | None, typer.Option("--label-id", help="The label's id (the argument's older spelling).")]
+SchemeOpt = Annotated[str, typer.Option(help="The label's scheme.")]
+ReasonOpt = Annotated[str, typer.Option(help="Why, as the entry will state it.")]
+
+
+def _one_label_id(positional: str | None, option: str | None) -> str:
+    """The label id given as the argument (like every other command) or, as before, with ``--label-id``."""
+    if positional and option and positional != option:
+        raise UsageError(f"two label ids given: {positional!r} and --label-id {option!r}", code="usage")
+    label_id = positional or option
+    if not label_id:
+        raise UsageError("give the label's id (LABEL_ID)", code="input.missing")
+    return label_id
+
+
 def label_revoke(
     ctx: typer.Context,
-    scheme: Annotated[str, typer.Option()],
-    label_id: Annotated[str, typer.Option("--label-id")],
+    scheme: SchemeOpt,
     key: KeyOpt,
-    reason: Annotated[str, typer.Option()],
+    reason: ReasonOpt,
+    label_id_arg: LabelIdArg = None,
+    label_id: LabelIdOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Revoke a label (by its own key or a key its scheme authorized for label.revoke)."""
+    label_id = _one_label_id(label_id_arg, label_id)
     c = cli_context(ctx)
     row = find_label(c.log(), label_id, scheme)  # label ids are unique per scheme only: never another scheme's
     fields = {"scheme": scheme, "label_id": label_id, "label_entry": row.entry_id, "reason": reason}
@@ -94,15 +112,17 @@ def label_revoke(
 
 def label_supersede(
     ctx: typer.Context,
-    scheme: Annotated[str, typer.Option()],
-    label_id: Annotated[str, typer.Option("--label-id")],
+    scheme: SchemeOpt,
     replacement: Annotated[str, typer.Option(help="Label id of the replacement, already logged.")],
     key: KeyOpt,
-    reason: Annotated[str, typer.Option()],
+    reason: ReasonOpt,
+    label_id_arg: LabelIdArg = None,
+    label_id: LabelIdOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Supersede a label by one already in the log."""
+    label_id = _one_label_id(label_id_arg, label_id)
     c = cli_context(ctx)
     row, new = find_label(c.log(), label_id, scheme), find_label(c.log(), replacement, scheme)
     fields = {

@@ -38,3 +38,20 @@ def test_a_bad_key_file_is_one_line_without_library_internals(tmp_path: Path, co
     message = r.stderr.strip()
     assert r.returncode != 0 and message.startswith("error [key.unreadable]: ") and says in message
     assert str(tmp_path / "bad.pem") in message and "cryptography.io" not in message and "\n" not in message
+
+
+def test_label_revoke_takes_the_label_id_as_an_argument_like_every_command(tmp_path: Path) -> None:
+    from .test_cli import GD
+
+    cli = Cli(tmp_path / "home")
+    cli.json("init", "--allow", GD)
+    cli.json("keygen", "--out", str(tmp_path / "gd.pem"))
+    cli.json("scheme", "register", "--id", GD, "--name", "Guangdong carbon label", "--key", str(tmp_path / "gd.pem"))
+    both = cli.run("label", "revoke", "A-1", "--label-id", "B-2", "--scheme", GD, "--key", str(tmp_path / "gd.pem"),
+                   "--reason", "x", ok=False)  # fmt: skip
+    assert both.returncode == 2 and "two label ids given" in both.stderr
+    none = cli.run("label", "revoke", "--scheme", GD, "--key", str(tmp_path / "gd.pem"), "--reason", "x", ok=False)
+    assert none.returncode != 0 and "input.missing" in none.stderr
+    unknown = cli.run("label", "revoke", "NO-SUCH", "--scheme", GD, "--key", str(tmp_path / "gd.pem"),
+                      "--reason", "x", ok=False)  # fmt: skip
+    assert "label.unknown" in unknown.stderr  # the positional id reached the lookup
