@@ -76,6 +76,7 @@ def _group(name: str, help: str, parent: typer.Typer = app) -> typer.Typer:
 
 
 scheme_app = _group("scheme", "Schemes: register, list, compare.")
+profile_app = _group("profile", "Methodology profiles shipped with carbonledger: list, show.")
 key_app = _group("key", "Authorize and revoke signing keys.")
 label_app = _group("label", "Issue, revoke and supersede labels.")
 log_app = _group("log", "Read the log: checkpoints, entries, proofs.")
@@ -95,7 +96,7 @@ serve_cmds.register(app)
 pact_cmds.register(app)
 agreement_cmds.register(app)
 dataset_cmds.register(app)
-mapping_cmds.register(app, scheme_app)
+mapping_cmds.register(app, scheme_app, profile_app)
 monitor_cmds.register(app, bench_app)
 witness_cmds.register(app, bench_app)
 tiles_cmds.register(app, log_app)

@@ -14,6 +14,7 @@ from mapping.conversions import convert_to_profile
 from mapping.differ import diff
 from mapping.profiles import get_profile, list_profiles
 
+from .context import cli_context
 from .output import console, emit
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -37,9 +38,31 @@ def _profile_table(profile_id: str, version: str | None) -> dict[str, Any]:
     return get_profile(profile_id, version).to_dict()
 
 
-def register(app: typer.Typer, scheme_app: typer.Typer) -> None:
+def register(app: typer.Typer, scheme_app: typer.Typer, profile_app: typer.Typer) -> None:
     @scheme_app.command("list")
-    def scheme_list(as_json: JsonOpt = False) -> None:
+    def scheme_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+        """List the schemes registered in this log, with their methodology profile (`profile list`: the
+        shipped profiles)."""
+        from ledger.reads import Reads
+
+        rows = Reads(cli_context(ctx).log()).scheme_summaries()
+
+        def human(v: list[dict[str, Any]]) -> None:
+            if not v:
+                console().print("no scheme is registered in this log (`carbonledger scheme register`)")
+                return
+            table = Table("id", "name", "role", "country", "registered at", "profile")
+            for r in v:
+                name = r["name"] + (f" ({r['name_zh']})" if r["name_zh"] else "")
+                profile = f"{r['profile']['id']} v{r['profile']['version']}" if r["profile"] else None
+                cells = (r["id"], name, r["role"], r["country"], f"index {r['registered_index']}", profile)
+                table.add_row(*(escape(_show(x)) for x in cells))
+            console().print(table)
+
+        emit(rows, as_json, human)
+
+    @profile_app.command("list")
+    def profile_list(as_json: JsonOpt = False) -> None:
         """List the shipped methodology profiles (standards and schemes)."""
         rows = [p.summary() for p in list_profiles()]
 
@@ -82,6 +105,8 @@ def register(app: typer.Typer, scheme_app: typer.Typer) -> None:
             console().print(table)
 
         emit(doc, as_json, human)
+
+    profile_app.command("show")(scheme_show)  # the same profile, under the group that holds profiles
 
     @scheme_app.command("diff")
     def scheme_diff(

@@ -55,3 +55,13 @@ def test_label_revoke_takes_the_label_id_as_an_argument_like_every_command(tmp_p
     unknown = cli.run("label", "revoke", "NO-SUCH", "--scheme", GD, "--key", str(tmp_path / "gd.pem"),
                       "--reason", "x", ok=False)  # fmt: skip
     assert "label.unknown" in unknown.stderr  # the positional id reached the lookup
+
+
+def test_scheme_list_lists_the_registered_schemes(tmp_path: Path, copy_demo_home: Callable[[Path], Path]) -> None:
+    cli = Cli(copy_demo_home(tmp_path / "home"))
+    rows = cli.json("scheme", "list")
+    by_id = {r["id"]: r for r in rows}
+    assert {"gd-carbon-label", "hk-cma-carbon-label"} <= set(by_id)
+    assert by_id["gd-carbon-label"]["registered_index"] == 0 and by_id["gd-carbon-label"]["profile"]["id"]
+    assert "eu-battery-cfb" not in by_id  # a shipped profile, not a registered scheme: `profile list`
+    assert "eu-battery-cfb" in {r["id"] for r in cli.json("profile", "list")}

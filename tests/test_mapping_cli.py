@@ -66,15 +66,17 @@ def test_electricity_of_another_kind_is_not_rebased_silently() -> None:
 
 
 # ---- CLI ------------------------------------------------------------------------------------------
-def test_scheme_list_json() -> None:
-    rows = _json(["scheme", "list", "--json"])
+def test_profile_list_json() -> None:
+    rows = _json(["profile", "list", "--json"])
     assert {"gd-carbon-label", "pact-v3", "eu-battery-cfb"} <= {r["id"] for r in rows}
     assert all({"id", "name", "version"} <= set(r) for r in rows)
 
 
-def test_scheme_list_and_show_human() -> None:
-    result = runner.invoke(app, ["scheme", "list"])
+def test_profile_list_and_show_human() -> None:
+    result = runner.invoke(app, ["profile", "list"])
     assert result.exit_code == 0 and "gd-carbon-label" in result.stdout
+    result = runner.invoke(app, ["profile", "show", "gd-carbon-label"])
+    assert result.exit_code == 0 and "unspecified" in result.stdout
     result = runner.invoke(app, ["scheme", "show", "gd-carbon-label"])
     assert result.exit_code == 0 and "unspecified" in result.stdout
     shown = _json(["scheme", "show", "pact-v3", "--version", "1", "--json"])
