@@ -20,6 +20,7 @@ from verifier.verify import verify_bundle
 from .context import cli_context
 from .output import console, emit
 from .remote import LogService
+from .trust_cmds import register_trust
 
 __all__ = ["register"]
 
@@ -199,8 +200,9 @@ def register(app: typer.Typer) -> None:
             lambda v: console().print(f"bundle for {label_id} written to {out} ({len(data)} bytes)"),
         )
 
-    trust_app = typer.Typer(no_args_is_help=True, help="Trust files for buyers.")
+    trust_app = typer.Typer(no_args_is_help=True, help="Trust files for buyers: export, show, prune.")
     app.add_typer(trust_app, name="trust")
+    register_trust(trust_app)
 
     @trust_app.command("export")
     def trust_export(

@@ -65,3 +65,19 @@ def test_scheme_list_lists_the_registered_schemes(tmp_path: Path, copy_demo_home
     assert by_id["gd-carbon-label"]["registered_index"] == 0 and by_id["gd-carbon-label"]["profile"]["id"]
     assert "eu-battery-cfb" not in by_id  # a shipped profile, not a registered scheme: `profile list`
     assert "eu-battery-cfb" in {r["id"] for r in cli.json("profile", "list")}
+
+
+def test_trust_show_and_prune(tmp_path: Path, copy_demo_home: Callable[[Path], Path]) -> None:
+    home = copy_demo_home(tmp_path / "home")
+    cli = Cli(home)
+    trust = str(home / "demo-out" / "trust-hk-buyer.json")
+    shown = cli.json("trust", "show", trust)
+    assert shown["witnesses"]["threshold"] == 2 and len(shown["witnesses"]["keys"]) == 2
+    assert len(shown["log"]["fingerprint"]) == 16 and "gd-carbon-label" in shown["schemes"]
+    out = tmp_path / "pruned.json"
+    cli.json("trust", "prune", trust, "--keep", "gd-carbon-label,hk-cma-carbon-label", "--out", str(out))
+    assert sorted(cli.json("trust", "show", str(out))["schemes"]) == ["gd-carbon-label", "hk-cma-carbon-label"]
+    r = cli.run("trust", "prune", trust, "--keep", "gd-carbon-label", "--out", str(tmp_path / "x.json"), ok=False)
+    assert r.returncode != 0 and "trust.buyer_scheme" in r.stderr and not (tmp_path / "x.json").exists()
+    r = cli.run("trust", "prune", trust, "--keep", "hk-cma-carbon-label,no-such", "--out", str(out), ok=False)
+    assert "trust.unknown_scheme" in r.stderr

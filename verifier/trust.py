@@ -8,7 +8,9 @@ older one is the verdict ``status_stale``, exit 8, and a bundle that proves no s
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mapping.errors import CarbonLedgerError, InputError, NoteError
@@ -49,6 +51,25 @@ class Trust:
         if self.max_status_age_s:
             out["max_status_age_s"] = self.max_status_age_s
         return out
+
+
+def pruned(t: Trust, keep: Iterable[str]) -> Trust:
+    """Requires nothing. ``t`` trusting only the schemes in ``keep`` (``trust.unknown_scheme`` naming any it does
+    not hold; the buyer's scheme, if any, must stay)."""
+    wanted = set(keep)
+    missing = sorted(wanted - set(t.scheme_roots))
+    if missing:
+        raise InputError(f"the trust file holds no scheme {', '.join(missing)}", code="trust.unknown_scheme")
+    if t.buyer_scheme and t.buyer_scheme not in wanted:
+        raise InputError(
+            f"the buyer's own scheme {t.buyer_scheme} must stay in the trust file", code="trust.buyer_scheme"
+        )
+    return replace(t, scheme_roots={s: k for s, k in t.scheme_roots.items() if s in wanted})
+
+
+def fingerprint(public_key: bytes) -> str:
+    """The first 16 hex digits of a key's SHA-256: what a buyer compares on a second channel."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
 
 
 def parse_trust(data: bytes) -> Trust:
