@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mapping.errors import InputError
+from mapping.errors import CarbonLedgerError, InputError
 from verifier.bundle import parse_bundle
 from verifier.note import parse_checkpoint, split_note
 from verifier.report import Report
@@ -32,7 +32,7 @@ def bundle_origin(bundle: bytes) -> str | None:
     """The log origin a bundle names, or None when it cannot be read (the verifier then says why)."""
     try:
         return parse_bundle(bundle).origin
-    except Exception:
+    except CarbonLedgerError:
         return None
 
 
@@ -44,7 +44,7 @@ def kept_key(origin: str | None, trust: bytes) -> str | None:
         return None
     try:
         t = parse_trust(trust)
-    except Exception:
+    except CarbonLedgerError:
         return origin
     return f"{origin} {t.log_vkey}" if t.origin == origin else origin
 
@@ -54,7 +54,7 @@ def consistency_sizes(bundle: bytes, kept: KeptCheckpoint) -> tuple[int, int] | 
     or None when no proof is needed (the same size) or the bundle's checkpoint cannot be read."""
     try:
         size = parse_checkpoint(split_note(parse_bundle(bundle).checkpoint)[0]).size
-    except Exception:
+    except CarbonLedgerError:
         return None
     if size == kept.size:
         return None

@@ -24,7 +24,6 @@ import collections
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +45,7 @@ from .batch_view import BatchView
 from .compact_range import CompactRange
 from .log_open import CommittedState, read_committed_state
 from .precheck import PendingBatch
+from .receipt import Receipt  # re-exported: what the write path hands out
 from .status_log import BatchChanges, StatusMap
 from .store import Store, node_id
 from .stored_tree import StoredTree
@@ -59,33 +59,6 @@ ED25519_NOTE_KEY_TYPE = 0x01
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """What an issuer gets once its entry is durable: index, inclusion proof and the checkpoint it leads to."""
-
-    index: int
-    entry_id: str
-    tree_size: int
-    inclusion_proof: list[bytes]
-    checkpoint: str
-    cosigned_by: tuple[str, ...] = ()  # the witnesses whose cosignatures the checkpoint carries
-    witness_threshold: int = 0  # the log's witness policy (0: none configured)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "entry_id": self.entry_id,
-            "tree_size": self.tree_size,
-            "inclusion_proof": [h.hex() for h in self.inclusion_proof],
-            "checkpoint": self.checkpoint,
-            "witnesses": {
-                "cosigned_by": list(self.cosigned_by),
-                "threshold": self.witness_threshold,
-                "meets_policy": len(self.cosigned_by) >= self.witness_threshold,
-            },
-        }
 
 
 Results = list[Receipt | CarbonLedgerError | None]

@@ -25,13 +25,12 @@ from mapping.errors import CarbonLedgerError, MappingError, NotFoundError
 from verifier.b64 import decode_canonical
 from verifier.envelope import parse_entry
 from verifier.merkle import leaf_hash
-from verifier.note import witness_report
 from verifier.report import Report
 
 from . import agreements_service, bundles, datasets_service
 from .log import Log
 from .tables import EntryRow, LabelRow
-from .witnessing import FUTURE_SKEW_S
+from .witnessing import no_witnesses
 
 __all__ = ["MAX_SEARCH_RESULTS", "RECENT_ENTRIES", "EntrySummary", "LabelCheck", "Reads", "SchemeInfo", "entry_payload"]
 
@@ -114,19 +113,9 @@ class Reads:
     def log_info(self) -> dict[str, Any]:
         """The log's origin, key and size, and its witnessing: the policy (k of n) and whether the newest
         checkpoint meets it (``witnesses.meets_policy``: false marks a checkpoint published below policy)."""
-        info: dict[str, Any] = {"origin": self.log.origin, "vkey": self.log.vkey, "tree_size": self.tree_size()}
         w = self.log.witnessing
-        if w is None:
-            info["witnesses"] = {"threshold": 0, "witnesses": [], "cosigned_by": [], "meets_policy": True}
-            return info
-        now_s = int(w.wall_clock()) + FUTURE_SKEW_S  # future-dated cosignatures count for nothing, as for a buyer
-        cosigned = witness_report(self.log.checkpoint(), w.policy.vkeys, log_vkey=self.log.vkey, now_s=now_s).names
-        info["witnesses"] = w.policy.to_dict() | {
-            "cosigned_by": cosigned,
-            "meets_policy": len(cosigned) >= w.policy.threshold,
-            "metrics": w.metrics(),
-        }
-        return info
+        witnesses = no_witnesses() if w is None else w.summary(self.log.checkpoint())
+        return {"origin": self.log.origin, "vkey": self.log.vkey, "tree_size": self.tree_size(), "witnesses": witnesses}
 
     def checkpoint(self) -> str:
         return self.log.checkpoint()

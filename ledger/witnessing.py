@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING
 import httpx
 from sqlalchemy import update
 
-from mapping.errors import ConfigError
+from mapping.errors import CarbonLedgerError, ConfigError
 from verifier.note import parse_vkey, witness_report
+from verifier.note_syntax import split_note
 
 from .store import Store
 from .tables import CheckpointRow
@@ -39,7 +40,13 @@ from .tables import CheckpointRow
 if TYPE_CHECKING:
     from .witness_client import CosignResult, WitnessConfig
 
-__all__ = ["DEFAULT_TIMEOUT_S", "WitnessPolicy", "Witnessed", "Witnessing", "policy_from_config"]
+
+def no_witnesses() -> dict[str, object]:
+    """``/v1/log``'s ``witnesses`` for a log with no witness configured."""
+    return {"threshold": 0, "witnesses": [], "cosigned_by": [], "meets_policy": True}
+
+
+__all__ = ["DEFAULT_TIMEOUT_S", "WitnessPolicy", "Witnessed", "Witnessing", "no_witnesses", "policy_from_config"]
 
 log = logging.getLogger("carbonledger.witnessing")
 
@@ -93,9 +100,9 @@ def policy_from_config(raw: object, threshold: object, timeout_s: object = DEFAU
             raise ConfigError(f"{where}/url must be an http(s) URL", code="config.invalid", field=where)
         try:
             key = parse_vkey(item["vkey"])
-        except Exception as e:
+        except CarbonLedgerError as e:
             raise ConfigError(
-                f"{where}/vkey is not a C2SP verifier key: {e}", code="config.invalid", field=where
+                f"{where}/vkey is not a C2SP verifier key: {e.message}", code="config.invalid", field=where
             ) from e
         if key.key_type != 0x04:
             raise ConfigError(
@@ -204,10 +211,7 @@ class Witnessing:
         return self.cosign(_log_signed_part(row.note, parse_vkey(self.log_vkey).name), row.size)
 
     def _publish(self, note: str, size: int, skipped: list[str], results: list[CosignResult]) -> Witnessed:
-        # As a buyer counts them: a cosignature dated in the future (a bad or hostile witness clock) counts for
-        # nothing, so receipts and metrics never claim a policy a buyer's verifier would refuse.
-        now_s = int(self.wall_clock()) + FUTURE_SKEW_S
-        cosigned = tuple(witness_report(note, self.policy.vkeys, log_vkey=self.log_vkey, now_s=now_s).names)
+        cosigned = self.cosigners(note)
         if cosigned:
             with self.store.write() as conn:
                 conn.execute(update(CheckpointRow).where(CheckpointRow.size == size).values(note=note))
@@ -225,6 +229,23 @@ class Witnessing:
                 size, len(cosigned), self.policy.threshold, ", ".join(cosigned) or "none",
             )  # fmt: skip
         return witnessed
+
+    def cosigners(self, note: str) -> tuple[str, ...]:
+        """The policy's witnesses whose cosignatures on ``note`` count, as a buyer counts them: by distinct key, and
+        one dated in the future (a bad or hostile witness clock) counts for nothing — so receipts, the API and
+        the metrics never claim a policy a buyer's verifier would refuse."""
+        now_s = int(self.wall_clock()) + FUTURE_SKEW_S
+        return tuple(witness_report(note, self.policy.vkeys, log_vkey=self.log_vkey, now_s=now_s).names)
+
+    def summary(self, note: str) -> dict[str, object]:
+        """The policy, who cosigned ``note`` (the newest checkpoint), whether that meets the policy, and the
+        metrics: ``/v1/log``'s ``witnesses``."""
+        cosigned = self.cosigners(note)
+        return self.policy.to_dict() | {
+            "cosigned_by": list(cosigned),
+            "meets_policy": len(cosigned) >= self.policy.threshold,
+            "metrics": self.metrics(),
+        }
 
     def metrics(self) -> dict[str, object]:
         """Counters since start: checkpoints witnessed, how many were below policy, failures per witness."""
@@ -244,6 +265,6 @@ def _name(w: WitnessConfig) -> str:
 
 def _log_signed_part(note: str, log_name: str) -> str:
     """The note with only the log's own signature lines (those under the log's key name)."""
-    text, _, sigs = note.partition("\n\n")
-    own = [line for line in sigs.splitlines() if line.startswith(f"\u2014 {log_name} ")]
-    return text + "\n\n" + "".join(line + "\n" for line in own)
+    text, lines = split_note(note)
+    own = [line for line in lines if line.startswith(f"\u2014 {log_name} ")]
+    return text + "\n" + "".join(line + "\n" for line in own)
