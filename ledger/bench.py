@@ -235,19 +235,11 @@ def bench_ingest(
 
 
 def _bench_witnesses(log: Log, count: int, tmp: Path) -> Any:
-    from .witness_client import WitnessConfig
-    from .witness_core import WitnessIdentity, trusted_logs
-    from .witness_local import LocalWitnesses
-    from .witnessing import WitnessPolicy
+    from .witness_core import WitnessIdentity
+    from .witness_local import witness_log_locally
 
-    local = LocalWitnesses()
-    configs = []
-    for i in range(count):
-        identity = WitnessIdentity(f"witness-{i}.bench.local", SigningKey.generate())
-        url = local.add(f"w{i}.bench", identity, trusted_logs([log.vkey]), tmp / f"witness-{i}")
-        configs.append(WitnessConfig(url, identity.vkey))
-    log.enable_witnessing(WitnessPolicy(tuple(configs), count), local.client())
-    return local
+    identities = [WitnessIdentity(f"witness-{i}.bench.local", SigningKey.generate()) for i in range(count)]
+    return witness_log_locally(log, identities, tmp / "witnesses", threshold=count)[0]
 
 
 _NO_SIG = bytes(64)

@@ -15,9 +15,8 @@ from pathlib import Path
 from verifier.keys import SigningKey
 
 from .log import Log
-from .witness_client import WitnessConfig
-from .witness_core import WitnessIdentity, trusted_logs
-from .witness_local import LocalWitnesses
+from .witness_core import WitnessIdentity
+from .witness_local import LocalWitnesses, witness_log_locally
 from .witnessing import WitnessPolicy
 
 __all__ = ["DEMO_WITNESSES", "DemoWitnesses", "start_demo_witnesses"]
@@ -45,12 +44,5 @@ class DemoWitnesses:
 def start_demo_witnesses(home: Path, log: Log, key: Callable[[Path, str], SigningKey]) -> DemoWitnesses:
     """Requires a demo home. Starts both witnesses (keys from ``key(home, name)``) and makes ``log`` send them
     every new checkpoint, needing both cosignatures (threshold 2)."""
-    local = LocalWitnesses()
-    configs = []
-    for key_name, name, _scheme in DEMO_WITNESSES:
-        identity = WitnessIdentity(name, key(home, key_name))
-        url = local.add(name, identity, trusted_logs([log.vkey]), home / "witnesses" / key_name)
-        configs.append(WitnessConfig(url, identity.vkey))
-    policy = WitnessPolicy(tuple(configs), threshold=len(configs))
-    log.enable_witnessing(policy, local.client())
-    return DemoWitnesses(local, policy)
+    identities = [WitnessIdentity(name, key(home, key_name)) for key_name, name, _scheme in DEMO_WITNESSES]
+    return DemoWitnesses(*witness_log_locally(log, identities, home / "witnesses", threshold=len(identities)))

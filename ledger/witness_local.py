@@ -20,11 +20,14 @@ import httpx
 
 from mapping.errors import InputError, UnavailableError
 
-from .witness_core import TEXT_CONTENT_TYPE, TrustedLogs, WitnessIdentity
+from .log import Log
+from .witness_client import WitnessConfig
+from .witness_core import TEXT_CONTENT_TYPE, TrustedLogs, WitnessIdentity, trusted_logs
 from .witness_requests import add_checkpoint
 from .witness_state import WitnessStore
+from .witnessing import WitnessPolicy
 
-__all__ = ["LocalWitnesses"]
+__all__ = ["LocalWitnesses", "witness_log_locally"]
 
 
 @dataclass
@@ -66,3 +69,19 @@ class LocalWitnesses:
         except (InputError, UnavailableError) as e:
             return httpx.Response(e.http_status, text=e.message + "\n", headers={"Content-Type": TEXT_CONTENT_TYPE})
         return httpx.Response(answer.status, text=answer.body, headers={"Content-Type": answer.content_type})
+
+
+def witness_log_locally(
+    log: Log, identities: list[WitnessIdentity], state_root: Path, threshold: int
+) -> tuple[LocalWitnesses, WitnessPolicy]:
+    """Requires distinct witness keys. Serve ``identities`` in this process (each one's state in
+    ``state_root/<its name>``), trusting ``log``, and make ``log`` send them every new checkpoint, needing
+    ``threshold`` cosignatures. Returns the witnesses (close them when done) and the policy."""
+    local = LocalWitnesses()
+    configs = []
+    for identity in identities:
+        url = local.add(identity.name, identity, trusted_logs([log.vkey]), state_root / identity.name)
+        configs.append(WitnessConfig(url, identity.vkey))
+    policy = WitnessPolicy(tuple(configs), threshold)
+    log.enable_witnessing(policy, local.client())
+    return local, policy
