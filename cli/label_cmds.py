@@ -14,7 +14,7 @@ from mapping.errors import InputError, UsageError
 
 from .context import cli_context
 from .options import JsonOpt, KeyOpt, OutOpt
-from .output import console, emit
+from .output import console, emit, print_label_summary
 from .signed_entries import sign_entry
 
 __all__ = ["register"]
@@ -52,11 +52,7 @@ def label_show(
         ended = s.get("valid_until") and str(s["valid_until"]) < reads.today().isoformat()
         state = v["status"] + (f", its validity ended {s['valid_until']}" if ended else "")
         c.print(f"[bold]{escape(str(s['label_id']))}[/] ({escape(str(s['scheme']))}): {escape(state)}", highlight=False)
-        for key in ("product", "model", "manufacturer", "verifier", "issued_at", "valid_until"):
-            if s.get(key):
-                c.print(escape(f"  {key.replace('_', ' ')}: {s[key]}"), highlight=False)
-        if s.get("value"):
-            c.print(escape(f"  footprint: {s['value']} {s.get('unit') or ''}".rstrip()), highlight=False)
+        print_label_summary(s)
         c.print(escape(f"  logged at index {v['index']} (entry {v['entry_id'][:16]}…), signed at {v['signed_at']}"))
         if v.get("status_index") is not None:
             c.print(escape(f"  {v['status']} by the entry at index {v['status_index']}"), highlight=False)

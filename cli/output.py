@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["console", "emit", "emit_error", "err_console"]
+__all__ = ["console", "emit", "emit_error", "err_console", "print_label_summary"]
 
 # What rich reads from the environment when a Console is made.
 _ENVIRONMENT = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM", "COLORTERM", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
@@ -63,3 +63,14 @@ def emit_error(error: dict[str, Any], as_json: bool) -> None:
             highlight=False,
             soft_wrap=True,  # one line, however narrow the terminal
         )
+
+
+def print_label_summary(summary: dict[str, Any]) -> None:
+    """The lines of :func:`verifier.report.label_summary` a person reads, indented; fields the label does not
+    state are left out, never printed as None."""
+    c = console()
+    for key in ("product", "model", "manufacturer", "verifier", "issued_at", "valid_until"):
+        if summary.get(key):
+            c.print(escape(f"  {key.replace('_', ' ')}: {summary[key]}"), highlight=False)
+    if summary.get("value"):
+        c.print(escape(f"  footprint: {summary['value']} {summary.get('unit') or ''}".rstrip()), highlight=False)

@@ -18,7 +18,7 @@ from verifier.report import report_header, verdict_line
 from verifier.verify import verify_bundle
 
 from .context import cli_context
-from .output import console, emit
+from .output import console, emit, print_label_summary
 from .remote import LogService
 from .trust_cmds import register_trust
 
@@ -126,11 +126,7 @@ def _print_bundle(v: dict[str, Any]) -> None:
     lab = v["label"] or {}
     c.print(escape(f"{v['version']}, log {v['origin']}, checkpoint of tree size {v['tree_size']}"), highlight=False)
     c.print(escape(f"label {lab.get('label_id')} ({lab.get('scheme')}) at index {v['label_entry']['index']}"))
-    for key in ("product", "model", "manufacturer", "verifier", "issued_at", "valid_until"):
-        if lab.get(key):
-            c.print(escape(f"  {key.replace('_', ' ')}: {lab[key]}"), highlight=False)
-    if lab.get("value"):
-        c.print(escape(f"  footprint: {lab['value']} {lab.get('unit') or ''}".rstrip()), highlight=False)
+    print_label_summary(lab)
     c.print(f"entries ({len(v['entries'])}):")
     for e in v["entries"]:
         c.print(escape(f"  {e['index']:>8}  {e['kind']:<20} signer {e['signer'][:16]}…"), highlight=False)
