@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mapping.gtin import with_check_digit
 from verifier.envelope import ZERO_ENTRY_ID, envelope_bytes, parse_entry, public_key_to_b64
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
@@ -60,7 +61,7 @@ def realistic_label(i: int) -> dict[str, Any]:
         "product": {
             "name": f"Split air conditioner {i % 50}",
             "model": f"KFR-{26 + i % 9}GW/B{i % 7}",
-            "ids": [{"system": "gtin", "value": f"069{i:011d}"}],
+            "ids": [{"system": "gtin", "value": with_check_digit(f"069{i:010d}")}],
             "category": {"system": "cpc", "code": "44821"},
             "manufacturer": {"name": "Example Appliances Co.", "country": "CN"},
             "production_site": {"country": "CN", "grid_region": "CN-South"},

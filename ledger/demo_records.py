@@ -25,7 +25,7 @@ def current_record(citation: dict[str, Any], today: date) -> dict[str, Any]:
     rec["label_id"] = CURRENT_ID
     rec["product"]["name"] = "Inverter split air conditioner, 3.5 kW cooling (illustrative)"
     rec["product"]["model"] = "KFR-35GW (illustrative)"
-    rec["product"]["ids"] = [{"system": "gtin", "value": "06932233000024"}]
+    rec["product"]["ids"] = [{"system": "gtin", "value": "06932233000028"}]
     rec["footprint"]["electricity"] = [
         {
             "kwh": "58.4",

@@ -45,7 +45,8 @@ def _nul_in_a_key(label: dict[str, Any]) -> None:
 
 
 POISONS = {
-    "long_gtin": (_long_gtin, "entry.too_long"),
+    # a GTIN longer than its column is no GTIN at all: the rule book's check digit rule refuses it first
+    "long_gtin": (_long_gtin, "label.gtin_invalid"),
     "nul_in_name": (_nul_in_name, "entry.nul_character"),
     "nul_in_a_key": (_nul_in_a_key, None),  # the schema or the store rule: refused either way, alone
 }

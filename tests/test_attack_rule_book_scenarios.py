@@ -123,6 +123,12 @@ def _mismatched_factor_label(w: World) -> bytes:
     return w.cqc.issue(label)
 
 
+def _near_miss_gtin_label(w: World) -> bytes:
+    label = current_label("GD-GTIN-1")
+    label["product"]["ids"] = [{"system": "gtin", "value": "06932233000012"}]  # check digit should be 1
+    return w.cqc.issue(label)
+
+
 def _issue(label_id: str) -> Callable[[World], None]:
     return lambda w: w.issue(label_id)
 
@@ -158,6 +164,14 @@ SCENARIOS = [
         _publish,
         _mismatched_factor_label,
         "GD-FACTOR-1",
+        target=None,
+    ),
+    Scenario(
+        "seller_claims_a_near_miss_gtin",
+        "label.gtin_invalid",
+        lambda w: None,
+        _near_miss_gtin_label,
+        "GD-GTIN-1",
         target=None,
     ),
 ]
@@ -234,4 +248,5 @@ def test_forged_recognition_table_covers_both_sides() -> None:
         "agreement.duplicate_version",
         "authority.key_expired",
         "dataset.citation_value_mismatch",
+        "label.gtin_invalid",
     }

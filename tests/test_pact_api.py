@@ -53,11 +53,11 @@ def world(sqlite_url: str) -> Iterator[tuple[Log, Clock, dict[str, str]]]:
     log.submit(gd.register(GD))
     log.submit(gd.authorize(GD, cqc))
     ids = {}
-    for i, (gtin, country) in enumerate([("06900000000011", "CN"), ("06900000000028", "DE"), ("06900000000035", "CN")]):
+    for i, (gtin, country) in enumerate([("06900000000014", "CN"), ("06900000000021", "DE"), ("06900000000038", "CN")]):
         ids[f"L{i}"] = log.submit(cqc.issue(_label(f"GD-P-{i}", gtin, country))).entry_id
     old = copy.deepcopy(label_for(GD, "GD-P-OLD"))  # a label PACT cannot express (no fossil values): not served
     ids["unexpressible"] = log.submit(cqc.issue(old)).entry_id
-    ids["L3"] = log.submit(cqc.issue(_label("GD-P-3", "06900000000042", "CN"))).entry_id
+    ids["L3"] = log.submit(cqc.issue(_label("GD-P-3", "06900000000045", "CN"))).entry_id
     log.submit(
         cqc.sign("label.revoke", {"scheme": GD, "label_id": "GD-P-0", "label_entry": ids["L0"], "reason": "recalled"})
     )
@@ -165,8 +165,8 @@ def test_pagination_follows_absolute_next_links_and_repeats_the_same_page(client
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("productId=urn:gtin:06900000000028", ["L1"]),
-        ("productId=urn:gtin:06900000000028&productId=urn:gtin:06900000000042", ["L1", "L3"]),
+        ("productId=urn:gtin:06900000000021", ["L1"]),
+        ("productId=urn:gtin:06900000000021&productId=urn:gtin:06900000000045", ["L1", "L3"]),
         ("geography=DE", ["L1"]),
         ("status=Active", ["L2", "L3"]),
         ("status=Deprecated", ["L0", "L1"]),
@@ -273,7 +273,7 @@ EVENTS = {
     "published": {"type": "org.wbcsd.pathfinder.ProductFootprint.Published.v1", "data": {"pfIds": ["x"]}},
     "request": {
         "type": "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
-        "data": {"productId": ["urn:gtin:06900000000028"], "status": "Active", "comment": "please"},
+        "data": {"productId": ["urn:gtin:06900000000021"], "status": "Active", "comment": "please"},
     },
     "fulfilled": {
         "type": "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1",
@@ -362,8 +362,8 @@ def test_imported_footprints_are_admitted_as_labels_and_served_back(sqlite_url: 
 @pytest.mark.parametrize(
     ("criteria", "answer", "count"),
     [
-        ({"productId": ["urn:gtin:06900000000028", "urn:gtin:06900000000042"]}, "Fulfilled", 2),
-        ({"productId": ["urn:gtin:06900000000042"], "status": "Active"}, "Fulfilled", 1),
+        ({"productId": ["urn:gtin:06900000000021", "urn:gtin:06900000000045"]}, "Fulfilled", 2),
+        ({"productId": ["urn:gtin:06900000000045"], "status": "Active"}, "Fulfilled", 1),
         ({"geography": ["FR"]}, "Rejected", 0),
     ],
 )

@@ -136,9 +136,9 @@ async def test_home_has_search_box_and_links(client: httpx.AsyncClient) -> None:
     ("query", "expected", "absent"),
     [
         ("KFR-26GW/BDN8Y", [MIDEA_ID], []),  # product model
-        ("06932233000017", [MIDEA_ID, "GD-CL-2022-0011"], []),  # GTIN (both labels carry it)
+        ("06932233000011", [MIDEA_ID, "GD-CL-2022-0011"], []),  # GTIN (both labels carry it)
         ("midea", [MIDEA_ID], []),  # manufacturer, case-insensitive
-        ("0011", ["GD-CL-2022-0011"], [MIDEA_ID]),  # label id
+        ("2022-0011", ["GD-CL-2022-0011"], [MIDEA_ID]),  # label id
         ("Guangdong carbon", [MIDEA_ID], []),  # scheme name
         ("100%_", [], [MIDEA_ID]),  # LIKE wildcards are literal
     ],
@@ -173,7 +173,7 @@ async def test_label_page_shows_product_footprint_scheme_and_steps(client: httpx
     for expected in (
         "Inverter split air conditioner",
         "KFR-26GW/BDN8Y-XT100(1)A",
-        "06932233000017",
+        "06932233000011",
         "GD Midea Air-Conditioning Equipment Co., Ltd.",
         "Shunde, Foshan",
         "2713.8100 kgCO2e",

@@ -6,6 +6,7 @@ its scheme authorized for that kind".
 from __future__ import annotations
 
 from mapping.errors import AuthorityError, CarbonLedgerError, ConflictError, RuleError, Unestablished, UnknownEntryError
+from mapping.gtin import gtin_problem
 
 from . import citations, datasets
 from .envelope import Entry
@@ -41,9 +42,21 @@ def label_issue(
             code="label.bad_validity",
             field="/label/valid_until",
         )
+    _check_gtins(label)
     _check_citations(label, view)
     record = LabelRecord(label["scheme"], label["label_id"], entry.entry_id, index, entry.signer)
     return [AddLabel(record)]
+
+
+def _check_gtins(label: dict) -> None:
+    """A GTIN that fails the GS1 check digit names no product: a buyer scanning the package would find no
+    label, and a seller could claim another product's label by a near-miss number (issue 20, item 5)."""
+    for i, ident in enumerate(label["product"].get("ids", ())):
+        if ident["system"] != "gtin":
+            continue
+        problem = gtin_problem(ident["value"])
+        if problem is not None:
+            raise RuleError(problem, code="label.gtin_invalid", field=f"/label/product/ids/{i}/value")
 
 
 def _cites_a_factor(label: dict) -> bool:
