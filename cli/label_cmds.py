@@ -9,12 +9,14 @@ import typer
 
 from ledger.bundles import find_label
 from ledger.label_files import read_label_record
+from ledger.label_qr import qr_image, qr_target
+from ledger.public_url import is_loopback, parse_base_url
 from ledger.reads import Reads
 from mapping.errors import InputError, UsageError
 
 from .context import cli_context
 from .options import JsonOpt, KeyOpt, OutOpt
-from .output import console, emit, print_label_summary
+from .output import console, emit, err_console, print_label_summary
 from .signed_entries import sign_entry
 
 __all__ = ["register"]
@@ -154,18 +156,48 @@ def label_list(
 
 def label_qr(
     ctx: typer.Context,
-    label_id: Annotated[str, typer.Argument()],
-    out: Annotated[Path, typer.Option("--out", help="FILE.svg or FILE.png")],
-    base_url: Annotated[str, typer.Option(help="Public URL of the label pages.")] = "http://127.0.0.1:8000",
-    scheme: Annotated[str | None, typer.Option()] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    label_id: Annotated[str, typer.Argument(help="The label's id.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the QR code: FILE.svg or FILE.png.")],
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Public URL of the log's pages (default: base_url in the home's config.json)."),
+    ] = None,
+    caption: Annotated[
+        str | None, typer.Option(help="A line of text under the code (SVG only), e.g. the label id.")
+    ] = None,
+    scheme: Annotated[str | None, typer.Option(help="The label's scheme, if its id is ambiguous.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Write a QR code (segno) that leads to the label's verification page."""
-    import segno
-
-    row = find_label(cli_context(ctx).log(), label_id, scheme)
-    if out.suffix.lower() not in (".svg", ".png"):
+    """Write the QR code for a product's package: its GS1 Digital Link URI (<base>/01/<GTIN-14>, which this log
+    resolves to the current label), or the label page's URL when the product has no GTIN."""
+    c = cli_context(ctx)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("svg", "png"):
         raise InputError("--out must end in .svg or .png", code="input.invalid", field="--out")
-    url = f"{base_url.rstrip('/')}/labels/{row.scheme}/{row.label_id}"
-    segno.make(url, error="m").save(str(out), scale=6, border=2)
-    emit({"qr_file": str(out), "url": url}, as_json, lambda v: console().print(f"QR for {url} written to {out}"))
+    if base_url is None:
+        base_url = c.settings().base_url
+        if base_url is None:
+            raise UsageError(
+                "label qr needs --base-url URL (the public address of the log's pages), or base_url in the home's "
+                "config.json (carbonledger init --base-url URL)",
+                code="input.missing",
+                field="--base-url",
+            )
+    base = parse_base_url(base_url, "--base-url")
+    log = c.log()
+    row = find_label(log, label_id, scheme)
+    record = Reads(log).label_records([row])[row.idx]
+    url, kind = qr_target(row, record, base)
+    image = qr_image(url, fmt, caption)
+    out.write_bytes(image)
+    warning = None
+    if is_loopback(base):
+        warning = f"{base} is this machine's own address: a phone that scans the code cannot open it"
+    result = {"qr_file": str(out), "url": url, "kind": kind, "warning": warning}
+
+    def human(v: dict[str, Any]) -> None:
+        if v["warning"]:
+            err_console().print(f"warning: {v['warning']}")
+        console().print(f"QR for {v['url']} written to {v['qr_file']}")
+
+    emit(result, as_json, human)

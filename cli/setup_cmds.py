@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ledger.home import init_home, update_config, write_key_file
+from ledger.home import init_home, load_settings, update_config, write_key_file
+from ledger.public_url import parse_base_url
 from verifier.envelope import public_key_to_b64
 from verifier.keys import SigningKey
 
@@ -26,8 +27,16 @@ def register(app: typer.Typer) -> None:
 def init(
     ctx: typer.Context,
     origin: Annotated[
-        str, typer.Option(help="The log's origin line (C2SP tlog-checkpoint).")
-    ] = "carbonledger.local/log",
+        str | None,
+        typer.Option(
+            help="The log's origin line (C2SP tlog-checkpoint); default: this host's name and a random suffix, "
+            "so that no two logs share one."
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Public URL of the log's pages, used by `label qr` and the GS1 Digital Link resolver."),
+    ] = None,
     allow: Annotated[list[str] | None, typer.Option("--allow", help="Scheme id allowed to register.")] = None,
     allow_any: Annotated[bool, typer.Option("--allow-any", help="Admit any new scheme id.")] = False,
     database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: SQLite in the home).")] = None,
@@ -36,10 +45,18 @@ def init(
     """Create a data directory with a log key, or load an existing one."""
     c = cli_context(ctx)
     settings = init_home(
-        c.home, origin=origin, allowed_schemes=allow, allow_any_scheme=allow_any, database_url=database_url
+        c.home,
+        origin=origin,
+        allowed_schemes=allow,
+        allow_any_scheme=allow_any,
+        database_url=database_url,
+        base_url=base_url,
     )
     if allow:
         update_config(settings.home, allowed_schemes=sorted(set(settings.policy.allowed_schemes) | set(allow)))
+    if base_url and settings.base_url != parse_base_url(base_url, "--base-url"):  # an existing home: set it
+        update_config(settings.home, base_url=parse_base_url(base_url, "--base-url"))
+        settings = load_settings(settings.home)
     log = c.log()
     emit(
         {
@@ -48,9 +65,12 @@ def init(
             "vkey": log.vkey,
             "tree_size": log.size,
             "database_url": settings.database_url,
+            "base_url": settings.base_url,
         },
         as_json,
-        lambda v: console().print(f"home [bold]{v['home']}[/]\nlog key {v['vkey']}\ntree size {v['tree_size']}"),
+        lambda v: console().print(
+            f"home [bold]{v['home']}[/]\norigin {v['origin']}\nlog key {v['vkey']}\ntree size {v['tree_size']}"
+        ),
     )
 
 

@@ -89,13 +89,17 @@ def _key(home: Path, name: str) -> SigningKey:
     return read_key_file(path)
 
 
+DEMO_BASE_URL = "http://127.0.0.1:8000"
+
+
 def _b64(key: SigningKey) -> str:
     return public_key_to_b64(key.public_key)
 
 
 def init_demo_home(home: Path) -> Settings:
-    """Initialize ``home`` (if it is not yet) with a log that admits the demo's schemes and data publisher."""
-    return init_home(home, allowed_schemes=[s[0] for s in DEMO_SCHEMES] + [REFERENCE_PUBLISHER])
+    """Initialize ``home`` (if it is not yet) with a log that admits the demo's schemes and data publisher; its
+    pages' address is where ``carbonledger serve`` listens by default (a local trial: ``label qr`` warns)."""
+    return init_home(home, allowed_schemes=[s[0] for s in DEMO_SCHEMES] + [REFERENCE_PUBLISHER], base_url=DEMO_BASE_URL)
 
 
 def _no_progress(_total: int) -> AbstractContextManager[Callable[[int], None]]:

@@ -2,7 +2,8 @@
 
 Layout::
 
-    config.json     origin, database URL, scheme allow-list, clock-skew limit, the log's witnesses
+    config.json     origin, database URL, scheme allow-list, clock-skew limit, ``base_url`` (the public
+                    address of the pages, for QR codes and GS1 Digital Link), the log's witnesses
                     (``witnesses``: [{url, vkey}], ``witness_threshold``, ``witness_timeout_s``), and
                     ``tiles_dir`` (relative to the home, or absolute): static tiles kept current
     log-key.pem     the log's Ed25519 checkpoint key (PKCS#8; encrypted when
@@ -20,6 +21,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import secrets
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,11 +31,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mapping.errors import ConfigError
+from mapping.errors import CarbonLedgerError, ConfigError
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
 from .log import Log, utc_now
+from .public_url import parse_base_url
 from .store import Store
 from .witnessing import DEFAULT_TIMEOUT_S, WitnessPolicy, policy_from_config
 
@@ -50,6 +55,7 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     witness_policy: WitnessPolicy | None = None  # config.json's witnesses and witness_threshold
     tiles_dir: Path | None = None  # config.json's tiles_dir: kept current after every batch (C2SP tlog-tiles)
+    base_url: str | None = None  # config.json's base_url: where buyers open the pages (QR codes, /01/{gtin})
 
     @property
     def log_key_path(self) -> Path:
@@ -67,24 +73,38 @@ def default_database_url(home: Path) -> str:
     return f"sqlite:///{(home / 'ledger.db').resolve()}"
 
 
+def unique_origin(host: str | None = None, suffix: str | None = None) -> str:
+    """A log origin no other log is likely to have: the operator's host name and a random suffix.
+
+    C2SP tlog-checkpoint: the origin "should be a schema-less URL containing neither Unicode spaces nor plus"
+    and is unique to the log; two logs with one origin would make a buyer's kept checkpoints collide."""
+    name = (host if host is not None else socket.getfqdn() or socket.gethostname()).lower()
+    name = re.sub(r"[^a-z0-9.-]+", "-", name).strip(".-") or "carbonledger"
+    return f"{name}/carbonledger-{suffix if suffix is not None else secrets.token_hex(4)}"
+
+
 def init_home(
     home: Path,
     *,
-    origin: str = DEFAULT_ORIGIN,
+    origin: str | None = None,
     allowed_schemes: list[str] | None = None,
     allow_any_scheme: bool = False,
     database_url: str | None = None,
     max_clock_skew_s: int = 300,
+    base_url: str | None = None,
 ) -> Settings:
-    """Create ``home`` with a config and a fresh log key; an existing home is left as it is and loaded."""
+    """Create ``home`` with a config and a fresh log key; an existing home is left as it is and loaded.
+
+    Without ``origin`` the log gets a unique one (:func:`unique_origin`)."""
     home.mkdir(parents=True, exist_ok=True)
     config_path = home / CONFIG_FILE
     if not config_path.exists():
         write_json_atomic(
             config_path,
             {
-                "origin": origin,
+                "origin": origin or unique_origin(),
                 "database_url": database_url,
+                **({"base_url": parse_base_url(base_url)} if base_url else {}),
                 "allowed_schemes": sorted(set(allowed_schemes or [])),
                 "allow_any_scheme": allow_any_scheme,
                 "max_clock_skew_s": max_clock_skew_s,
@@ -136,8 +156,21 @@ def load_settings(home: Path) -> Settings:
     if tiles is not None and (not isinstance(tiles, str) or not tiles):
         raise ConfigError("tiles_dir must be a directory path", code="config.invalid", field="tiles_dir")
     tiles_dir = None if tiles is None else home / Path(tiles).expanduser()
+    base = raw.get("base_url")
+    if base is not None and not isinstance(base, str):
+        raise ConfigError("base_url must be an http(s) URL", code="config.invalid", field="base_url")
+    try:
+        base_url = None if base is None else parse_base_url(base)
+    except CarbonLedgerError as e:
+        raise ConfigError(e.message, code="config.invalid", field="base_url") from e
     return Settings(
-        home=home, origin=origin, database_url=url, policy=policy, witness_policy=witnesses, tiles_dir=tiles_dir
+        home=home,
+        origin=origin,
+        database_url=url,
+        policy=policy,
+        witness_policy=witnesses,
+        tiles_dir=tiles_dir,
+        base_url=base_url,
     )
 
 

@@ -90,7 +90,12 @@ def test_label_list_and_qr(issued: tuple[Cli, Path]) -> None:
     labels = cli.json("label", "list")
     assert [x["label_id"] for x in labels] == ["GD-CL-2022-0003"]
     assert labels[0]["scheme"] == GD
-    cli.json("label", "qr", "GD-CL-2022-0003", "--out", str(tmp / "qr.svg"))
+    unset = cli.run("label", "qr", "GD-CL-2022-0003", "--out", str(tmp / "qr.svg"), "--json", ok=False)
+    assert unset.returncode == 2 and "--base-url" in unset.stdout  # no base URL: never a loopback default
+    assert not (tmp / "qr.svg").exists()
+    made = cli.json("label", "qr", "GD-CL-2022-0003", "--out", str(tmp / "qr.svg"), "--base-url", "https://l.example/")
+    assert made["url"] == "https://l.example/01/06932233000011" and made["kind"] == "gs1_digital_link"
+    assert made["warning"] is None
     svg = (tmp / "qr.svg").read_text()
     assert svg.startswith("<?xml") and "<svg" in svg
 
@@ -136,6 +141,13 @@ def test_qr_png(issued: tuple[Cli, Path]) -> None:
     cli, tmp = issued
     cli.json("label", "qr", "GD-CL-2022-0003", "--out", str(tmp / "qr.png"), "--base-url", "https://labels.example")
     assert (tmp / "qr.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    local = cli.json("label", "qr", "GD-CL-2022-0003", "--out", str(tmp / "c.svg"), "--base-url",
+                     "http://127.0.0.1:8000", "--caption", "GD-CL-2022-0003")  # fmt: skip
+    assert "cannot open it" in local["warning"]  # a loopback base is allowed for a trial, never silently
+    assert ">GD-CL-2022-0003</text>" in (tmp / "c.svg").read_text()
+    png_caption = cli.run("label", "qr", "GD-CL-2022-0003", "--out", str(tmp / "d.png"), "--base-url",
+                          "https://labels.example", "--caption", "x", "--json", ok=False)  # fmt: skip
+    assert png_caption.returncode != 0 and "SVG only" in png_caption.stdout
 
 
 def test_online_verify_fetches_bundle_and_consistency_proof(issued: tuple[Cli, Path]) -> None:

@@ -49,3 +49,34 @@ def test_clock_skew_refuses_what_is_no_number_of_seconds(tmp_path: Path, value: 
     with pytest.raises(ConfigError) as e:
         load_settings(_home_with(tmp_path, max_clock_skew_s=value))
     assert (e.value.code, e.value.field) == ("config.invalid", "max_clock_skew_s")
+
+
+def test_two_logs_initialized_alike_get_different_origins(tmp_path: Path) -> None:
+    """Issue 19 item 7: every log was `carbonledger.local/log`, so a buyer's kept checkpoints of two logs
+    collided; `init` now derives a unique origin from the host name and a random suffix."""
+    a, b = init_home(tmp_path / "a").origin, init_home(tmp_path / "b").origin
+    assert a != b and "carbonledger.local/log" not in (a, b)
+    assert all(" " not in o and "+" not in o and "/" in o for o in (a, b))  # C2SP: no spaces or plus
+    assert init_home(tmp_path / "a").origin == a  # an existing home keeps its origin
+
+
+def test_unique_origin_cleans_the_host_name() -> None:
+    from ledger.home import unique_origin
+
+    assert unique_origin("My Host+1.Example", "ab12") == "my-host-1.example/carbonledger-ab12"
+    assert unique_origin("", "ab12") == "carbonledger/carbonledger-ab12"
+
+
+@pytest.mark.parametrize(
+    "value", ["ftp://x.example", "labels.example", "https://x.example/?q=1", "https://u:p@x.example", 7, ""]
+)
+def test_base_url_refuses_what_a_phone_cannot_open(tmp_path: Path, value: Any) -> None:
+    with pytest.raises(ConfigError) as e:
+        load_settings(_home_with(tmp_path, base_url=value))
+    assert e.value.code == "config.invalid" and e.value.field == "base_url"
+
+
+def test_base_url_is_kept_without_its_trailing_slash(tmp_path: Path) -> None:
+    assert load_settings(_home_with(tmp_path, base_url="https://labels.example/cl/")).base_url == (
+        "https://labels.example/cl"
+    )

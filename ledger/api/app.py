@@ -26,6 +26,7 @@ from ..sequencer import Sequencer
 from ..web import register_pages
 from .dataset_routes import dataset_router
 from .deps import ApiLimits, Services
+from .digital_link_routes import digital_link_router
 from .domain_routes import domain_router
 from .entry_range_routes import entry_range_router
 from .errors import carbonledger_error_handler, http_error_handler, unexpected_error_handler
@@ -67,6 +68,7 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
     app.include_router(dataset_router())
     app.include_router(domain_router())
     app.include_router(pact_router())
+    app.include_router(digital_link_router())
     register_pages(app, reads)
     return app
 
