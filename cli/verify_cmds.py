@@ -104,6 +104,10 @@ def _print_report(v: dict[str, Any], label_id: str | None = None, label_scheme: 
                 f"{escape(repr(c['key']))}{escape(factor)}{escape(by)}{newer}{escape(why)}",
                 highlight=False,
             )
+    kept = v.get("kept_state")
+    if kept:
+        what = "checkpoint kept in" if kept["updated"] else "kept checkpoints (unchanged):"
+        console().print(escape(f"  {what} {kept['file']}"), highlight=False)
     colour = "green" if v["exit_code"] == 0 else "red"
     console().print(f"[bold {colour}]{v['verdict']}[/] (exit {v['exit_code']})")
 
@@ -237,7 +241,15 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--scheme", help="The label's scheme: a bundle of another scheme's label fails.")
         ] = None,
         server: Annotated[str | None, typer.Option("--server", help="Log service URL (online mode).")] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
+        state: Annotated[
+            Path | None,
+            typer.Option(
+                "--state",
+                help="Where this buyer keeps the last checkpoint seen of each log (step 7); "
+                "default: kept-checkpoints.json in the home.",
+            ),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     ) -> None:
         """Verify a label bundle offline against a trust file. Exit 0 ok, 3 not authentic, 4 not equivalent (or no
         evidence about the scheme asked), 5 unusable input, 6 not valid on the date, 7 checkpoint inconsistent,
@@ -264,7 +276,7 @@ def register(app: typer.Typer) -> None:
             asked = date.fromisoformat(at) if at else datetime.now(UTC).date()
         except ValueError as e:
             raise InputError(f"--at {at!r} is not a YYYY-MM-DD date", code="input.invalid", field="--at") from e
-        kept_store = KeptCheckpoints(c.home)
+        kept_store = KeptCheckpoints(c.home, state)
         origin = kept_key(bundle_origin(data), trust_bytes)  # one log: its origin and the key the buyer trusts
         kept = kept_store.get(origin)
         proof = None
@@ -285,7 +297,8 @@ def register(app: typer.Typer) -> None:
             label_id=label,
             label_scheme=scheme,
         )
-        kept_store.keep(origin, report)
-        emit(report.to_dict(), as_json, lambda v: _print_report(v, label, scheme))
+        updated = kept_store.keep(origin, report)
+        out = {**report.to_dict(), "kept_state": {"file": str(kept_store.path), "updated": updated}}
+        emit(out, as_json, lambda v: _print_report(v, label, scheme))
         if report.exit_code():
             raise typer.Exit(report.exit_code())

@@ -65,9 +65,8 @@ def consistency_sizes(bundle: bytes, kept: KeptCheckpoint) -> tuple[int, int] | 
 class KeptCheckpoints:
     """The kept checkpoints of one home (read once, written after each success that moves one forward)."""
 
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.path = home / KEPT_FILE
+    def __init__(self, home: Path, path: Path | None = None) -> None:
+        self.path = path if path is not None else home / KEPT_FILE  # ``verify --state FILE`` chooses another
         self._all: dict[str, Any] | None = None
 
     def _read(self) -> dict[str, Any]:
@@ -77,8 +76,10 @@ class KeptCheckpoints:
             else:
                 try:
                     self._all = json.loads(self.path.read_text(encoding="utf-8"))
-                except ValueError as e:
-                    raise InputError(f"{self.path} is not JSON: {e}", code="state.invalid") from e
+                except (OSError, ValueError) as e:
+                    raise InputError(f"cannot read kept checkpoints {self.path}: {e}", code="state.invalid") from e
+                if not isinstance(self._all, dict):
+                    raise InputError(f"{self.path} is not a kept-checkpoints file", code="state.invalid")
         return self._all
 
     def get(self, origin: str | None) -> KeptCheckpoint | None:
@@ -96,6 +97,6 @@ class KeptCheckpoints:
         if kept is not None and new["size"] < kept.size:
             return False
         self._read()[origin] = new
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.path, self._read())
         return True

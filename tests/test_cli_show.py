@@ -80,10 +80,16 @@ def test_piped_output_is_not_wrapped(issued: tuple[Cli, Path]) -> None:
 
 
 def test_attack_two_logs_with_one_origin_are_not_taken_for_a_split_view(tmp_path: Path) -> None:
-    # Two independent demo logs share the default origin; a buyer verifying a label from each must not be told
-    # that their checkpoints are inconsistent (exit 7): kept checkpoints are filed per log key, not per origin.
+    # Two independent demo logs share one origin (`init` now derives unique ones, but an operator may choose
+    # any); a buyer verifying a label from each must not be told that their checkpoints are inconsistent
+    # (exit 7): kept checkpoints are filed per log key, not per origin — and where `--state` says.
+    from ledger.demo_story import DEMO_SCHEMES, REFERENCE_PUBLISHER
+    from ledger.home import init_home
+
     buyer = Cli(tmp_path / "buyer")
     for name in ("a", "b"):
+        allowed = [s[0] for s in DEMO_SCHEMES] + [REFERENCE_PUBLISHER]
+        init_home(tmp_path / name, origin="shared.example/log", allowed_schemes=allowed)
         owner = Cli(tmp_path / name)
         out = owner.json("demo")
         files = Path(out["files"])
@@ -93,4 +99,10 @@ def test_attack_two_logs_with_one_origin_are_not_taken_for_a_split_view(tmp_path
         )  # fmt: skip
         assert r.returncode == 0, (name, r.stdout[-600:])
     kept = json.loads((tmp_path / "buyer" / "kept-checkpoints.json").read_text())
-    assert len(kept) == 2
+    assert len(kept) == 2 and all(k.startswith("shared.example/log ") for k in kept)
+    elsewhere = tmp_path / "elsewhere.json"
+    r = buyer.json(
+        "verify", str(files / "GD-CL-2025-0101.bundle.json"), "--trust", str(files / "trust-hk-buyer.json"),
+        "--to", "hk-cma-carbon-label", "--state", str(elsewhere),
+    )  # fmt: skip
+    assert r["kept_state"] == {"file": str(elsewhere), "updated": True} and len(json.loads(elsewhere.read_text())) == 1
