@@ -1,7 +1,7 @@
 """Bulk issuing: label records from a JSON Lines file, signed by one key and submitted in batches.
 
 Two passes so bad input loses nothing: every line is parsed strictly and checked against the label
-record schema first — one bad line rejects the whole file, naming the line, before anything is signed
+record schema first — bad lines reject the whole file, each named by its number, before anything is signed
 or stored. Then the records are signed on the key's hash chain and submitted batch by batch. If the log
 refuses an entry (a duplicate label id, say), importing stops there: the lines before it are stored,
 durable and reported; nothing after it is.
@@ -24,6 +24,7 @@ from .log import Log, Receipt
 from .signing import next_position
 
 MAX_LINE_BYTES = 60_000  # a label record must fit, signed, in a 64 KiB envelope
+MAX_REPORTED_LINES = 100
 
 
 @dataclass
@@ -49,27 +50,42 @@ class ImportResult:
         }
 
 
+def _read_line(number: int, line: bytes) -> dict[str, Any]:
+    if len(line) > MAX_LINE_BYTES:
+        raise InputError(
+            f"{len(line)} bytes, over the limit of {MAX_LINE_BYTES}", code="import.line_oversized", field=""
+        )
+    record = loads_strict(line, what=f"line {number}")
+    if isinstance(record, dict) and "label" in record and "label_id" not in record:
+        record = record["label"]
+    schemas.validate("label-record", record)
+    return record  # type: ignore[no-any-return]
+
+
 def read_label_lines(lines: Iterable[bytes]) -> list[dict[str, Any]]:
-    """Parse and schema-check every non-blank line; the first bad one raises, naming its line number."""
+    """Parse and schema-check every non-blank line. Bad lines raise together, each with its number (the first
+    :data:`MAX_REPORTED_LINES` listed in ``errors``), so an issuer fixes the file in one pass."""
     records: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
             continue
-        if len(line) > MAX_LINE_BYTES:
-            raise InputError(
-                f"line {number}: {len(line)} bytes, over the limit of {MAX_LINE_BYTES}",
-                code="import.line_oversized",
-                field=f"line {number}",
-            )
         try:
-            record = loads_strict(line, what=f"line {number}")
-            if isinstance(record, dict) and "label" in record and "label_id" not in record:
-                record = record["label"]
-            schemas.validate("label-record", record)
+            records.append(_read_line(number, line))
         except CarbonLedgerError as e:
-            raise InputError(f"line {number}: {e.message}", code=e.code, field=f"line {number}{e.field or ''}") from e
-        records.append(record)
+            bad.append({"line": number, "code": e.code, "field": e.field or "", "message": e.message})
+    if bad:
+        first = bad[0]
+        listed = bad[:MAX_REPORTED_LINES]
+        more = f"; and {len(bad) - len(listed)} more" if len(bad) > len(listed) else ""
+        said = "; ".join(f"line {b['line']}: {b['message']}" for b in listed)
+        raise InputError(
+            f"{len(bad)} bad line{'s' if len(bad) > 1 else ''}, nothing imported: {said}{more}",
+            code=first["code"],
+            field=f"line {first['line']}{first['field']}",
+            errors=listed,
+        )
     if not records:
         raise InputError("no label records in the file", code="import.empty")
     return records

@@ -50,17 +50,27 @@ class CarbonLedgerError(Exception):
     http_status: int = 400
     exit_code: int = 1
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.field = field
+        self.errors = errors or []  # every problem found, when there are several (each: field, message, …)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
             out["field"] = self.field
+        if self.errors:
+            out["errors"] = self.errors
         return out
 
     def __str__(self) -> str:
@@ -134,8 +144,27 @@ class SignatureError(CarbonLedgerError):
 
 
 class SchemaError(CarbonLedgerError):
+    """A document its schema refuses; ``errors`` lists every failing field (``field``, ``message``)."""
+
     code = "schema.invalid"
     http_status = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, field=field)
+        self.errors = errors or []
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.errors:
+            out["errors"] = self.errors
+        return out
 
 
 class AdmissionError(CarbonLedgerError):

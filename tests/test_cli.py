@@ -112,10 +112,20 @@ def test_import_checks_every_line_before_storing(issued: tuple[Cli, Path]) -> No
     size_before = (
         cli.json("log", "get", "0") and parse_checkpoint(split_note(cli.run("log", "checkpoint").stdout)[0]).size
     )
+    worse = dict(base, label_id="GD-IMPORT-Y", issued_at="2026-02-30")
+    bad.insert(5, json.dumps(worse, ensure_ascii=False))  # line 6: a second bad line, reported with the first
+    bad.insert(6, "{not json")  # line 7
+    (tmp / "bad.jsonl").write_text("\n".join(bad) + "\n")
     refused = cli.run("import", str(tmp / "bad.jsonl"), "--key", str(tmp / "cqc.pem"), "--json", ok=False)
     assert refused.returncode == 1
-    err = json.loads(refused.stdout or refused.stderr)
-    assert "line 4" in json.dumps(err)
+    err = json.loads(refused.stdout or refused.stderr)["error"]
+    assert [e["line"] for e in err["errors"]] == [4, 6, 7] and err["message"].startswith("3 bad lines")
+    assert err["errors"][1] == {
+        "line": 6, "code": "schema.invalid", "field": "/issued_at", "message": err["errors"][1]["message"]
+    }  # fmt: skip
+    assert "not a real date" in err["errors"][1]["message"] and err["field"].startswith("line 4")
+    human = cli.run("import", str(tmp / "bad.jsonl"), "--key", str(tmp / "cqc.pem"), ok=False)
+    assert "line 4:" in human.stderr + human.stdout and "line 7:" in human.stderr + human.stdout
     assert parse_checkpoint(split_note(cli.run("log", "checkpoint").stdout)[0]).size == size_before
     (tmp / "good.jsonl").write_text("\n".join(lines) + "\n")
     done = cli.json("import", str(tmp / "good.jsonl"), "--key", str(tmp / "cqc.pem"))

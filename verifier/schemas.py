@@ -94,19 +94,43 @@ def _calendar_refusal(error: Any) -> str | None:
     return None
 
 
+MAX_REPORTED_ERRORS = 50  # a document wrong everywhere gets the first fifty, and says how many more
+
+
+def _pointer(error: Any) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in error.instance_path)
+
+
+def _said(error: Any) -> str:
+    """The error as a person reads it: a date refused by the calendar, a date of the wrong shape, or the
+    validator's own sentence (never a regular expression for a date)."""
+    refusal = _calendar_refusal(error)
+    if refusal is not None:
+        return f"{json.dumps(error.instance, ensure_ascii=False)} {refusal}"
+    pattern = getattr(error.kind, "pattern", None)
+    if isinstance(pattern, str) and "[0-9]{4}-" in pattern.replace("[0-9]{3}", "[0-9]{4}"):
+        shape = "a date and time YYYY-MM-DDTHH:MM:SSZ" if "T" in pattern else "a date YYYY-MM-DD"
+        return f"{json.dumps(error.instance, ensure_ascii=False)} is not {shape}"
+    return str(error.message)
+
+
 def validate(name: str, document: Any) -> None:
-    """Raise :class:`SchemaError` naming the first failing field of ``document`` under schema ``name``.
+    """Raise :class:`SchemaError` naming every failing field of ``document`` under schema ``name`` (one
+    sentence per field, shallowest first; ``field`` is the first), so an issuer fixes a record in one pass.
 
     A value of the right shape naming a day or time that does not exist (``2026-02-30``, ``T25:00:00Z``) is
     refused as "not a real date"; a value of the wrong shape by its shape."""
     v = validator(name)
     if v.is_valid(document):
         return
-    error = min(
-        v.iter_errors(document),
-        key=lambda e: (len(e.instance_path), _calendar_refusal(e) is not None, e.message),
-    )
-    pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in error.instance_path)
-    refusal = _calendar_refusal(error)
-    message = error.message if refusal is None else f"{json.dumps(error.instance, ensure_ascii=False)} {refusal}"
-    raise SchemaError(f"{name} schema: at {pointer}: {message}", code="schema.invalid", field=pointer)
+    best: dict[str, Any] = {}
+    # per field, a refusal by shape before one by the calendar: "x" is not a date at all, "2026-02-30" is not real
+    for error in sorted(v.iter_errors(document), key=lambda e: (_calendar_refusal(e) is not None, _said(e))):
+        best.setdefault(_pointer(error), error)
+    ordered = sorted(best.items(), key=lambda kv: (len(kv[1].instance_path), kv[0]))
+    problems = [{"field": pointer, "message": _said(error)} for pointer, error in ordered]
+    shown = problems[:MAX_REPORTED_ERRORS]
+    text = "; ".join(f"at {p['field']}: {p['message']}" for p in shown)
+    if len(problems) > len(shown):
+        text += f"; and {len(problems) - len(shown)} more"
+    raise SchemaError(f"{name} schema: {text}", code="schema.invalid", field=shown[0]["field"], errors=shown)
