@@ -215,9 +215,9 @@ class Reads:
         schemes hold the id and none is named (:func:`ledger.bundles.find_label`)."""
         return bundles.find_label(self.log, label_id, scheme)
 
-    def labels(self, scheme: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """``GET /v1/labels``: labels in log order (of ``scheme``, when given)."""
-        return [_label_fields(x) for x in self.log.store.labels(scheme, limit)]
+    def labels(self, scheme: str | None = None, limit: int = 100, after: int | None = None) -> list[dict[str, Any]]:
+        """``GET /v1/labels``: labels in log order (of ``scheme``, when given), after log index ``after``."""
+        return [_label_fields(x) for x in self.log.store.labels(scheme, limit, after)]
 
     def find_labels(
         self,

@@ -230,8 +230,11 @@ class Store:
             row = c.execute(select(LabelRow).where(LabelRow.entry_id == entry_id)).first()
         return None if row is None else LabelRow.model_validate(row._mapping)
 
-    def labels(self, scheme: str | None = None, limit: int = 1000) -> list[LabelRow]:
+    def labels(self, scheme: str | None = None, limit: int = 1000, after: int | None = None) -> list[LabelRow]:
+        """Labels in log order (of ``scheme``, when given), from the first issued after log index ``after``."""
         q = select(LabelRow).order_by(LabelRow.idx).limit(limit)
+        if after is not None:
+            q = q.where(LabelRow.idx > after)
         if scheme is not None:
             q = q.where(LabelRow.scheme == scheme)
         with self.read() as c:

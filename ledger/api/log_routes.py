@@ -77,11 +77,24 @@ def log_router() -> APIRouter:
         proof = deps.log.consistency_proof(size1, size2)
         return {"size1": size1, "size2": size2, "proof": [h.hex() for h in proof]}
 
-    @r.get("/labels", summary="Labels, optionally of one scheme")
+    @r.get(
+        "/labels",
+        summary='Labels in log order, optionally of one scheme; a full page links the next (Link: rel="next")',
+    )
     def labels(
-        deps: Deps, scheme: str | None = None, limit: Annotated[int, Query(), Bounded(1, 10000)] = 100
+        request: Request,
+        response: Response,
+        deps: Deps,
+        scheme: str | None = None,
+        limit: Annotated[int, Query(), Bounded(1, 10000)] = 100,
+        after: Annotated[int | None, Query(description="A log index: the page starts after it"), Bounded()] = None,
     ) -> list[dict[str, Any]]:
-        return deps.reads.labels(scheme, limit)
+        page = deps.reads.labels(scheme, limit + 1, after)  # one more than asked: is there a next page?
+        if len(page) > limit:
+            page = page[:limit]
+            nxt = request.url.include_query_params(after=page[-1]["index"], limit=limit)
+            response.headers["Link"] = f'<{nxt}>; rel="next"'
+        return page
 
     @r.get("/labels/{label_id}/bundle", summary="A self-contained bundle for offline verification")
     def bundle(
