@@ -137,3 +137,15 @@ async def test_attack_near_miss_gtin_does_not_resolve_to_another_product(client:
 async def test_resolver_description_names_the_primary_key(client: httpx.AsyncClient) -> None:
     doc = (await client.get("/.well-known/gs1resolver")).json()
     assert doc["supportedPrimaryKeys"] == ["01"] and doc["resolverRoot"] == "https://labels.example"
+
+
+@pytest.mark.anyio
+async def test_a_browser_gets_an_html_404_and_the_api_its_envelope(client: httpx.AsyncClient) -> None:
+    for path in ("/01/96385074", "/no-such-page"):
+        page = await client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
+        assert "<!doctype html>" in page.text.lower()
+        api = await client.get(path)
+        assert api.status_code == 404 and "error" in api.json(), path
+    v1 = await client.get("/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert v1.status_code == 404 and v1.json()["error"]["code"] == "http.not_found"  # the API stays JSON

@@ -5,6 +5,10 @@ own answers (an unknown path 404 ``http.not_found``, a wrong method 405 ``http.m
 anything unexpected (500 ``internal.error``, its details only in the server's log). A retry-later error adds
 ``Retry-After``; a storage fault that escaped the store's own translation (ledger/store_session.py) is still
 answered as one (503).
+
+A browser is not an API client: a 404 outside ``/v1`` asked for with ``Accept: text/html`` (a mistyped page
+address, a scanned product code this log has no label for) is the pages' own HTML 404, in the reader's
+language, when the pages are served (``app.state.pages``); the API keeps its JSON envelope whatever it accepts.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from mapping.errors import BackPressureError, CarbonLedgerError, UnavailableError
@@ -48,12 +52,24 @@ def _answer(error: CarbonLedgerError) -> JSONResponse:
     return JSONResponse({"error": error.to_dict()}, status_code=status_for(error), headers=headers)
 
 
-async def carbonledger_error_handler(_request: Request, error: Exception) -> JSONResponse:
+def _html_404(request: Request, message: str) -> Response | None:
+    """The pages' 404 for a browser's page request, or None when the JSON envelope is the answer."""
+    pages = getattr(request.app.state, "pages", None)
+    accept = request.headers.get("accept", "").lower()
+    if pages is None or "text/html" not in accept or request.url.path.startswith("/v1/"):
+        return None
+    answer: Response = pages.not_found(request, message)
+    return answer
+
+
+async def carbonledger_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, CarbonLedgerError)
+    if status_for(error) == 404 and (page := _html_404(request, error.message)) is not None:
+        return page
     return _answer(error)
 
 
-async def http_error_handler(request: Request, error: Exception) -> JSONResponse:
+async def http_error_handler(request: Request, error: Exception) -> Response:
     """Requires a Starlette HTTPException. Its status, its headers (``Allow`` on a 405), in the envelope — but
     a URL over the limit is a 414 whether or not a route matched it (:func:`ledger.http_inputs.check_url`)."""
     assert isinstance(error, HTTPException)
@@ -63,6 +79,8 @@ async def http_error_handler(request: Request, error: Exception) -> JSONResponse
         return _answer(refused)
     code = _HTTP_CODES.get(error.status_code, f"http.{error.status_code}")
     message = error.detail if isinstance(error.detail, str) else str(error.detail)
+    if error.status_code == 404 and (page := _html_404(request, f"No page at {request.url.path}")) is not None:
+        return page
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=error.status_code, headers=error.headers
     )

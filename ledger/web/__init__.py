@@ -28,6 +28,7 @@ def register_pages(app: FastAPI, reads: Reads) -> None:
     """Serve the HTML pages of ``reads``' log on ``app`` and their stylesheet under ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages = Pages(reads)
+    app.state.pages = pages  # ledger/api/errors.py answers a browser's 404 with the pages' own HTML 404
     app.include_router(build_router(reads, pages))
     app.include_router(label_router(reads, pages))
     app.include_router(verify_router(reads, pages))
