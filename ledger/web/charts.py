@@ -28,7 +28,7 @@ __all__ = ["Charts", "StageBar", "footprint_charts"]
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 OTHER_COLOUR = "#999999"
 OTHER = "other CO2e"
-WIDTH, LABEL_W, VALUE_W, BAR_H, GAP = 640, 150, 130, 22, 10
+WIDTH, LABEL_W, VALUE_W, BAR_H, GAP = 480, 118, 128, 24, 10  # a phone shows it near 1:1
 _TENTH = Decimal("0.1")
 
 

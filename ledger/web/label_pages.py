@@ -14,11 +14,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from mapping.errors import NotFoundError
+from mapping.vocabulary import STAGES
 
 from ..bundles import AmbiguousLabelError
+from ..label_qr import qr_image, qr_target
 from ..reads import Reads
 from ..tables import LabelRow
+from .charts import footprint_charts
 from .i18n import ZH, choose_lang, translator
+from .label_banner import status_banner
 from .render import Pages, localized
 from .report_views import equivalence_from_log, equivalence_of, parse_day, steps_of
 
@@ -80,9 +84,15 @@ def label_router(reads: Reads, pages: Pages) -> APIRouter:
                 equivalence = equivalence_from_log(check.verdict, to)
             elif check.verdict_error is not None:  # the offline verdict (step 10) stands, with why the log's is missing
                 equivalence["reasons"].append(f"{check.verdict_error.code}: {check.verdict_error.message}")
+        report = check.report.to_dict()
+        fp = record.get("footprint") or {}
         return pages.render(
             request,
             "label.html",
+            banner=status_banner(reads, row, record, bool(report.get("authentic")), at.isoformat(), equivalence),
+            charts=footprint_charts(record, _stage_names(t)),
+            qr=_qr(request, row, record),
+            fp_value=_footprint_value(fp),
             row=row,
             label=record,
             view=_label_view(record, lang),
@@ -90,7 +100,7 @@ def label_router(reads: Reads, pages: Pages) -> APIRouter:
             to=to,
             at=at.isoformat(),
             notes=notes,
-            report=check.report.to_dict(),
+            report=report,
             steps=steps_of(check.report),
             equivalence=equivalence,
             bundle_url=request.scope.get("root_path", "")
@@ -108,6 +118,27 @@ def label_router(reads: Reads, pages: Pages) -> APIRouter:
         return label_page(request, label_id, scheme)
 
     return r
+
+
+def _stage_names(t: Any) -> dict[str, str]:
+    return {s: t(f"stage.{s}", default=s) for s in STAGES}
+
+
+def _footprint_value(fp: dict[str, Any]) -> dict[str, str] | None:
+    pcf = fp.get("pcf") or {}
+    if not pcf.get("value"):
+        return None
+    unit = fp.get("declaredUnitOfMeasurement")
+    per = f"{fp.get('declaredUnitAmount') or '1'} {unit}" if unit else None
+    return {"value": str(pcf["value"]), "unit": str(pcf.get("unit", "")), "per": per or ""}
+
+
+def _qr(request: Request, row: LabelRow, record: dict[str, Any]) -> dict[str, str]:
+    """The code a package carries: the product's GS1 Digital Link URI at this server (the label page's URL
+    without a GTIN), drawn inline."""
+    url, _kind = qr_target(row, record, str(request.base_url))
+    svg = qr_image(url, "svg").decode()
+    return {"url": url, "svg": svg[svg.index("<svg") :]}
 
 
 def _summary(row: LabelRow, record: dict[str, Any], lang: str) -> dict[str, Any]:
