@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from .gwp import check_set
-from .profiles import DIMENSIONS, Dimension
+from .profiles import DIMENSIONS, Dimension, gwp_sets_required
 from .vocabulary import BOUNDARY_STAGES, GWP_SETS, VERIFICATION_LEVELS
 
 CLASSES = ("identical", "convertible", "needs_agreement", "incompatible")
 STAGES_NEEDED = ["/footprint/stages"]
 MASSES_NEEDED = ["/footprint/stages/*/masses_kg", "/footprint/methane_origin", "/footprint/ipccCharacterizationFactors"]
+DATE_NEEDED = ("/issued_at", "/footprint/referencePeriodEnd")
+"""Where a footprint's date is read when a GWP rule depends on it."""
 
 
 @dataclass(frozen=True)
@@ -91,15 +94,17 @@ def _declared_unit(a: Dimension, b: Dimension) -> Classification:
         return Classification("identical", "same declared units")
     verdicts = []
     b_perf = bool(b.get("performance_based")) and not a.get("performance_based")
+    a_perf = bool(a.get("performance_based")) and not b.get("performance_based")
     for unit in a.value:
-        if unit in b.value and not b_perf:
+        if unit in b.value and not b_perf and not a_perf:
             verdicts.append(Classification("identical", f"{unit} accepted as is"))
-        elif b_perf:
+        elif b_perf or a_perf:
+            side, units = ("B", b.value) if b_perf else ("A", a.value)
             verdicts.append(
                 Classification(
                     "needs_agreement",
-                    f"B's functional unit ({_listed(b.value)}) implies performance "
-                    "(service life, cycles) the label does not state",
+                    f"{side}'s functional unit ({_listed(units)}) implies performance (service life, cycles: "
+                    "e.g. kWh delivered over the service life), which a plain declared unit does not",
                     None,
                     ("/footprint/declaredUnitOfMeasurement",),
                 )
@@ -137,21 +142,22 @@ def _declared_unit(a: Dimension, b: Dimension) -> Classification:
     return worst
 
 
-def _effective(boundary: str, excluded: list[str]) -> frozenset[str]:
-    return frozenset(s for s in BOUNDARY_STAGES[boundary] if s not in excluded)
+def _range(boundary: str, dim: Dimension) -> tuple[frozenset[str], frozenset[str]]:
+    """The stages a label under ``dim`` must hold at least and may hold at most (``boundary`` of its values)."""
+    most = frozenset(s for s in BOUNDARY_STAGES[boundary] if s not in dim.get("excluded_stages", []))
+    return most - frozenset(dim.get("optional_stages", [])), most
 
 
 def _boundary(a: Dimension, b: Dimension) -> Classification:
-    ex_a, ex_b = a.get("excluded_stages", []), b.get("excluded_stages", [])
     verdicts = []
     for ba in a.value:
-        sa = _effective(ba, ex_a)
-        options = [(bb, _effective(bb, ex_b)) for bb in b.value]
-        if any(sb == sa for _, sb in options):
+        least_a, most_a = _range(ba, a)
+        options = [(bb, *_range(bb, b)) for bb in b.value]
+        if any(lb <= least_a and most_a <= mb for _, lb, mb in options):
             verdicts.append(Classification("identical", f"{ba} accepted as is"))
-        elif any(sb < sa for _, sb in options):
-            target = next(bb for bb, sb in options if sb < sa)
-            dropped = sorted(sa - _effective(target, ex_b))
+        elif any(lb <= least_a for _, lb, _ in options):
+            target, _, most_b = next(o for o in options if o[1] <= least_a)
+            dropped = sorted(most_a - most_b)
             verdicts.append(
                 Classification(
                     "convertible",
@@ -170,24 +176,27 @@ def _boundary(a: Dimension, b: Dimension) -> Classification:
                     ("stages (supplied with the request)",),
                 )
             )
+    if b.get("module_d") == "required" and a.get("module_d") != "required":
+        why = "B requires module D (beyond the boundary, declared apart), which A's labels need not carry"
+        verdicts.append(Classification("needs_agreement", why, None, ("module D (supplied with the request)",)))
     worst = _worst(verdicts)
     if worst.cls == "identical":
         return Classification("identical", "every boundary A allows is accepted by B")
     return worst
 
 
-def _gwp_sets(a: Dimension, b: Dimension) -> Classification:
-    extra = [s for s in a.value if s not in b.value]
+def _gwp_fixed(a_sets: list[str], b_sets: list[str], needs: tuple[str, ...] = ()) -> Classification:
+    extra = [s for s in a_sets if s not in b_sets]
     if not extra:
         return Classification("identical", "every GWP set A allows is accepted by B")
-    ipcc_b = [s for s in b.value if s in GWP_SETS]
+    ipcc_b = [s for s in b_sets if s in GWP_SETS]
     if not ipcc_b or any(s not in GWP_SETS for s in extra):
         return Classification(
             "needs_agreement",
             "EF characterisation tables are not shipped (schemes.md §5): "
-            f"{_listed(extra)} → {_listed(b.value)} needs an agreement",
+            f"{_listed(extra)} → {_listed(b_sets)} needs an agreement",
             None,
-            tuple(MASSES_NEEDED),
+            (*MASSES_NEEDED, *needs),
         )
     check_set(ipcc_b[0])
     return Classification(
@@ -195,8 +204,30 @@ def _gwp_sets(a: Dimension, b: Dimension) -> Classification:
         f"re-characterize {_listed(extra)} → {ipcc_b[0]} from per-gas masses "
         "(approximate if methane origin is unknown or an other_co2e remainder exists)",
         "gwp-recharacterize",
-        tuple(MASSES_NEEDED),
+        (*MASSES_NEEDED, *needs),
     )
+
+
+def _rule_within(a: Dimension, b: Dimension) -> bool:
+    first = a.get("by_date")[0]["from"]
+    dates = {p["from"] for p in (*a.get("by_date"), *b.get("by_date")) if p["from"] >= first}
+    needs = [(gwp_sets_required(a, date.fromisoformat(d)), gwp_sets_required(b, date.fromisoformat(d))) for d in dates]
+    return all(nb is not None and set(na or ()) <= set(nb) for na, nb in needs)
+
+
+def _gwp_sets(a: Dimension, b: Dimension) -> Classification:
+    rule_a, rule_b = a.get("by_date"), b.get("by_date")
+    if rule_a is None and rule_b is None:
+        return _gwp_fixed(a.value, b.value)
+    if rule_a is not None and rule_b is not None and _rule_within(a, b):
+        return Classification("identical", "for every date A's rule covers, the sets it requires meet B's rule")
+    latest_b = b.value if rule_b is None else rule_b[-1]["sets"]
+    if rule_a is None and all(s in latest_b for s in a.value):
+        why = f"A's {_listed(a.value)} is what B's rule requires from {rule_b[-1]['from']}, and no label predates it"
+        return Classification("identical", why)
+    v = _gwp_fixed(a.value, latest_b, DATE_NEEDED)
+    why = f"the GWP set required depends on the footprint's date, so each label is judged by its date; {v.reason}"
+    return Classification(v.cls, why, v.conversion, v.needs)
 
 
 def _methane_origin(a: Dimension, b: Dimension) -> Classification:

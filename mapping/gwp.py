@@ -1,4 +1,8 @@
-"""IPCC 100-year GWP values, read as data from ``mapping/data/gwp.csv`` (a verbatim copy of the domain table).
+"""IPCC 100-year GWP values, read as data from ``mapping/data/gwp.csv``.
+
+The file is the domain table (``shared/domain/gwp.csv``) verbatim, followed by the rows issue 20 added (HFC-143a,
+HFC-152a, HFC-227ea, HFC-245fa, HCFC-22, HFO-1234yf, C3F8, c-C4F8), each naming the table and the digitised copy
+its values were read from; a value no source confirmed is blank.
 
 No value is typed into code. The rules that pick a row are:
 
@@ -40,8 +44,8 @@ from .vocabulary import (
 )
 
 TABLE_SOURCE = (
-    "mapping/data/gwp.csv (copy of shared/domain/gwp.csv; IPCC AR4 Table 2.14, AR5 Tables 8.A.1/8.7, "
-    "AR6 Tables 7.SM.7/7.15)"
+    "mapping/data/gwp.csv (shared/domain/gwp.csv plus the rows of issue 20; IPCC AR4 Table 2.14, "
+    "AR5 Tables 8.A.1/8.7, AR6 Tables 7.SM.7/7.15)"
 )
 # What a trail names when the package table is used (no dataset entry was supplied).
 PACKAGE_SOURCE = f"mapping/data/gwp.csv (package data, the same table as dataset {GWP_DATASET_ID})"

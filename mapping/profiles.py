@@ -5,15 +5,22 @@ profile (``extends``) and are signed by the scheme's root key when published (``
 dimension carries its value (or ``unspecified``) and the source it comes from.
 
 Validation is in two steps: the structural check against the JSON Schema (``jsonschema_rs``), then semantic
-checks the schema cannot express (kind and ``extends`` agree, a scheme extends a known standard profile,
-excluded stages lie inside the boundary, tolerances are positive, the preferred GWP set comes first).
+checks the schema cannot express (kind and ``extends`` agree, a scheme extends a known standard profile or,
+when no source names the standard it follows, nothing; excluded and optional stages lie inside the boundary;
+a date-dependent GWP rule is in date order and requires only sets the profile lists; tolerances are positive).
+
+A GWP requirement may depend on the footprint's date (``gwp_sets.by_date``: "the latest IPCC values" is a rule,
+not a frozen set): :func:`gwp_sets_required` reads it for one date and :func:`gwp_rule_met` judges a footprint's
+declared sets by its date.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -143,11 +150,14 @@ def _semantic(doc: dict[str, Any], standards: dict[tuple[str, str], dict[str, An
     kind, extends = doc["kind"], doc["extends"]
     if kind == "standard" and extends is not None:
         raise MappingError("a standard profile extends nothing", code="mapping.invalid_profile", field="/extends")
-    if kind == "scheme":
-        if extends is None:
-            raise MappingError(
-                "a scheme profile must extend a standard profile", code="mapping.invalid_profile", field="/extends"
-            )
+    if kind == "scheme" and extends is None and "[?]" not in doc["source"]:
+        raise MappingError(
+            "a scheme profile extends a standard profile, or nothing only when its source says no standard is "
+            "named ([?])",
+            code="mapping.invalid_profile",
+            field="/extends",
+        )
+    if kind == "scheme" and extends is not None:
         base = standards.get((extends["id"], extends["version"]))
         if base is None:
             raise UnknownProfileError(
@@ -158,17 +168,8 @@ def _semantic(doc: dict[str, Any], standards: dict[tuple[str, str], dict[str, An
         if extends["id"] == doc["id"]:
             raise MappingError("a profile cannot extend itself", code="mapping.invalid_profile", field="/extends")
     dims = doc["dimensions"]
-    boundary = dims["boundary"]
-    excluded = boundary.get("excluded_stages", [])
-    if excluded and boundary["value"] != UNSPECIFIED:
-        for b in boundary["value"]:
-            outside = [s for s in excluded if s not in BOUNDARY_STAGES[b]]
-            if outside:
-                raise MappingError(
-                    f"excluded stage(s) {', '.join(outside)} lie outside boundary {b}",
-                    code="mapping.invalid_profile",
-                    field="/dimensions/boundary/excluded_stages",
-                )
+    _check_boundary(dims["boundary"])
+    _check_gwp_rule(dims["gwp_sets"])
     for key in ("stage_sum_relative", "gas_total_relative"):
         if Decimal(doc["tolerances"][key]["value"]) <= 0:
             raise MappingError(
@@ -181,6 +182,87 @@ def _semantic(doc: dict[str, Any], standards: dict[tuple[str, str], dict[str, An
             code="mapping.invalid_profile",
             field="/dimensions/validity/value",
         )
+
+
+def _check_boundary(boundary: dict[str, Any]) -> None:
+    excluded, optional = boundary.get("excluded_stages", []), boundary.get("optional_stages", [])
+    if boundary["value"] == UNSPECIFIED:
+        if excluded or optional or "module_d" in boundary:
+            raise MappingError(
+                "an unspecified boundary names no stages", code="mapping.invalid_profile", field="/dimensions/boundary"
+            )
+        return
+    for key, stages in (("excluded_stages", excluded), ("optional_stages", optional)):
+        for b in boundary["value"]:
+            outside = [s for s in stages if s not in BOUNDARY_STAGES[b]]
+            if outside:
+                raise MappingError(
+                    f"{key.split('_')[0]} stage(s) {', '.join(outside)} lie outside boundary {b}",
+                    code="mapping.invalid_profile",
+                    field=f"/dimensions/boundary/{key}",
+                )
+    both = [s for s in optional if s in excluded]
+    if both:
+        raise MappingError(
+            f"stage(s) {', '.join(both)} cannot be both excluded and optional",
+            code="mapping.invalid_profile",
+            field="/dimensions/boundary/optional_stages",
+        )
+
+
+def _check_gwp_rule(gwp: dict[str, Any]) -> None:
+    periods = gwp.get("by_date")
+    if periods is None:
+        return
+    field = "/dimensions/gwp_sets/by_date"
+    if gwp["value"] == UNSPECIFIED:
+        raise MappingError("a GWP rule needs the sets it can require", code="mapping.invalid_profile", field=field)
+    starts = [_date(p["from"], f"{field}/{i}/from") for i, p in enumerate(periods)]
+    if any(b <= a for a, b in itertools.pairwise(starts)):
+        raise MappingError("GWP rule periods must be in date order", code="mapping.invalid_profile", field=field)
+    for i, p in enumerate(periods):
+        stray = [s for s in p["sets"] if s not in gwp["value"]]
+        if stray:
+            raise MappingError(
+                f"the GWP rule requires {', '.join(stray)}, which the profile's sets do not list",
+                code="mapping.invalid_profile",
+                field=f"{field}/{i}/sets",
+            )
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise MappingError(f"{text!r} is not a calendar date", code="mapping.invalid_profile", field=field) from None
+
+
+def gwp_sets_required(dimension: Dimension, on: date) -> tuple[str, ...] | None:
+    """The GWP sets a footprint dated ``on`` must use under ``dimension`` (a profile's ``gwp_sets``).
+
+    A fixed rule gives its sets whatever the date; a date-dependent rule (``by_date``) gives the sets of the
+    period containing ``on``; ``None`` when the dimension is unspecified or ``on`` precedes every period (the rule
+    names no set the package knows for that date).
+    """
+    if dimension.unspecified:
+        return None
+    periods = dimension.get("by_date")
+    if periods is None:
+        return tuple(dimension.value)
+    current = None
+    for p in periods:
+        if date.fromisoformat(p["from"]) <= on:
+            current = tuple(p["sets"])
+    return current
+
+
+def gwp_rule_met(profile: Profile, declared: list[str], on: date) -> bool:
+    """Whether a footprint dated ``on`` that declares GWP sets ``declared`` meets ``profile``'s GWP rule.
+
+    Every declared set must be one the rule requires on that date; an unspecified rule is never met.
+    """
+    required = gwp_sets_required(profile.dimension("gwp_sets"), on)
+    return bool(declared) and required is not None and all(s in required for s in declared)
 
 
 def _to_profile(doc: dict[str, Any]) -> Profile:
@@ -286,6 +368,8 @@ __all__ = [
     "Profile",
     "as_profile",
     "get_profile",
+    "gwp_rule_met",
+    "gwp_sets_required",
     "list_profiles",
     "profile_schema",
     "validate_profile",

@@ -238,7 +238,8 @@ def test_gwp_dataset_has_exactly_the_csv_values() -> None:
     }
     got = {v["key"]: v["value"] for v in body["values"]}
     assert got == expected
-    assert len(got) == 50  # 13 gases x 4 sets, less AR4's two methane-origin blanks
+    # 13 gases x 4 sets, less AR4's two methane-origin blanks, plus issue 20's 7 gases x 4 and HFO-1234yf's AR6
+    assert len(got) == 79
     assert Decimal(got["CH4-fossil/AR6"]) == Decimal("29.8") and got["SF6/AR6"] == "25200"
     assert {v["gwp_set"] for v in body["values"]} == {"AR4", "AR5", "AR5-feedback", "AR6"}
     unconfirmed = [v["key"] for v in body["values"] if v["confidence"] != "confirmed"]

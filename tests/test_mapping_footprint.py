@@ -47,7 +47,7 @@ BAD = [
     ("/footprint/productMassPerDeclaredUnit", 36.5, "mapping.bad_quantity"),
     ("/footprint/stages/use/masses_kg/CO2", "-2148.6", "mapping.negative_quantity"),
     ("/footprint/stages/use/masses_kg/CO2", 2148.6, "mapping.bad_quantity"),
-    ("/footprint/stages/use/masses_kg/HFC-152a", "1", "mapping.unknown_gas"),
+    ("/footprint/stages/use/masses_kg/HFC-41", "1", "mapping.unknown_gas"),
     ("/footprint/electricity/0/kwh", "-58.4", "mapping.negative_quantity"),
     ("/footprint/electricity/0/factor/unit", "gCO2/kWh", "mapping.unknown_unit"),
     ("/footprint/electricity/0/factor/unit", "kgCO2e/kWh", "mapping.factor_unit_mismatch"),
