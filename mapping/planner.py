@@ -10,6 +10,7 @@ change the value.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from .conversions.trail import Conversion, begin
 from .differ import diff_dimension
 from .errors import MappingError
 from .footprint import Footprint
-from .profiles import Dimension, Profile, as_profile, get_profile
+from .profiles import Dimension, Profile, as_profile, get_profile, gwp_sets_required
 from .vocabulary import BOUNDARY_STAGES, GWP_SETS, VERIFICATION_LEVELS
 
 _BY_LABEL_DATA = {
@@ -84,13 +85,30 @@ def _boundary(fp: Footprint, d: Dimension, plan: _Plan) -> None:
     plan.steps.append(("boundary-trim", params))
 
 
+def _required_sets(fp: Footprint, d: Dimension, plan: _Plan) -> tuple[str, ...] | None:
+    """The sets the target requires of this footprint: a date-dependent rule (``by_date``, e.g. ISO 14067's
+    "most recent IPCC values") is read at the label's issue date, never as the union of every period."""
+    if d.get("by_date") is None:
+        return tuple(d.value)
+    if fp.issued_at is None:
+        plan.impossible.append("gwp_sets: the target's GWP rule depends on the footprint's date (/issued_at)")
+        return None
+    required = gwp_sets_required(d, date.fromisoformat(fp.issued_at))
+    if required is None:
+        plan.impossible.append(f"gwp_sets: the target's GWP rule names no IPCC set for a footprint of {fp.issued_at}")
+    return required
+
+
 def _gwp(fp: Footprint, d: Dimension, plan: _Plan) -> None:
-    if all(s in d.value for s in fp.gwp_sets):
+    required = _required_sets(fp, d, plan)
+    if required is None:
         return
-    ipcc = [s for s in d.value if s in GWP_SETS]
+    if all(s in required for s in fp.gwp_sets):
+        return
+    ipcc = [s for s in required if s in GWP_SETS]
     if not ipcc or any(s not in GWP_SETS for s in fp.gwp_sets):
         plan.impossible.append(
-            f"gwp_sets: {', '.join(fp.gwp_sets)} → {', '.join(d.value)} needs EF "
+            f"gwp_sets: {', '.join(fp.gwp_sets)} → {', '.join(required)} needs EF "
             "characterisation tables, which are not shipped (schemes.md §5)"
         )
         return

@@ -224,3 +224,21 @@ def test_added_facts_match_their_sources() -> None:
     assert get_profile("hk-cic-carbon-label").dimension("boundary").unspecified  # cradle to the HK border [S71]
     assert get_profile("iso14025-2006").dimension("verification").value["third_party"] is False
     assert len(list_profiles()) == 17 + len(ADDED)
+
+
+def test_conversion_reads_a_date_dependent_gwp_rule_at_the_labels_date() -> None:
+    """ISO 14067's "most recent IPCC values": an AR5 footprint issued in 2018 needs no re-characterization; one
+    issued in 2023 is re-characterized to AR6 — the planner never takes the union of every period."""
+    from mapping.footprint import Footprint
+    from mapping.planner import plan_conversion
+
+    from .helpers import midea_label
+
+    def gwp_steps(issued: str) -> list[tuple[str, dict[str, object]]]:
+        label = midea_label()
+        label["issued_at"], label["valid_until"] = issued, "2030-12-31"
+        plan = plan_conversion(Footprint.from_label(label), get_profile("iso14067-2018"))
+        return [s for s in plan.steps if s[0] == "gwp-recharacterize"]
+
+    assert gwp_steps("2018-06-01") == []
+    assert gwp_steps("2023-06-01") == [("gwp-recharacterize", {"to_set": "AR6"})]
