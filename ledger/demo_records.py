@@ -83,7 +83,11 @@ def hk_record(today: date) -> dict[str, Any]:
     rec["methodology"]["profile"] = {"id": HK, "version": "1"}
     rec["verification"] = {
         "level": "limited",
-        "body": {"name": "CMA Testing and Certification Laboratories", "country": "HK"},
+        "body": {
+            "name": "CMA Testing and Certification Laboratories",
+            "name_zh": "香港中華廠商聯合會檢定中心",
+            "country": "HK",
+        },
         "statement_id": "CMA-CFP-2025-0007 (illustrative)",
         "date": (issued - timedelta(days=4)).isoformat(),
     }

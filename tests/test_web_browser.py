@@ -143,7 +143,7 @@ def test_chinese_label_page_and_language_switch(page: Any, base_url: str) -> Non
 
     page.goto(f"{base_url}/labels/{MIDEA_ID}?lang=zh&to={HK}")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
-    expect(page.locator("h1")).to_contain_text("变频分体式空调器")
+    expect(page.locator("h1")).to_contain_text("变频分体挂壁式空调器")
     expect(page.locator("#equivalence-verdict")).to_contain_text("无互认协议")
     page.locator("#lang-switch").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")

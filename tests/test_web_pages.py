@@ -386,7 +386,7 @@ async def test_language_from_query_and_accept_language(client: httpx.AsyncClient
     zh = await client.get(f"/labels/{MIDEA_ID}", params={"lang": "zh", "to": HK})
     assert html_lang(zh.text) == "zh-Hans" and zh.headers["content-language"] == "zh-Hans"
     for expected in (
-        "变频分体式空调器",
+        "变频分体挂壁式空调器",
         "广东美的制冷设备有限公司",
         "广东碳标签",
         "中国质量认证中心广州分中心",
