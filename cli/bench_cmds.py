@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from mapping.errors import UsageError
+
 from .output import console, emit
 
 __all__ = ["register"]
@@ -32,9 +34,38 @@ def register(bench_app: typer.Typer) -> None:
         witnesses: Annotated[
             int, typer.Option(min=0, max=8, help="Witnesses (in this process) that must cosign every checkpoint.")
         ] = 0,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
+        processes: Annotated[
+            int | None,
+            typer.Option(
+                min=1,
+                max=16,
+                help="Submit over HTTP to this many `serve` processes on one database (and, first, to one).",
+            ),
+        ] = None,
+        database_url: Annotated[
+            str | None,
+            typer.Option(help="With --processes: a database holding no log yet (default: a temporary SQLite file)."),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     ) -> None:
-        """Ingest realistic signed labels into a fresh SQLite store vs raw Ed25519 verification."""
+        """Ingest realistic signed labels into a fresh SQLite store vs raw Ed25519 verification; with --processes,
+        through that many API processes on one database, next to one."""
+        if processes is not None:
+            from ledger.bench_processes import bench_processes
+
+            figures = bench_processes(n, processes, database_url)
+            emit(
+                figures,
+                as_json,
+                lambda v: console().print(
+                    f"ingest over HTTP: {v['processes']} processes {v['per_s']:.0f}/s (ratio {v['ratio']:.1%}), one "
+                    f"process {v['one_process_per_s']:.0f}/s (ratio {v['one_process_ratio']:.1%}); raw Ed25519 "
+                    f"{v['baseline_per_s']:.0f}/s; {v['n']} entries each, {v['submitters']} submitters, {v['store']}"
+                ),
+            )
+            return
+        if database_url is not None:
+            raise UsageError("--database-url goes with --processes", code="usage", field="--database-url")
         from ledger.bench import bench_ingest
 
         result = bench_ingest(n, batch, precheck_workers=workers, witnesses=witnesses)
