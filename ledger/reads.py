@@ -46,6 +46,9 @@ def entry_payload(envelope: bytes) -> dict[str, Any]:
     return json.loads(decode_canonical(doc["payload"]))
 
 
+GROWTH_POINTS = 60
+
+
 @dataclass(frozen=True)
 class SchemeInfo:
     scheme_id: str
@@ -119,6 +122,18 @@ class Reads:
 
     def checkpoint(self) -> str:
         return self.log.checkpoint()
+
+    def growth(self, points: int = GROWTH_POINTS) -> list[tuple[int, int]]:
+        """The log's growth as at most ``points`` (tree size, checkpoint time ms) pairs, evenly spread over its
+        checkpoints, first and newest always kept (the log page's chart)."""
+
+        def compute() -> list[tuple[int, int]]:
+            all_ = self.log.store.checkpoint_times()
+            if len(all_) <= points:
+                return all_
+            return [all_[i * (len(all_) - 1) // (points - 1)] for i in range(points)]
+
+        return self._cached(("growth", self.checkpoint_size(), points), compute)
 
     def checkpoint_size(self) -> int:
         """The tree size of the newest stored checkpoint (0 for an empty log)."""

@@ -318,6 +318,12 @@ class Store:
         with _maybe(self, conn) as c:
             return [SchemeRow.model_validate(r._mapping) for r in c.execute(select(SchemeRow))]
 
+    def checkpoint_times(self) -> list[tuple[int, int]]:
+        """(tree size, timestamp ms) of every stored checkpoint, smallest first: the log's growth."""
+        q = select(CheckpointRow.size, CheckpointRow.timestamp_ms).order_by(CheckpointRow.size)
+        with self.read() as c:
+            return [(int(size), int(ms)) for size, ms in c.execute(q)]
+
     def latest_checkpoint(self, conn: Connection | None = None) -> CheckpointRow | None:
         with _maybe(self, conn) as c:
             row = c.execute(select(CheckpointRow).order_by(CheckpointRow.size.desc()).limit(1)).first()

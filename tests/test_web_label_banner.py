@@ -82,3 +82,12 @@ def test_the_page_draws_the_footprint_and_the_packages_code(client: TestClient) 
     html = _page(client, "B-VALID")
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 2
     assert 'id="label-qr"' in html and "/01/06932233000011" in html
+
+
+def test_the_log_page_draws_its_growth_from_its_checkpoints(client: TestClient) -> None:
+    html = client.get("/log").text
+    start = html.index('id="log-growth"')
+    svg = html[start : html.index("</svg>", start)]
+    size = client.get("/v1/log").json()["tree_size"]
+    assert 'role="img"' in svg and '<path d="M' in svg and f">{size}<" in svg  # the newest checkpoint's size
+    assert svg.count("H") >= 2  # one step per checkpoint kept

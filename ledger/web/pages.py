@@ -14,9 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from mapping.errors import CarbonLedgerError, InputError
+from verifier.note_syntax import split_note
 
 from ..reads import Reads
 from ..tables import INT64_MAX, bounded_int
+from .growth_chart import growth_svg
 from .i18n import ZH, choose_lang, translator
 from .render import Pages
 
@@ -46,6 +48,11 @@ def build_router(reads: Reads, pages: Pages) -> APIRouter:
             vkey=info["vkey"],
             checkpoint=reads.checkpoint(),
             tree_size=reads.checkpoint_size(),
+            witnesses=info["witnesses"],
+            signers=[line.split(" ")[1] for line in split_note(reads.checkpoint())[1]],
+            growth=growth_svg(
+                reads.growth(), translator(choose_lang(request)[0])("log.growth", default="Tree size over time")
+            ),
             entries=entries,
             older=start if start > 0 else None,
             paged=end is not None,
