@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
     @agreement_app.command("propose")
     def propose(
         ctx: typer.Context,
-        terms_file: Path,
+        terms_file: Annotated[Path, typer.Argument(help="The agreement terms (JSON).")],
         scheme: SchemeOpt,
         key: KeyOpt,
         out: OutOpt = None,
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
     @agreement_app.command("counter")
     def counter(
         ctx: typer.Context,
-        terms_file: Path,
+        terms_file: Annotated[Path, typer.Argument(help="The agreement terms (JSON).")],
         answers: Annotated[
             int,
             typer.Option(
@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
     @agreement_app.command("accept")
     def accept(
         ctx: typer.Context,
-        agreement_id: str,
+        agreement_id: Annotated[str, typer.Argument(help="The agreement's id.")],
         version: Annotated[
             int,
             typer.Option("--version", help="The proposed version accepted.", parser=number("--version", minimum=1)),
@@ -165,8 +165,10 @@ def register(app: typer.Typer) -> None:
     @agreement_app.command("withdraw")
     def withdraw(
         ctx: typer.Context,
-        agreement_id: str,
-        version: Annotated[int, typer.Option("--version", parser=number("--version", minimum=1))],
+        agreement_id: Annotated[str, typer.Argument(help="The agreement's id.")],
+        version: Annotated[
+            int, typer.Option("--version", parser=number("--version", minimum=1), help="The agreement version.")
+        ],
         scheme: SchemeOpt,
         key: KeyOpt,
         reason: Annotated[str, typer.Option("--reason", help="Why the scheme withdraws.")],
@@ -192,8 +194,11 @@ def register(app: typer.Typer) -> None:
     @agreement_app.command("show")
     def show(
         ctx: typer.Context,
-        agreement_id: str,
-        version: Annotated[int | None, typer.Option("--version", parser=number("--version", minimum=1))] = None,
+        agreement_id: Annotated[str, typer.Argument(help="The agreement's id.")],
+        version: Annotated[
+            int | None,
+            typer.Option("--version", parser=number("--version", minimum=1), help="The version (default: newest)."),
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """One agreement version: terms, status, who signed when."""
@@ -207,7 +212,11 @@ def register(app: typer.Typer) -> None:
 
     @agreement_app.command("history")
     def history(
-        ctx: typer.Context, agreement_id: Annotated[str | None, typer.Argument()] = None, as_json: JsonOpt = False
+        ctx: typer.Context,
+        agreement_id: Annotated[
+            str | None, typer.Argument(help="One agreement's id (default: every agreement).")
+        ] = None,
+        as_json: JsonOpt = False,
     ) -> None:
         """The full negotiation history (every propose, counter, accept and withdraw, in log order)."""
         from ledger.agreements_service import agreement_history
@@ -232,7 +241,7 @@ def register(app: typer.Typer) -> None:
     @app.command("equivalence")
     def equivalence(
         ctx: typer.Context,
-        label_id: str,
+        label_id: Annotated[str, typer.Argument(help="The label's id.")],
         to: Annotated[str, typer.Option("--to", help="The buyer's scheme.")],
         at: Annotated[str | None, typer.Option("--at", help="Date asked about (default: today, UTC).")] = None,
         scheme: Annotated[

@@ -58,10 +58,10 @@ def scheme_register(
 
 def scheme_rotate(
     ctx: typer.Context,
-    scheme_id: Annotated[str, typer.Option("--id")],
+    scheme_id: Annotated[str, typer.Option("--id", help="The scheme whose root key rotates.")],
     key: KeyOpt,
     new_key_file: Annotated[Path, typer.Option("--new-key-file", help="PEM of the new root key.")],
-    reason: Annotated[str, typer.Option()] = "scheduled rotation",
+    reason: Annotated[str, typer.Option(help="Why the root key rotates (logged).")] = "scheduled rotation",
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -99,10 +99,10 @@ def key_authorize(
 
 def key_revoke(
     ctx: typer.Context,
-    scheme: Annotated[str, typer.Option()],
+    scheme: Annotated[str, typer.Option(help="The scheme that authorized the key.")],
     key: KeyOpt,
     target: Annotated[str, typer.Option(help="Key id (hex) to revoke.")],
-    reason: Annotated[str, typer.Option()],
+    reason: Annotated[str, typer.Option(help="Why the key is revoked (logged, shown to buyers).")],
     effective_from: Annotated[
         int | None,
         typer.Option(

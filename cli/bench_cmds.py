@@ -84,7 +84,7 @@ def register(bench_app: typer.Typer) -> None:
         size: Annotated[int, typer.Option("--size", min=1, help="Leaves in the store.")] = 1_000_000,
         samples: Annotated[int, typer.Option(min=10, help="Proofs of each kind to time.")] = 1000,
         db: Annotated[Path | None, typer.Option(help="Reuse (or create) this SQLite file.")] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Inclusion, consistency and status proof latency on a SQLite store of SIZE leaves."""
         from ledger.bench import bench_proofs
@@ -106,7 +106,7 @@ def register(bench_app: typer.Typer) -> None:
         bundle_version: Annotated[
             int | None, typer.Option("--bundle-version", min=1, max=2, help="Bundle version (default the log's: 2).")
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Full offline bundle verifications per second vs raw Ed25519 verification of the label payloads."""
         from ledger.bench import bench_verify

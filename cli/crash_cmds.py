@@ -21,7 +21,7 @@ def register(bench_app: typer.Typer) -> None:
             typer.Option("--database-url", help="A PostgreSQL database holding no log yet (default: a fresh SQLite)."),
         ] = None,
         submitters: Annotated[int, typer.Option(min=1, max=64, help="Concurrent submitters (issuer keys).")] = 4,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Crash a live server CYCLES times under load; every acknowledged receipt must stay in the log."""
         from ledger.bench_crash import bench_crash

@@ -27,7 +27,7 @@ def demo(
     ctx: typer.Context,
     serve: Annotated[bool, typer.Option("--serve", help="Keep the service running afterwards.")] = False,
     port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run the whole story on an embedded SQLite store in the home (idempotent)."""
     c = cli_context(ctx)

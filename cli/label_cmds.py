@@ -136,8 +136,8 @@ def label_supersede(
 def label_list(
     ctx: typer.Context,
     scheme: Annotated[str | None, typer.Option(help="Only this scheme's labels.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=100000)] = 1000,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many labels.")] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """List label ids with their scheme, product and status."""
 

@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
         server: Annotated[str, typer.Option("--server", help="Log service URL.")],
         out: Annotated[Path, typer.Option("--out", help="Refreshed bundle file to write.")],
         to: Annotated[str | None, typer.Option("--to", help="Target scheme (default: the bundle's).")] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Fetch a newer checkpoint and fresh status proofs for the bundle's label; check that they extend the
         bundle (same label entry, a consistency proof) and write a bundle that verifies offline afterwards."""
@@ -189,7 +189,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Bundle file to write.")],
         scheme: Annotated[str | None, typer.Option(help="The label's scheme, if its id is ambiguous.")] = None,
         to: Annotated[str | None, typer.Option("--to", help="Target scheme the buyer asks about.")] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Write a self-contained bundle for offline verification of a label."""
         data = build_bundle(cli_context(ctx).log(), label_id, scheme, to)
@@ -207,9 +207,9 @@ def register(app: typer.Typer) -> None:
     @trust_app.command("export")
     def trust_export(
         ctx: typer.Context,
-        out: Annotated[Path, typer.Option("--out")],
+        out: Annotated[Path, typer.Option("--out", help="Where to write the trust file.")],
         buyer_scheme: Annotated[str | None, typer.Option(help="The buyer's own scheme.")] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Write a trust file for this log (the log key, its witnesses and threshold, every scheme's current root;
         prune before use)."""
