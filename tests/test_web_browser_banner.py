@@ -67,3 +67,23 @@ def test_printing_makes_a_certificate_without_the_forms(page: Any, base_url: str
     expect(page.locator("#chart-stages")).to_be_visible()
     expect(page.locator("#check-form")).to_be_hidden()
     expect(page.locator("#bundle-link")).to_be_hidden()
+
+
+def test_api_docs_render_offline_with_every_outside_request_refused(page: Any, base_url: str) -> None:
+    """Issue 19 item 3: /docs was blank offline (Swagger UI from a CDN); now its assets are package data."""
+    from playwright.sync_api import expect
+
+    outside: list[str] = []
+
+    def refuse(route: Any) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", refuse)
+    page.goto(f"{base_url}/docs")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()  # the operations are listed
+    expect(page.locator("#swagger-ui")).to_contain_text("/01/{gtin}")
+    assert outside == []

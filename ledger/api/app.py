@@ -27,6 +27,7 @@ from ..web import register_pages
 from .dataset_routes import dataset_router
 from .deps import ApiLimits, Services
 from .digital_link_routes import digital_link_router
+from .docs_routes import register_docs
 from .domain_routes import domain_router
 from .entry_range_routes import entry_range_router
 from .errors import carbonledger_error_handler, http_error_handler, unexpected_error_handler
@@ -54,6 +55,8 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
         title="carbonledger",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served from package data (ledger/api/docs_routes.py), never from a CDN
+        redoc_url=None,
         dependencies=[Depends(check_url)],  # every route: URL length and NUL bytes (ledger/http_inputs.py)
         description="Carbon-label transparency log: submit signed entries, read checkpoints and proofs.",
     )
@@ -70,6 +73,7 @@ def create_app(log: Log, limits: ApiLimits | None = None) -> FastAPI:
     app.include_router(pact_router())
     app.include_router(digital_link_router())
     register_pages(app, reads)
+    register_docs(app)
     return app
 
 

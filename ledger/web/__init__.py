@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..reads import Reads
@@ -27,6 +28,11 @@ __all__ = ["register_pages"]
 def register_pages(app: FastAPI, reads: Reads) -> None:
     """Serve the HTML pages of ``reads``' log on ``app`` and their stylesheet under ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # browsers ask for it at the root; an SVG icon serves them all
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
     pages = Pages(reads)
     app.state.pages = pages  # ledger/api/errors.py answers a browser's 404 with the pages' own HTML 404
     app.include_router(build_router(reads, pages))
