@@ -149,23 +149,6 @@ class SchemaError(CarbonLedgerError):
     code = "schema.invalid"
     http_status = 422
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        field: str | None = None,
-        errors: list[dict[str, str]] | None = None,
-    ) -> None:
-        super().__init__(message, code=code, field=field)
-        self.errors = errors or []
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        if self.errors:
-            out["errors"] = self.errors
-        return out
-
 
 class AdmissionError(CarbonLedgerError):
     code = "admission.refused"

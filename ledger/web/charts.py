@@ -22,7 +22,7 @@ from mapping.gwp import gwp_value
 from mapping.quantities import plain
 from mapping.vocabulary import STAGES
 
-__all__ = ["Charts", "StageBar", "footprint_charts"]
+__all__ = ["Charts", "StageBar", "coord", "footprint_charts", "svg_document"]
 
 # Colours a reader with a common colour-vision deficiency can tell apart (Okabe–Ito), then greys.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -32,7 +32,8 @@ WIDTH, LABEL_W, VALUE_W, BAR_H, GAP = 480, 118, 128, 24, 10  # a phone shows it 
 _TENTH = Decimal("0.1")
 
 
-def _n(x: Decimal) -> str:
+def coord(x: Decimal) -> str:
+    """An SVG coordinate: a Decimal written with one decimal place."""
     return str(x.quantize(_TENTH, rounding=ROUND_HALF_UP))
 
 
@@ -89,11 +90,16 @@ def _colour(gases: tuple[str, ...], gas: str) -> str:
     return PALETTE[i] if i < len(PALETTE) else "#777777"
 
 
-def _svg(title: str, height: int, body: list[str]) -> str:
+def svg_document(title: str, width: int, height: int, body: list[str]) -> str:
+    """An accessible inline SVG picture: ``role="img"``, its title as its name, scaled to its container."""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
         f'width="100%" aria-label={quoteattr(title)}><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
+
+
+def _svg(title: str, height: int, body: list[str]) -> str:
+    return svg_document(title, WIDTH, height, body)
 
 
 def _row(y: int, label: str, parts: list[tuple[str, Decimal, str]], scale: Decimal, value: str) -> list[str]:
@@ -103,11 +109,11 @@ def _row(y: int, label: str, parts: list[tuple[str, Decimal, str]], scale: Decim
     for name, v, colour in parts:
         w = v * scale if v > 0 else Decimal(0)
         out.append(
-            f'<rect x="{_n(x)}" y="{y}" width="{_n(w)}" height="{BAR_H}" fill="{colour}">'
+            f'<rect x="{coord(x)}" y="{y}" width="{coord(w)}" height="{BAR_H}" fill="{colour}">'
             f"<title>{escape(name)}: {escape(plain(v))} kgCO2e</title></rect>"
         )
         x += w
-    out.append(f'<text x="{_n(x + 6)}" y="{y + 15}" class="chart-value">{escape(value)}</text>')
+    out.append(f'<text x="{coord(x + 6)}" y="{y + 15}" class="chart-value">{escape(value)}</text>')
     return out
 
 
@@ -133,7 +139,7 @@ def _by_stage(bars: tuple[StageBar, ...], gases: tuple[str, ...], stage_names: d
     y = 4
     for bar in bars:
         parts = [(g, v, _colour(gases, g)) for g, v in bar.parts]
-        body += _row(y, stage_names.get(bar.stage, bar.stage), parts, scale, f"{_n(bar.total)} kgCO2e")
+        body += _row(y, stage_names.get(bar.stage, bar.stage), parts, scale, f"{coord(bar.total)} kgCO2e")
         y += BAR_H + GAP
     body += _legend(y + 2, gases)
     return _svg(title, y + 22, body)
@@ -145,7 +151,7 @@ def _by_gas(bars: tuple[StageBar, ...], gases: tuple[str, ...], title: str) -> s
     body: list[str] = []
     y = 4
     for g in gases:
-        body += _row(y, g, [(g, totals[g], _colour(gases, g))], scale, f"{_n(totals[g])} kgCO2e")
+        body += _row(y, g, [(g, totals[g], _colour(gases, g))], scale, f"{coord(totals[g])} kgCO2e")
         y += BAR_H + GAP
     return _svg(title, y + 4, body)
 

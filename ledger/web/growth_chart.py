@@ -8,17 +8,14 @@ tenths: no binary floats.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from xml.sax.saxutils import escape, quoteattr
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from .charts import coord, svg_document
 
 __all__ = ["growth_svg"]
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 480, 200, 64, 28, 10, 12
-_TENTH = Decimal("0.1")
-
-
-def _n(x: Decimal) -> str:
-    return str(x.quantize(_TENTH, rounding=ROUND_HALF_UP))
 
 
 def _day(ms: int) -> str:
@@ -39,9 +36,9 @@ def growth_svg(points: list[tuple[int, int]], title: str) -> str | None:
     def y(size: int) -> Decimal:
         return TOP + plot_h - plot_h * size / span_s
 
-    path = [f"M{_n(x(t0))} {_n(y(s0))}"]
+    path = [f"M{coord(x(t0))} {coord(y(s0))}"]
     for size, t in points[1:]:
-        path.append(f"H{_n(x(t))}V{_n(y(size))}")
+        path.append(f"H{coord(x(t))}V{coord(y(size))}")
     base = HEIGHT - BOTTOM
     body = [
         f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#5b6660"/>',
@@ -52,7 +49,4 @@ def growth_svg(points: list[tuple[int, int]], title: str) -> str | None:
         f'<text x="{LEFT}" y="{HEIGHT - 8}" class="chart-label">{escape(_day(t0))}</text>',
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end" class="chart-label">{escape(_day(t1))}</text>',
     ]
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="100%" aria-label={quoteattr(title)}><title>{escape(title)}</title>{"".join(body)}</svg>'
-    )
+    return svg_document(title, WIDTH, HEIGHT, body)
