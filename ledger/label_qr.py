@@ -12,7 +12,7 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape
 
-from mapping.errors import InputError, UsageError
+from mapping.errors import InputError, MissingExtraError
 from mapping.gtin import gtin14, is_valid_gtin
 
 from .digital_link import label_path
