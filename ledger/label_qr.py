@@ -40,7 +40,7 @@ def qr_image(url: str, fmt: str, caption: str | None = None) -> bytes:
     try:
         import segno
     except ImportError as e:  # the default install is the verifier's; QR codes come with the server extra
-        raise UsageError('label qr needs the server extra: pip install "carbonledger[server]"', code="usage") from e
+        raise MissingExtraError("server", "label qr", e) from e
     if caption is not None and fmt != "svg":
         raise InputError("--caption is drawn in SVG only: write FILE.svg", code="input.invalid", field="--caption")
     if caption is not None and (len(caption) > MAX_CAPTION or not caption.isprintable()):
