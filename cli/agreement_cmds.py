@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ledger.input_files import read_input_file
 from mapping.errors import InputError, InvalidParameterError
 
 from .context import CliContext, cli_context
@@ -25,10 +26,7 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the signed env
 def _read_terms(path: Path) -> dict[str, Any]:
     from verifier.canonical import loads_strict
 
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read terms file {path}: {e.strerror}", code="input.unreadable", field="terms") from e
+    raw = read_input_file(path, "terms file", field="terms")
     terms = loads_strict(raw, what=f"terms file {path.name}")
     if not isinstance(terms, dict):
         raise InputError("a terms file holds one JSON object", code="agreement.invalid_terms", field="terms")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ledger.home import read_key_file
 from ledger.importer import import_labels, read_label_lines
+from ledger.input_files import read_input_file
 from ledger.issuer import ChainBook
 from ledger.log import utc_now
 
@@ -33,8 +35,7 @@ def register(app: typer.Typer) -> None:
         """Issue many labels from a JSON Lines file. Every line is checked before anything is stored;
         a refusal by the log stops the import there (earlier lines stay stored, and are reported)."""
         c = cli_context(ctx)
-        with file.open("rb") as fh:
-            records = read_label_lines(fh)
+        records = read_label_lines(io.BytesIO(read_input_file(file, "labels file")))
         signing_key = read_key_file(key)
         log = c.log()
         with Progress(

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from ledger.input_files import read_input_file
 from ledger.reads import Reads, entry_payload
-from mapping.errors import CarbonLedgerError, InputError
+from mapping.errors import CarbonLedgerError
 from verifier.merkle import leaf_hash
 
 from .context import cli_context
@@ -38,10 +39,7 @@ def submit(
     """Submit signed envelopes; print a receipt (index, inclusion proof, checkpoint) for each."""
     blobs = []
     for p in envelopes:
-        try:
-            blobs.append(p.read_bytes())
-        except OSError as e:
-            raise InputError(f"cannot read {p}: {e.strerror}", code="input.unreadable") from e
+        blobs.append(read_input_file(p, "envelope"))
     results = cli_context(ctx).log().submit_many(blobs)
     out = []
     failed = False

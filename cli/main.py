@@ -17,7 +17,7 @@ from mapping.errors import CarbonLedgerError
 
 from .app import app
 from .context import Injected
-from .errors import exit_code_for
+from .errors import EXIT_ERROR, exit_code_for
 from .output import emit_error
 
 __all__ = ["app", "main"]
@@ -39,6 +39,11 @@ def main(argv: Sequence[str] | None = None, *, http_client: httpx.Client | None 
         return e.exit_code
     except typer.Abort:
         return 1
+    except OSError as e:
+        # A file the command had to write (or read) and could not: one line naming it, never a traceback.
+        message = f"{e.filename}: {e.strerror}" if e.filename and e.strerror else str(e)
+        emit_error({"code": "io.failed", "message": message}, as_json)
+        return EXIT_ERROR
     except SystemExit as e:
         if e.code is None or isinstance(e.code, int):
             return e.code or 0

@@ -21,6 +21,7 @@ import typer
 from rich.markup import escape
 
 from ledger import precheck
+from ledger.input_files import read_input_file
 from ledger.log_source_api import ApiSource, fetch_witness_checkpoint
 from ledger.monitor import Monitor, WitnessReader
 from ledger.monitor_state import MonitorFiles
@@ -103,10 +104,7 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         if tiles is not None and not TILES_AVAILABLE:
             raise InputError("this build has no tiles reader (ledger.tiles_source)", code="monitor.no_tiles")
         http_client = cli_context(ctx).injected.http_client
-        try:
-            trusted = parse_trust(trust.read_bytes())
-        except OSError as e:
-            raise InputError(f"cannot read the trust file {trust}: {e.strerror}", code="input.unreadable") from e
+        trusted = parse_trust(read_input_file(trust, "trust file"))
         source = _source(log_url, tiles, http_client)
         readers = _witness_readers(witness or [], trusted.origin, http_client)
         files = MonitorFiles(state)

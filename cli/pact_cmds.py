@@ -16,7 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
-from mapping.errors import UsageError
+from ledger.input_files import read_input_file
+from mapping.errors import InputError, UsageError
 from mapping.pact_import import ImportDefaults, footprints_in, import_footprint
 
 from .context import cli_context
@@ -97,10 +98,11 @@ def pact_import(
     profile_id, _, profile_version = profile.partition(":")
     if not profile_version:
         raise UsageError("--profile is ID:VERSION, e.g. pact-v3:1", code="usage", field="--profile")
+    raw = read_input_file(file, "footprints file")
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read {file}: {e.strerror}", code="input.missing", field=str(file)) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{file} is not UTF-8 text: {e.reason}", code="input.malformed", field=str(file)) from None
     footprints = footprints_in(text)
     if label_id is not None and len(footprints) != 1:
         raise UsageError("--label-id names one label, but the file holds several footprints", code="usage")

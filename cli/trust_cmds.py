@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.home import write_json_atomic
-from mapping.errors import InputError
+from ledger.input_files import read_input_file
 from verifier.note import parse_vkey
 from verifier.trust import Trust, fingerprint, parse_trust, pruned
 
@@ -22,11 +22,7 @@ TrustFile = Annotated[Path, typer.Argument(help="The trust file.", metavar="TRUS
 
 
 def _read_trust(path: Path) -> Trust:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}", code="input.unreadable") from e
-    return parse_trust(data)
+    return parse_trust(read_input_file(path, "trust file"))
 
 
 def describe_trust(t: Trust) -> dict[str, Any]:

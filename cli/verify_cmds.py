@@ -11,8 +11,9 @@ from typer.core import TyperGroup
 
 from ledger.bundles import build_bundle, export_trust
 from ledger.home import write_bytes_atomic, write_json_atomic
+from ledger.input_files import read_input_file
 from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes, kept_key
-from mapping.errors import InputError, UsageError
+from mapping.errors import InputError, UnreadableEvidenceError, UsageError
 from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh
 from verifier.report import report_header, verdict_line
 from verifier.verify import verify_bundle
@@ -28,10 +29,7 @@ _STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[bold red]failed[/]", 
 
 
 def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {what} {path}: {e.strerror}", code="input.unreadable") from e
+    return read_input_file(path, what, error=UnreadableEvidenceError)
 
 
 def _not_the_label_asked(v: dict[str, Any], label_id: str | None, label_scheme: str | None) -> str | None:

@@ -21,6 +21,7 @@ from verifier.envelope import MAX_ENTRY_BYTES
 
 from .dataset_import import parse_values_csv, parse_values_json
 from .datasets_service import check_publish_fields
+from .input_files import read_input_file
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -88,10 +89,7 @@ def _kind_of(file: Path) -> str:
 
 def read_table(file: Path) -> FactorTable:
     """The table in ``file``: at most :data:`MAX_TABLE_BYTES` of UTF-8 text in a ``.csv`` or ``.json`` file."""
-    try:
-        data = file.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {file}: {e.strerror}", code="input.unreadable") from e
+    data = read_input_file(file, "table")
     if len(data) > MAX_TABLE_BYTES:
         raise OversizedError(
             f"{file} is {len(data)} bytes; the limit is {MAX_TABLE_BYTES}", code="input.oversized", field="file"

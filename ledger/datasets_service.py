@@ -26,6 +26,7 @@ from verifier import datasets, schemas
 from verifier.canonical import canonicalize, loads_strict
 from verifier.envelope import ENTRY_PAYLOAD_TYPE, MAX_ENTRY_BYTES, ZERO_ENTRY_ID, parse_entry
 
+from .input_files import read_input_file
 from .log import Log
 from .tables import DatasetRow
 
@@ -165,10 +166,7 @@ def read_dataset_file(path: Path) -> dict[str, Any]:
     Floats, NaN and duplicate members are refused (:func:`verifier.canonical.loads_strict`); a file holding a
     whole ``{"publisher", "dataset"}`` payload yields its ``dataset``.
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read dataset file {path}: {e.strerror}", code="input.unreadable") from e
+    data = read_input_file(path, "dataset file")
     body = loads_strict(data, what="dataset file", max_bytes=MAX_DATASET_FILE_BYTES)
     if isinstance(body, dict) and isinstance(body.get("dataset"), dict) and "id" not in body:
         body = body["dataset"]

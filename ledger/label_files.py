@@ -16,6 +16,8 @@ from mapping.errors import InputError
 from verifier.b64 import decode_canonical
 from verifier.canonical import loads_strict
 
+from .input_files import read_input_file
+
 __all__ = [
     "MAX_FILE_BYTES",
     "envelope_payload",
@@ -30,10 +32,7 @@ MAX_FILE_BYTES = 1 << 20
 
 def read_json_file(path: Path, what: str) -> Any:
     """The strict JSON document in ``path`` (``input.unreadable`` when the file cannot be read)."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {what} {path}: {e.strerror}", code="input.unreadable") from e
+    data = read_input_file(path, what)
     return loads_strict(data, what=what, max_bytes=MAX_FILE_BYTES)
 
 
@@ -64,10 +63,7 @@ def read_label_record(path: Path) -> Any:
 def read_label_file(path: Path) -> dict[str, Any]:
     """A label record to read from ``path``: the record, ``{"label": record}``, or a DSSE envelope of a
     label.issue; ``input.malformed`` when it holds no label record (no ``footprint``)."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read label file {path}: {e.strerror}", code="input.unreadable") from e
+    data = read_input_file(path, "label file")
     doc = loads_strict(data, what="label file", max_bytes=MAX_FILE_BYTES)
     if isinstance(doc, dict) and "payloadType" in doc:
         doc = envelope_payload(doc)

@@ -15,6 +15,8 @@ with its codes: a test reads every ``raise`` in the sources and checks the pairs
     │   ├── UsageError             400 / 2   a command line or request missing or garbling what it must name
     │   ├── InvalidParameterError  422 / 1   a request parameter that is no value of its type
     │   ├── OversizedError         413 / 1   a body, document or entry over its limit
+    │   ├── UnreadableFileError    400 / 1   a file named on the command line that cannot be read
+    │   │   └── UnreadableEvidenceError 400 / 5  a bundle or trust file ``verify`` cannot read: unusable input
     │   └── MediaTypeError         415 / 1   a request body of the wrong content type
     ├── ProofError                 400 / 1   a Merkle proof does not hold (verifier/merkle.py)
     ├── NoteError                  400 / 1   a signed note or checkpoint does not verify (verifier/note.py)
@@ -35,7 +37,8 @@ with its codes: a test reads every ``raise`` in the sources and checks the pairs
 
 Every error carries a stable ``code`` (dotted, lower case, never renamed once published) and, where one field
 is to blame, a ``field`` (a JSON Pointer or a parameter name). The buyer's verification verdicts (exit codes
-3-8 of ``carbonledger verify``) are reports, not errors: see ``verifier/report.py``.
+3-8 of ``carbonledger verify``) are reports, not errors: see ``verifier/report.py``; the one error that exits
+with a verdict's code is :class:`UnreadableEvidenceError`, a file ``verify`` cannot even read (unusable input, 5).
 """
 
 from __future__ import annotations
@@ -118,6 +121,18 @@ class InvalidParameterError(InputError):
 
     code = "input.invalid_parameter"
     http_status = 422
+
+
+class UnreadableFileError(InputError):
+    """A file named on the command line that cannot be read: missing, a directory, not permitted."""
+
+    code = "input.unreadable"
+
+
+class UnreadableEvidenceError(UnreadableFileError):
+    """A bundle or trust file ``verify`` cannot read: its documented "unusable input" (exit 5)."""
+
+    exit_code = 5
 
 
 class OversizedError(InputError):
