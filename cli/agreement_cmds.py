@@ -14,7 +14,7 @@ from mapping.errors import InputError, InvalidParameterError
 
 from .context import CliContext, cli_context
 from .errors import number
-from .output import console, emit
+from .output import console, emit, plain_value
 from .signed_entries import sign_entry
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -85,7 +85,9 @@ def _print_verdict(v: dict[str, Any]) -> None:
         console().print(f"  - {reason}", markup=False)
     for c in v.get("failed_conditions", []):
         console().print(
-            f"  ✗ {c['field']} {c['op']} {c['required']!r}: label has {c['actual']!r} ({c['reason']})", markup=False
+            f"  ✗ {c['field']} {c['op']} {plain_value(c['required'])}: label has {plain_value(c['actual'])} "
+            f"({c['reason']})",
+            markup=False,
         )
     conv = v.get("converted")
     if conv:
@@ -93,7 +95,7 @@ def _print_verdict(v: dict[str, Any]) -> None:
             f"  converted: {conv['value']} {conv['unit']}" + (" (approximate)" if conv["approximate"] else "")
         )
         for step in conv.get("trail", []):
-            console().print(f"    · {step.get('name')}: {step.get('result', '')}", markup=False)
+            console().print(f"    · {step.get('name')}: {plain_value(step.get('result'))}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

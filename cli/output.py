@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["console", "emit", "emit_error", "err_console", "print_label_summary"]
+__all__ = ["console", "emit", "emit_error", "err_console", "plain_value", "print_label_summary"]
 
 # What rich reads from the environment when a Console is made.
 _ENVIRONMENT = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM", "COLORTERM", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
@@ -44,6 +44,20 @@ def console() -> Console:
 def err_console() -> Console:
     """The console on standard error, for this call's stream and environment."""
     return _console_for(True)
+
+
+def plain_value(value: Any) -> str:
+    """A value as a person reads it, not as Python prints it: ``key value, …`` for an object, ``a, b`` for a list,
+    text as it is, ``—`` for nothing."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {plain_value(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain_value(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def emit(value: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:

@@ -81,3 +81,9 @@ def test_trust_show_and_prune(tmp_path: Path, copy_demo_home: Callable[[Path], P
     assert r.returncode != 0 and "trust.buyer_scheme" in r.stderr and not (tmp_path / "x.json").exists()
     r = cli.run("trust", "prune", trust, "--keep", "hk-cma-carbon-label,no-such", "--out", str(out), ok=False)
     assert "trust.unknown_scheme" in r.stderr
+
+
+def test_equivalence_prints_values_as_a_person_reads_them_not_python_dicts(demo_home_template: Path) -> None:
+    out = Cli(demo_home_template).run("equivalence", "GD-CL-2025-0101", "--to", "carbontrust-label").stdout
+    assert "converted:" in out and "gwp-recharacterize: pcf " in out
+    assert "{'" not in out and "None" not in out and "': " not in out
