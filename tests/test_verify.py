@@ -109,6 +109,20 @@ def test_step1_unusable_inputs(ship: Shipment) -> None:
     assert "trust.version" in r.steps[1].detail
 
 
+def test_the_bundle_and_the_trust_file_swapped_or_doubled_say_which_is_which(ship: Shipment) -> None:
+    """A buyer who passes the bundle as the trust file (or the reverse) is told what the file is, not only that
+    its version is unknown."""
+    bundle, trust = ship.bundle(), ship.trust()
+    for given_bundle, given_trust, code in (
+        (bundle, bundle, "trust.is_a_bundle"),
+        (trust, trust, "bundle.is_a_trust_file"),
+        (trust, bundle, "trust.is_a_bundle"),  # swapped: the trust file is read first
+    ):
+        r = run(given_bundle, given_trust)
+        assert (status(r, 1), r.exit_code()) == (FAILED, 5)
+        assert code in r.steps[1].detail
+
+
 def _label_item(doc: dict) -> dict:
     return next(e for e in doc["entries"] if e["index"] == 3)
 

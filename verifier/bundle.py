@@ -168,6 +168,12 @@ def _bundle_shell(data: bytes) -> dict[str, Any]:
         if e.code != "json.non_canonical":
             raise
         doc = loads_strict(data, what="bundle")
+    if type(doc) is dict and str(doc.get("version", "")).startswith("carbonledger.trust/"):
+        raise InputError(
+            "this is a trust file, not a label bundle: give the bundle first and this file with --trust",
+            code="bundle.is_a_trust_file",
+            field="/version",
+        )
     if type(doc) is dict and doc.get("version") not in BUNDLE_VERSIONS:
         raise InputError(
             f"unknown bundle version {doc.get('version')!r}; this verifier reads {' and '.join(BUNDLE_VERSIONS)}",

@@ -76,6 +76,13 @@ def parse_trust(data: bytes) -> Trust:
     """Parse a trust file strictly; raise :class:`InputError` (``trust.*``) naming what is wrong."""
     try:
         doc = loads_strict(data, what="trust file", max_bytes=MAX_TRUST_BYTES)
+        if isinstance(doc, dict) and str(doc.get("version", "")).startswith("carbonledger.bundle/"):
+            raise InputError(
+                "this is a label bundle, not a trust file: give it as the bundle and, with --trust, the trust file "
+                "the buyer's scheme or the log exported ('carbonledger trust export')",
+                code="trust.is_a_bundle",
+                field="/version",
+            )
         if isinstance(doc, dict) and doc.get("version") != TRUST_VERSION:
             raise InputError(
                 f"unknown trust file version {doc.get('version')!r}; this verifier reads {TRUST_VERSION}",
