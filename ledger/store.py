@@ -249,11 +249,12 @@ class Store:
         manufacturer: str = "",
         scheme: str | None = None,
         limit: int = 100,
+        before: int | None = None,
     ) -> list[LabelRow]:
-        """Labels matching every filter given, newest first, at most ``limit``: ``text`` a case-insensitive
-        substring of the label id, model, GTIN, product name, manufacturer, scheme id or the scheme's registered
-        name; ``model`` and ``manufacturer`` case-insensitive substrings of those columns; ``gtin`` the GTIN
-        exactly; ``scheme`` the scheme id exactly. Empty filters are ignored."""
+        """Labels matching every filter given, newest first, at most ``limit`` (below log index ``before`` if given):
+        ``text`` a case-insensitive substring of the label id, model, GTIN, product name, manufacturer, scheme id or
+        the scheme's registered name; ``model`` and ``manufacturer`` case-insensitive substrings of those columns;
+        ``gtin`` the GTIN exactly; ``scheme`` the scheme id exactly. Empty filters are ignored."""
         stmt = select(LabelRow)
         with self.read() as c:
             if text:
@@ -266,6 +267,8 @@ class Store:
                 stmt = stmt.where(LabelRow.gtin == gtin)
             if scheme:
                 stmt = stmt.where(LabelRow.scheme == scheme)
+            if before is not None:
+                stmt = stmt.where(LabelRow.idx < before)
             stmt = stmt.order_by(LabelRow.idx.desc()).limit(limit)
             return [LabelRow.model_validate(r._mapping) for r in c.execute(stmt)]
 

@@ -152,7 +152,7 @@ async def test_label_page_recognized_by_the_agreement_in_force(client: httpx.Asy
     assert 'class="equivalence verdict-recognized"' in html and "<code>recognized</code>" in html
     assert "Recognized" in page and "Judged on " + TODAY + " from every agreement entry in this log." in page
     accept = svc.equivalence(world.log, "GD-WEB-1", HK, NOW.date())["agreement"]
-    assert 'href="/agreements#agreement-gd-hk-mutual-v1"' in html and "version 1" in page
+    assert 'href="/agreements/gd-hk-mutual#agreement-gd-hk-mutual-v1"' in html and "version 1" in page
     assert f'href="/v1/entries/{accept["index"]}"' in html and accept["terms_hash"][:16] in html
     assert 'id="failed-conditions"' not in html and 'id="converted-value"' not in html
 

@@ -12,6 +12,10 @@ Answers are what the CLI prints with ``--json`` (:mod:`ledger.agreements_service
 an ambiguous label id 409 (``label.ambiguous``), a bad date 422 (``input.date``, naming the field), an
 oversized upload 413 (``input.oversized``). A malformed bundle or trust file is not an HTTP error: the
 verifier's own report (step 1 failed) comes back with status 200, as every verdict does.
+
+The lists (schemes, agreement versions, agreement entries, label search) answer a page at a time with
+``limit`` and a log-index cursor, and link the next page (``Link: rel="next"``, :mod:`ledger.api.list_params`);
+the shipped profiles are one short list, whole.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from mapping.errors import InputError, InvalidParameterError, MediaTypeError, NotFoundError, OversizedError, UsageError
 
+from .. import paged_reads
 from ..http_inputs import (
     MAX_BUNDLE_BYTES,
     MAX_TRUST_BYTES,
@@ -35,7 +40,9 @@ from ..http_inputs import (
     read_limited,
     upload_bytes,
 )
+from ..paging import DEFAULT_LIMIT
 from .deps import Deps
+from .list_params import After, Before, Limit, link_next
 from .params import Bounded, LabelScheme
 
 __all__ = ["MAX_SEARCH_LIMIT", "domain_router", "parse_day"]
@@ -109,8 +116,10 @@ def domain_router() -> APIRouter:
 
     # ---- schemes --------------------------------------------------------------------------------------------
     @r.get("/schemes", tags=["schemes"], summary="Registered schemes in log order, with their methodology profile")
-    def scheme_list(deps: Deps) -> list[dict[str, Any]]:
-        return deps.reads.scheme_summaries()
+    def scheme_list(
+        request: Request, response: Response, deps: Deps, limit: Limit = DEFAULT_LIMIT, after: After = None
+    ) -> list[dict[str, Any]]:
+        return link_next(request.url, response, paged_reads.scheme_page(deps.reads, limit, after), "after", limit)
 
     @r.get(
         "/schemes/{scheme_id}",
@@ -148,13 +157,28 @@ def domain_router() -> APIRouter:
         return [d.to_dict() for d in mapping.diff(pa, pb)]
 
     # ---- recognition agreements -----------------------------------------------------------------------------
-    @r.get("/agreements", tags=["agreements"], summary="Every agreement version with its status on a date")
-    def agreement_list(deps: Deps, at: str | None = None) -> list[dict[str, Any]]:
-        return deps.reads.agreements(parse_day(at, "at"))
+    @r.get(
+        "/agreements",
+        tags=["agreements"],
+        summary="Every agreement version with its status on a date, in log order (of the proposals)",
+    )
+    def agreement_list(
+        request: Request,
+        response: Response,
+        deps: Deps,
+        at: str | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> list[dict[str, Any]]:
+        page = paged_reads.agreement_page(deps.reads, parse_day(at, "at"), limit, after)
+        return link_next(request.url, response, page, "after", limit)
 
     @r.get("/agreements-history", tags=["agreements"], summary="The negotiation history of every agreement")
-    def agreement_history_all(deps: Deps) -> list[dict[str, Any]]:
-        return deps.reads.agreement_history()
+    def agreement_history_all(
+        request: Request, response: Response, deps: Deps, limit: Limit = DEFAULT_LIMIT, after: After = None
+    ) -> list[dict[str, Any]]:
+        page = paged_reads.agreement_history_page(deps.reads, None, limit, after)
+        return link_next(request.url, response, page, "after", limit)
 
     @r.get(
         "/agreements/{agreement_id}",
@@ -167,11 +191,18 @@ def domain_router() -> APIRouter:
         return deps.reads.agreement(agreement_id, version)
 
     @r.get("/agreements/{agreement_id}/history", tags=["agreements"], summary="One agreement's negotiation history")
-    def agreement_history(deps: Deps, agreement_id: str) -> list[dict[str, Any]]:
-        rows = deps.reads.agreement_history(agreement_id)
-        if not rows:
+    def agreement_history(
+        request: Request,
+        response: Response,
+        deps: Deps,
+        agreement_id: str,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> list[dict[str, Any]]:
+        if not deps.reads.agreement_history(agreement_id):
             raise NotFoundError(f"no agreement {agreement_id!r} in this log", code="agreement.unknown")
-        return rows
+        page = paged_reads.agreement_history_page(deps.reads, agreement_id, limit, after)
+        return link_next(request.url, response, page, "after", limit)
 
     # ---- labels ---------------------------------------------------------------------------------------------
     @r.get(
@@ -180,6 +211,8 @@ def domain_router() -> APIRouter:
         summary="Search labels by product model, GTIN, manufacturer, scheme or free text; newest first",
     )
     def label_search(
+        request: Request,
+        response: Response,
         deps: Deps,
         q: Annotated[str, Query(max_length=200)] = "",
         model: Annotated[str, Query(max_length=200)] = "",
@@ -187,10 +220,19 @@ def domain_router() -> APIRouter:
         manufacturer: Annotated[str, Query(max_length=200)] = "",
         scheme: str | None = None,
         limit: Annotated[int, Query(), Bounded(1, MAX_SEARCH_LIMIT)] = MAX_SEARCH_LIMIT,
+        before: Before = None,
     ) -> list[dict[str, Any]]:
-        rows = deps.reads.find_labels(
-            q=q, model=model, gtin=gtin, manufacturer=manufacturer, scheme=scheme or None, limit=limit
+        page = paged_reads.label_search_page(
+            deps.reads,
+            q=q,
+            model=model,
+            gtin=gtin,
+            manufacturer=manufacturer,
+            scheme=scheme or None,
+            limit=limit,
+            before=before,
         )
+        rows = link_next(request.url, response, page, "before", limit)
         return [deps.reads.label_summary(row) for row in rows]
 
     @r.get(

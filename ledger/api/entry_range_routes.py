@@ -5,7 +5,9 @@ trip each. The answer is ``{"start": N, "entries": ["<base64 envelope>", ...]}``
 Merkle leaves, RFC 9162 §2.1.1) at indexes ``[start, end)``, in log order, in padded standard base64. Nothing in
 it is to be trusted: the reader rebuilds the tree root from the leaves and checks it against a signed checkpoint.
 
-At most :data:`MAX_RANGE` entries per request. A range that is empty or reversed is 400 ``log.bad_range``, one
+While the log holds entries past ``end`` the answer links the next range of the same length (``Link: <…>;
+rel="next"``, as the other ``/v1`` lists; cut at the log's size when it was read). At most :data:`MAX_RANGE`
+entries per request. A range that is empty or reversed is 400 ``log.bad_range``, one
 longer than the limit 400 ``log.range_too_large``, one past the log's size 404 ``log.no_such_entry``.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pybase64 import b64encode
 from sqlalchemy import bindparam, select
@@ -41,6 +43,7 @@ def entry_range_router() -> APIRouter:
 
     @r.get("/entries", summary="The envelopes at log indexes [start, end), at most 1000, base64")
     def entry_range(
+        request: Request,
         deps: Deps,
         start: Annotated[int, Query(description="The first index, from 0"), Bounded()],
         end: Annotated[int, Query(description="One past the last index (end - start <= 1000)"), Bounded()],
@@ -64,6 +67,10 @@ def entry_range_router() -> APIRouter:
             raise NotFoundError(f"the store holds no entry at some index of [{start}, {end})", code="log.no_such_entry")
         # The envelope as ``EntryRow.envelope`` rebuilds it (its one valid form), without a model per row.
         out = [b64encode(envelope_bytes(bytes(p), signer, bytes(sig))).decode() for _, p, signer, sig in rows]
-        return Response(orjson.dumps({"start": start, "entries": out}), media_type="application/json")
+        headers = {}
+        if end < size:
+            nxt = request.url.include_query_params(start=end, end=min(size, end + (end - start)))
+            headers["Link"] = f'<{nxt}>; rel="next"'
+        return Response(orjson.dumps({"start": start, "entries": out}), media_type="application/json", headers=headers)
 
     return r

@@ -1,7 +1,7 @@
-"""The dataset pages (issue 8): ``/datasets`` lists every version with its status, ``/datasets/{id}`` shows
-one version's signed values with their source and confidence, and says plainly when it is superseded or
-retired. Same data as ``GET /v1/datasets`` (:mod:`ledger.datasets_service`, through :class:`ledger.reads.Reads`); no
-JavaScript.
+"""The dataset pages (issue 8): ``/datasets`` lists every version with its status (whole datasets, a page at a
+time), ``/datasets/{id}`` shows one version's signed values with their source and confidence, and says plainly
+when it is superseded or retired. Same data as ``GET /v1/datasets`` (:mod:`ledger.datasets_service`, through
+:class:`ledger.reads.Reads`); no JavaScript.
 """
 
 from __future__ import annotations
@@ -13,15 +13,19 @@ from fastapi.responses import HTMLResponse
 
 from mapping.errors import InputError, NotFoundError
 
+from ..paged_reads import dataset_groups
 from ..reads import Reads
 from ..tables import bounded_int
 from .i18n import ZH, choose_lang, translator
+from .paging import BadCursor, bad_cursor_page, page_links, read_cursor, with_next
 from .render import Pages
 
 __all__ = ["STATUS_BADGE", "build_dataset_router"]
 
 # The stylesheet's badge colours: current reads as active, retired as revoked.
 STATUS_BADGE = {"current": "status-active", "superseded": "status-superseded", "retired": "status-revoked"}
+DATASETS_PER_PAGE = 20
+MAX_DATASETS_PER_PAGE = 100
 _ATTRIBUTES = ("scope", "gases", "basis", "td_losses_included", "gwp_set", "supplier")
 
 
@@ -53,7 +57,20 @@ def build_dataset_router(reads: Reads, pages: Pages | None = None) -> APIRouter:
 
     @r.get("/datasets", response_class=HTMLResponse)
     def datasets_page(request: Request) -> HTMLResponse:
-        return pages.render(request, "datasets.html", groups=_groups(reads.datasets()), badge=STATUS_BADGE)
+        """Whole datasets a page at a time, in the log order of their first versions (``after``: ``paging``)."""
+        try:
+            cursor = read_cursor(request, "after", DATASETS_PER_PAGE, MAX_DATASETS_PER_PAGE)
+        except BadCursor as e:
+            return bad_cursor_page(pages, request, e)
+        page = dataset_groups(reads, cursor.limit, cursor.value)
+        response = pages.render(
+            request,
+            "datasets.html",
+            groups=_groups([v for g in page.items for v in g["versions"]]),
+            badge=STATUS_BADGE,
+            **page_links(request, cursor, page),
+        )
+        return with_next(response, request, cursor, page)
 
     @r.get("/datasets/{dataset_id}", response_class=HTMLResponse)
     def dataset_page(request: Request, dataset_id: str, version: str = "") -> HTMLResponse:

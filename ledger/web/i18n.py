@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from .i18n_pages import PAGE_STRINGS
 from .i18n_pictures import PICTURE_STRINGS
 
 EN, ZH = "en", "zh-Hans"
@@ -343,6 +344,7 @@ _TABLE: dict[str, tuple[str, str]] = {
 
 
 _TABLE.update(PICTURE_STRINGS)
+_TABLE.update(PAGE_STRINGS)
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -1,4 +1,5 @@
-"""The label pages: the search list (``/labels``) and one label (``/labels/{id}``, ``/labels/{scheme}/{id}``).
+"""The label pages: the search list (``/labels``, newest first, a page at a time) and one label
+(``/labels/{id}``, ``/labels/{scheme}/{id}``).
 
 A label page shows the record as signed, the server-side check of its bundle (the verifier's steps, against
 the log's own keys) and, with ``?to=``, the log's equivalence verdict — all from the read layer, which
@@ -18,15 +19,19 @@ from mapping.vocabulary import STAGES
 
 from ..bundles import AmbiguousLabelError
 from ..label_qr import qr_image, qr_target
-from ..reads import Reads
+from ..paged_reads import label_search_page
+from ..reads import MAX_SEARCH_RESULTS, Reads
 from ..tables import LabelRow
 from .charts import footprint_charts
 from .i18n import ZH, choose_lang, translator
 from .label_banner import status_banner
+from .paging import BadCursor, bad_cursor_page, page_links, read_cursor, with_next
 from .render import Pages, localized
 from .report_views import equivalence_from_log, equivalence_of, parse_day, steps_of
 
-__all__ = ["label_router", "stage_table"]
+__all__ = ["LABELS_PER_PAGE", "label_router", "stage_table"]
+
+LABELS_PER_PAGE = 50
 
 
 def stage_table(footprint: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]], bool]:
@@ -49,11 +54,26 @@ def label_router(reads: Reads, pages: Pages) -> APIRouter:
 
     @r.get("/labels", response_class=HTMLResponse)
     def labels(request: Request, q: str = "", scheme: str = "") -> HTMLResponse:
+        """Newest first, a page at a time: ``before`` a log index, as the log page's cursor (``paging``)."""
         lang, _ = choose_lang(request)
-        rows = reads.search_labels(q[:200], scheme or None)
-        records = reads.label_records(rows)
-        items = [_summary(row, records.get(row.idx, {}), lang) for row in rows]
-        return pages.render(request, "labels.html", q=q, scheme=scheme, items=items, schemes=reads.schemes())
+        try:
+            cursor = read_cursor(request, "before", LABELS_PER_PAGE, MAX_SEARCH_RESULTS)
+        except BadCursor as e:
+            return bad_cursor_page(pages, request, e)
+        page = label_search_page(reads, q=q[:200], scheme=scheme or None, limit=cursor.limit, before=cursor.value)
+        records = reads.label_records(page.items)
+        items = [_summary(row, records.get(row.idx, {}), lang) for row in page.items]
+        response = pages.render(
+            request,
+            "labels.html",
+            q=q,
+            scheme=scheme,
+            items=items,
+            schemes=reads.schemes(),
+            paged=cursor.value is not None,
+            **page_links(request, cursor, page),
+        )
+        return with_next(response, request, cursor, page)
 
     def label_page(request: Request, label_id: str, scheme: str | None) -> HTMLResponse:
         lang, _ = choose_lang(request)
