@@ -36,12 +36,15 @@ __all__ = [
 ]
 
 PROOF_SCHEMA_PATH = f"/3/extensions/{PROOF_EXTENSION_NAME}/1.0.0/schema.json"
+# PACT v3's event types (the ``type`` const of each event schema); a draft of v3 still used v2's
+# ``org.wbcsd.pathfinder.…v1`` names, which a v3 host does not accept.
 EVENT_TYPES = {
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1": "request",
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1": "fulfilled",
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1": "rejected",
-    "org.wbcsd.pathfinder.ProductFootprint.Published.v1": "published",
+    "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3": "request",
+    "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3": "fulfilled",
+    "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3": "rejected",
+    "org.wbcsd.pact.ProductFootprint.PublishedEvent.3": "published",
 }
+_EVENT_TYPE = {kind: name for name, kind in EVENT_TYPES.items()}
 _LIST_FILTERS = ("productId", "companyId", "geography", "classification")
 _TIME_FILTERS = ("validOn", "validAfter", "validBefore")
 MAX_LIMIT = 1000
@@ -244,10 +247,16 @@ class PactHost:
             filters = Filters.parse(values, "event data")
         elif kind == "published":
             ids = data.get("pfIds")
-            if not isinstance(ids, list) or not ids or not all(isinstance(x, str) for x in ids):
-                raise InputError("data.pfIds must be a non-empty list of ids", code="pact.bad_event", field="pfIds")
+            if not isinstance(ids, list) or not ids or not all(_is_uuid(x) for x in ids):
+                raise InputError(
+                    "data.pfIds must be a non-empty list of footprint ids (UUIDs)", code="pact.bad_event", field="pfIds"
+                )
         elif not isinstance(data.get("requestEventId"), str):
             raise InputError("data.requestEventId must be a string", code="pact.bad_event", field="requestEventId")
+        elif kind == "fulfilled" and not (
+            isinstance(data.get("pfs"), list) and data["pfs"] and all(isinstance(x, dict) for x in data["pfs"])
+        ):  # PACT v3: "This list MUST be non-empty"
+            raise InputError("data.pfs must be a non-empty list of footprints", code="pact.bad_event", field="pfs")
         response = self._respond(event, filters, base) if kind == "request" else None
         with self._lock:
             self.events.append({"kind": kind, "received_at": self.now().isoformat(), "event": event})
@@ -264,13 +273,21 @@ class PactHost:
             "time": self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         if data:
-            answer["type"] = "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1"
+            answer["type"] = _EVENT_TYPE["fulfilled"]
             answer["data"] = {"requestEventId": request["id"], "pfs": data}
         else:
-            answer["type"] = "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1"
+            answer["type"] = _EVENT_TYPE["rejected"]
             error = {"code": "NotFound", "message": "no footprint matches the request's criteria"}
             answer["data"] = {"requestEventId": request["id"], "error": error}
         return answer
+
+
+def _is_uuid(value: Any) -> bool:
+    """Whether ``value`` is a UUID in its hyphenated form (PACT's ``format: uuid`` of a footprint id)."""
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
 
 
 def proof_schema(base: str) -> dict[str, Any]:

@@ -163,8 +163,9 @@ def _pcf(label: dict[str, Any], fp: dict[str, Any], meth: dict[str, Any], missin
     if not geography and site:  # the label's production country is the footprint's geography
         geography = {"geographyCountry": site["country"]}
     pcf.update(geography)
-    pcf["pcfExcludingBiogenicCO2Withdrawal"] = fp["pcfExcludingBiogenicUptake"]
-    pcf["pcfIncludingBiogenicCO2Withdrawal"] = fp["pcfIncludingBiogenicUptake"]
+    # PACT v3 names the totals as the label does (CarbonFootprint.required; not the draft's "...CO2Withdrawal").
+    pcf["pcfExcludingBiogenicUptake"] = fp["pcfExcludingBiogenicUptake"]
+    pcf["pcfIncludingBiogenicUptake"] = fp["pcfIncludingBiogenicUptake"]
     for name in CARRIED_DECIMALS:
         value = _value(fp, bio, name, name)
         if value is not None:
@@ -173,7 +174,7 @@ def _pcf(label: dict[str, Any], fp: dict[str, Any], meth: dict[str, Any], missin
             missing.append(f"/footprint/{name}")
     uptake = _value(fp, bio, "biogenicCO2Uptake", "biogenicCO2Uptake")
     if uptake is not None:
-        pcf["biogenicCO2Withdrawal"] = uptake
+        pcf["biogenicCO2Uptake"] = uptake
     if "packagingEmissionsIncluded" in fp:
         pcf["packagingEmissionsIncluded"] = fp["packagingEmissionsIncluded"]
     pcf["ipccCharacterizationFactors"] = _gwp_sets(fp["ipccCharacterizationFactors"])

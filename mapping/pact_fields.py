@@ -30,7 +30,7 @@ __all__ = [
     "CARRIED_TEXTS",
     "CROSS_SECTORAL_STANDARDS",
     "DQI_KEYS",
-    "EXAMPLE_REVISION_NAMES",
+    "DRAFT_NAMES",
     "FOOTPRINT_NAMESPACE",
     "GEOGRAPHY_FIELDS",
     "HOST_FIELDS",
@@ -99,12 +99,14 @@ CARRIED_TEXTS = (
     "ccuCreditCertification",
     "otherOperatorName",
 )
-# The spec's example footprints (spec/v3/examples/example-*.json) spell three totals differently from its
-# OpenAPI schema; the import reads both spellings, the export writes the schema's.
-EXAMPLE_REVISION_NAMES = {
-    "pcfExcludingBiogenicUptake": "pcfExcludingBiogenicCO2Withdrawal",
-    "pcfIncludingBiogenicUptake": "pcfIncludingBiogenicCO2Withdrawal",
-    "biogenicCO2Uptake": "biogenicCO2Withdrawal",
+# Three CarbonFootprint members under the names a draft of the v3 OpenAPI schema gave them (still used by the
+# spec's response examples, spec/v3/examples/*-footprint*-response.json), each with its name in the v3 schema
+# (``required`` names the two totals so: a footprint without them is not a v3 footprint). The export writes the
+# schema's names, the import reads both.
+DRAFT_NAMES = {
+    "pcfExcludingBiogenicCO2Withdrawal": "pcfExcludingBiogenicUptake",
+    "pcfIncludingBiogenicCO2Withdrawal": "pcfIncludingBiogenicUptake",
+    "biogenicCO2Withdrawal": "biogenicCO2Uptake",
 }
 # ProductFootprint members the host sets (identity and life cycle), never the label's issuer.
 HOST_FIELDS = ("id", "specVersion", "version", "created", "updated", "status", "statusComment", "precedingPfIds")

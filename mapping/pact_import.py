@@ -26,7 +26,7 @@ from .pact_fields import (
     CARRIED_DECIMALS,
     CARRIED_TEXTS,
     DQI_KEYS,
-    EXAMPLE_REVISION_NAMES,
+    DRAFT_NAMES,
     GEOGRAPHY_FIELDS,
     HOST_FIELDS,
     PACT_GWP_SETS,
@@ -61,10 +61,8 @@ _PCF_MEMBERS = {
     "productMassPerDeclaredUnit",
     "referencePeriodStart",
     "referencePeriodEnd",
-    "pcfExcludingBiogenicCO2Withdrawal",
-    "pcfIncludingBiogenicCO2Withdrawal",
-    "biogenicCO2Withdrawal",
-    *EXAMPLE_REVISION_NAMES,
+    *DRAFT_NAMES,
+    *DRAFT_NAMES.values(),
     *GEOGRAPHY_FIELDS,
     *CARRIED_DECIMALS,
     *CARRIED_TEXTS,
@@ -191,14 +189,14 @@ def _footprint(pcf: dict[str, Any], boundary: str) -> dict[str, Any]:
     unit = _text(pcf, "declaredUnitOfMeasurement", f)
     if unit not in LABEL_DECLARED_UNITS:
         raise refuse(f"{f}/declaredUnitOfMeasurement", f"a label has no declared unit {unit!r}")
-    excluding = _total(pcf, "pcfExcludingBiogenicCO2Withdrawal", "pcfExcludingBiogenicUptake")
+    excluding = _total(pcf, "pcfExcludingBiogenicUptake")
     fp: dict[str, Any] = {
         "pcf": {"value": excluding, "unit": "kgCO2e"},  # stated emissions total, as a label's headline
         "declaredUnitOfMeasurement": unit,
         "declaredUnitAmount": _decimal(pcf, "declaredUnitAmount", f, "nonneg"),
         "boundary": boundary,
         "pcfExcludingBiogenicUptake": excluding,
-        "pcfIncludingBiogenicUptake": _total(pcf, "pcfIncludingBiogenicCO2Withdrawal", "pcfIncludingBiogenicUptake"),
+        "pcfIncludingBiogenicUptake": _total(pcf, "pcfIncludingBiogenicUptake"),
         "ipccCharacterizationFactors": _gwp_sets(pcf),
         "referencePeriodStart": _day(pcf, "referencePeriodStart", exclusive=False),
         "referencePeriodEnd": _day(pcf, "referencePeriodEnd", exclusive=True),
@@ -320,10 +318,11 @@ def _day(pcf: dict[str, Any], name: str, *, exclusive: bool) -> str:
     return day.isoformat()
 
 
-def _total(pcf: dict[str, Any], name: str, example_name: str) -> str:
-    present = [n for n in (name, example_name) if n in pcf]
+def _total(pcf: dict[str, Any], name: str) -> str:
+    draft = next(d for d, v in DRAFT_NAMES.items() if v == name)
+    present = [n for n in (name, draft) if n in pcf]
     if len(present) == 2:
-        raise refuse(f"/pcf/{example_name}", f"states the total under both {name} and {example_name}")
+        raise refuse(f"/pcf/{draft}", f"states the total under both {name} and {draft}")
     if not present:
         raise refuse(f"/pcf/{name}", "PACT requires it", "pact.missing_field")
     return _decimal(pcf, present[0], "/pcf")

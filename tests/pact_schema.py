@@ -1,9 +1,11 @@
 """A JSON Schema (Draft 2020-12) of PACT v3's ProductFootprint, written here from the constraints the PACT v3
 Technical Specifications state in ``spec/v3/openapi.yaml`` (wbcsd/data-exchange-protocol, version 3.0.0):
-required members, types, enumerations and decimal patterns. It is this project's own expression of those
-facts (an implementation, not a copy of the specification: WBCSD's licence does not let a part of the
-specification be redistributed). When a checkout of the specification is at hand, ``PACT_SPEC_DIR`` points
-the tests at it and they also read its own files (tests/test_pact_mapping.py).
+required members, types, enumerations and decimal patterns, under the v3 schema's member names (an earlier
+draft of it named the totals ``pcf…BiogenicCO2Withdrawal``; the export must not). It is this project's own
+expression of those facts (an implementation, not a copy of the specification: WBCSD's licence does not let a
+part of the specification be redistributed). When a checkout of the specification is at hand,
+``PACT_SPEC_DIR`` points the tests at it and they also validate against its own openapi.yaml
+(tests/pact_spec.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ _NONEMPTY = {"type": "string", "minLength": 1}
 _NONNEG_NAMES = (
     "fossilGhgEmissions fossilCarbonContent biogenicCarbonContent landUseChangeGhgEmissions landCarbonLeakage "
     "landManagementBiogenicCO2Emissions biogenicNonCO2Emissions uncertifiedLandManagementCO2Removals "
-    "aircraftGhgEmissions packagingGhgEmissions outboundLogisticsGhgEmissions ccuCarbonContent landAreaOccupation"
+    "aircraftGhgEmissions packagingGhgEmissions outboundLogisticsGhgEmissions ccuCarbonContent landAreaOccupation "
+    "recycledCarbonContent landManagementFossilGhgEmissions packagingBiogenicCarbonContent technologicalCO2Removals"
 ).split()
 _REGIONS = (
     "Africa|Americas|Asia|Europe|Oceania|Australia and New Zealand|Central Asia|Eastern Asia|Eastern Europe|"
@@ -50,8 +53,8 @@ CARBON_FOOTPRINT: dict[str, Any] = {
         "productMassPerDeclaredUnit",
         "referencePeriodStart",
         "referencePeriodEnd",
-        "pcfExcludingBiogenicCO2Withdrawal",
-        "pcfIncludingBiogenicCO2Withdrawal",
+        "pcfExcludingBiogenicUptake",
+        "pcfIncludingBiogenicUptake",
         "fossilGhgEmissions",
         "fossilCarbonContent",
         "biogenicCarbonContent",
@@ -63,11 +66,15 @@ CARBON_FOOTPRINT: dict[str, Any] = {
         "declaredUnitOfMeasurement": {"enum": _UNITS.split("|")},
         "declaredUnitAmount": _s(_POS),
         "productMassPerDeclaredUnit": _s(_DEC),
-        "pcfExcludingBiogenicCO2Withdrawal": _s(_DEC),
-        "pcfIncludingBiogenicCO2Withdrawal": _s(_DEC),
+        "pcfExcludingBiogenicUptake": _s(_DEC),
+        "pcfIncludingBiogenicUptake": _s(_DEC),
         **{n: _s(_NONNEG) for n in _NONNEG_NAMES},
         "landManagementBiogenicCO2Removals": _s(_NONPOS),
-        "biogenicCO2Withdrawal": _s(_NONPOS),
+        "biogenicCO2Uptake": _s(_NONPOS),
+        "ccsTechnologicalCO2Capture": _s(_NONPOS),
+        "packagingEmissionsIncluded": {"type": "boolean"},
+        "ccsTechnologicalCO2CaptureIncluded": {"type": "boolean"},
+        "technologicalCO2CaptureOrigin": _TEXT,
         "ccuOrigin": _TEXT,
         "ccuCalculationApproach": {"enum": ["Cut-off", "Credit"]},
         "ccuCreditCertification": {"type": "string", "format": "uri"},

@@ -1,5 +1,6 @@
 """The PACT v3 API in-process (Starlette TestClient): the client-credentials flow, ListFootprints' filters and
-pagination, GetFootprint, Action Events, PACT's error bodies, and the proof extension."""
+pagination, GetFootprint, Action Events, PACT's error bodies, and the proof extension. With ``PACT_SPEC_DIR``
+(tests/pact_spec.py) the answers are also validated against the specification's own openapi.yaml."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from mapping.pact_fields import footprint_id
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, Signer, label_for
+from .helpers import NOW, Signer, label_for, midea_label
 from .pact_schema import error_schema, validator
-from .test_pact_mapping import pact_complete
+from .pact_spec import errors, event_validator, footprint_validator, response_validator, schema_validator
+from .test_pact_mapping import demo_footprint, pact_complete
 
 GD = "gd-carbon-label"
 
@@ -269,18 +271,19 @@ def test_client_secrets_are_stored_hashed(world: Any) -> None:
     assert rows and all(made.client_secret not in json.dumps([str(c) for c in row]) for row in rows)
 
 
+PF_ID = "079e425a-464f-528d-341d-4a944a1dfd70"
 EVENTS = {
-    "published": {"type": "org.wbcsd.pathfinder.ProductFootprint.Published.v1", "data": {"pfIds": ["x"]}},
+    "published": {"type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3", "data": {"pfIds": [PF_ID]}},
     "request": {
-        "type": "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
+        "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
         "data": {"productId": ["urn:gtin:06900000000021"], "status": "Active", "comment": "please"},
     },
     "fulfilled": {
-        "type": "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1",
-        "data": {"requestEventId": "r", "pfs": []},
+        "type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
+        "data": {"requestEventId": "r", "pfs": [demo_footprint(midea_label())]},
     },
     "rejected": {
-        "type": "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1",
+        "type": "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
         "data": {"requestEventId": "r", "error": {"code": "NotFound", "message": "none"}},
     },
 }
@@ -313,6 +316,9 @@ def test_events_are_accepted_with_an_empty_200(client: TestClient, world: Any, k
         _event("request", data={"productId": "urn:gtin:1"}),
         _event("request", data={"status": "Gone"}),
         _event("fulfilled", data={"pfs": []}),
+        _event("fulfilled", data={"requestEventId": "r", "pfs": []}),  # PACT v3: the list MUST be non-empty
+        _event("published", data={"pfIds": ["x"]}),  # footprint ids are UUIDs
+        _event("published", type="org.wbcsd.pathfinder.ProductFootprint.Published.v1"),  # a v3 draft's type
         "not an object",
     ],
 )
@@ -377,10 +383,88 @@ def test_a_footprint_request_is_answered_asynchronously(
     queued = client.app.state.pact_host.outbox[-1]  # type: ignore[attr-defined]
     assert queued["to"] == request["source"]
     response = queued["event"]
-    assert response["type"] == f"org.wbcsd.pathfinder.ProductFootprintRequest.{answer}.v1"
+    assert response["type"] == f"org.wbcsd.pact.ProductFootprint.Request{answer}Event.3"
     assert response["data"]["requestEventId"] == request["id"] and response["source"] == "//pact.test/3/events"
     if answer == "Fulfilled":
         assert len(response["data"]["pfs"]) == count
         assert all(list(validator().iter_errors(pf)) == [] for pf in response["data"]["pfs"])
     else:
         assert list(validator(error_schema()).iter_errors(response["data"]["error"])) == []
+
+
+# --- against the specification's own openapi.yaml (PACT_SPEC_DIR; skipped without it) -----------------------
+
+
+def test_list_and_get_responses_validate_against_the_specifications_schemas(client: TestClient, world: Any) -> None:
+    """Every ListFootprints body (one page, pages of one followed by their links, a filter) against the 200 schema of
+    ``/3/footprints``, every GetFootprint body against that of ``/3/footprints/{id}``."""
+    listed, got = response_validator("/3/footprints"), response_validator("/3/footprints/{id}")
+    token = _token(client, world[0])
+    bodies, url = [_get(client, token, "/3/footprints").json()], "/3/footprints?limit=1"
+    bodies.append(_get(client, token, "/3/footprints?status=Deprecated").json())
+    while url:
+        r = _get(client, token, url)
+        bodies.append(r.json())
+        url = r.headers["link"].split(";")[0].strip("<>") if "link" in r.headers else ""
+    assert len(bodies) == 2 + 4 and all(errors(listed, body) == [] for body in bodies)
+    ids = [pf["id"] for pf in bodies[0]["data"]]
+    assert len(ids) == 4
+    for pf_id in ids:
+        body = _get(client, token, f"/3/footprints/{pf_id}").json()
+        assert body["data"]["id"] == pf_id and errors(got, body) == []
+        assert errors(footprint_validator(), body["data"]) == []
+
+
+def test_error_bodies_validate_against_the_specifications_error_schema(client: TestClient, world: Any) -> None:
+    """Each error the API answers against ``components/schemas/Error``, and against the response the
+    specification lists for that path and status where it lists one."""
+    log, clock, ids = world
+    token = _token(client, log)
+    bearer = {"Authorization": f"Bearer {token}"}
+    answers = [
+        ("/3/footprints", client.get("/3/footprints")),
+        ("/3/footprints", _get(client, "forged", "/3/footprints")),
+        ("/3/footprints", _get(client, token, "/3/footprints?limit=0")),
+        ("/3/footprints", _get(client, token, "/3/footprints?$filter=x")),
+        ("/3/footprints/{id}", _get(client, token, f"/3/footprints/{footprint_id(ids['unexpressible'])}")),
+        ("/3/footprints/{id}", _get(client, token, "/3/footprints/not-a-uuid")),
+        ("/3/events", client.post("/3/events", content="{", headers=bearer)),
+        ("/3/events", client.post("/3/events", content=json.dumps(_event("published", id="")), headers=bearer)),
+    ]
+    clock.now = NOW + timedelta(seconds=TOKEN_TTL_S)
+    answers.append(("/3/footprints", _get(client, token, "/3/footprints")))
+    assert sorted({r.status_code for _p, r in answers}) == [400, 401, 403, 404]
+    spec = schema_validator("Error")
+    for path, r in answers:
+        assert errors(spec, r.json()) == [], (path, r.status_code, r.text)
+        listed = path != "/3/events" and str(r.status_code) in _responses(path)
+        assert not listed or errors(response_validator(path, str(r.status_code)), r.json()) == []
+
+
+def _responses(path: str) -> dict[str, Any]:
+    from .pact_spec import spec_document
+
+    return dict(spec_document()["paths"][path]["get"]["responses"])
+
+
+@pytest.mark.parametrize("kind", sorted(EVENTS))
+def test_the_events_accepted_here_are_the_specifications_events(kind: str) -> None:
+    """What the tests post as accepted events is valid under the specification's ``POST /3/events`` body."""
+    assert errors(event_validator(), _event(kind)) == []
+
+
+@pytest.mark.parametrize(
+    ("criteria", "answer"),
+    [({"productId": ["urn:gtin:06900000000045"]}, "Fulfilled"), ({"geography": ["FR"]}, "Rejected")],
+)
+def test_request_answers_validate_against_the_specifications_event_schemas(
+    client: TestClient, world: Any, criteria: dict[str, Any], answer: str
+) -> None:
+    spec = schema_validator(f"Request{answer}Event")
+    token = _token(client, world[0])
+    request = _event("request", data=criteria)
+    assert errors(event_validator(), request) == []
+    r = client.post("/3/events", content=json.dumps(request), headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    response = client.app.state.pact_host.outbox[-1]["event"]  # type: ignore[attr-defined]
+    assert errors(spec, response) == [] and errors(event_validator(), response) == []

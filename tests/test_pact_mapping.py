@@ -3,8 +3,9 @@ PACT v3's constraints (tests/pact_schema.py), and every refusal naming its field
 
 ``PACT_SPEC_DIR`` may point at a checkout of wbcsd/data-exchange-protocol (or at its ``spec/v3``): then the
 specification's own example footprints (``examples/example-*.json``, ``examples/*-footprint*-response.json``)
-run through the same round trip. They are not vendored: WBCSD's licence does not allow a part of the
-specification to be redistributed (docs/pact-mapping.md).
+run through the same round trip, and every exported footprint is also validated against the specification's
+own ``spec/v3/openapi.yaml`` (tests/pact_spec.py; without it those tests skip). They are not vendored: WBCSD's
+licence does not allow a part of the specification to be redistributed (docs/pact-mapping.md).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from ledger.bench import realistic_label
 from mapping.errors import MappingError
 from mapping.footprint import Footprint
 from mapping.pact_export import Hosting, ProofLinks, export_footprint
-from mapping.pact_fields import EXAMPLE_REVISION_NAMES, HOST_FIELDS, footprint_id, pact_decimal
+from mapping.pact_fields import CROSS_SECTORAL_STANDARDS, DRAFT_NAMES, HOST_FIELDS, footprint_id, pact_decimal
 from mapping.pact_import import ImportDefaults, footprints_in, import_footprint
 from verifier import schemas
 
 from .helpers import midea_label
 from .pact_schema import validator
+from .pact_spec import errors, footprint_validator
 
 VECTORS = Path(__file__).parent / "vectors" / "pact"
 DEFAULTS = ImportDefaults(
@@ -70,10 +72,10 @@ def _instants(value: Any) -> Any:
 
 
 def expected_back(pf: dict[str, Any]) -> dict[str, Any]:
-    """What the export of an imported footprint must say: every member, the examples' three spellings in the
-    schema's names; the host's members (id, version, created, status, ...) are the log's, not the footprint's."""
+    """What the export of an imported footprint must say: every member, the v3 draft's three spellings in the
+    v3 schema's names; the host's members (id, version, created, status, ...) are the log's, not the footprint's."""
     out = {k: v for k, v in copy.deepcopy(pf).items() if k not in HOST_FIELDS and k != "extensions"}
-    out["pcf"] = {EXAMPLE_REVISION_NAMES.get(k, k): v for k, v in out["pcf"].items()}
+    out["pcf"] = {DRAFT_NAMES.get(k, k): v for k, v in out["pcf"].items()}
     return _instants(out)
 
 
@@ -110,6 +112,53 @@ def test_exported_footprint_validates_against_pact_v3(name: str, pf: dict[str, A
     known = set(validator().schema["properties"]["pcf"]["properties"]["crossSectoralStandards"]["items"]["enum"])
     later = [i for i, s in enumerate(back["pcf"]["crossSectoralStandards"]) if s not in known]
     assert errors == [(["pcf", "crossSectoralStandards", i], "enum") for i in later]
+
+
+def demo_footprint(label: dict[str, Any]) -> dict[str, Any]:
+    return export_footprint(pact_complete(label), Hosting(HOSTING.entry_id, HOSTING.created, proof=LINKS))
+
+
+def _demo_labels() -> list[tuple[str, dict[str, Any]]]:
+    return [("midea", midea_label()), ("bench", realistic_label(3))]
+
+
+EXPORTS = [(name, lambda pf=pf: round_trip(pf)[1]) for name, pf in CASES] + [
+    (f"demo-{name}", lambda label=label: demo_footprint(label)) for name, label in _demo_labels()
+]
+
+
+@pytest.mark.parametrize(("name", "export"), EXPORTS, ids=[e[0] for e in EXPORTS])
+def test_export_names_the_totals_as_pact_v3_not_as_its_draft(name: str, export: Any) -> None:
+    """Regression: the export wrote a draft's ``pcfExcludingBiogenicCO2Withdrawal`` / ``…Including…`` /
+    ``biogenicCO2Withdrawal``; PACT v3's CarbonFootprint requires ``pcfExcludingBiogenicUptake`` and
+    ``pcfIncludingBiogenicUptake``, so no v3 client could read a served footprint."""
+    pcf = export()["pcf"]
+    assert {"pcfExcludingBiogenicUptake", "pcfIncludingBiogenicUptake"} <= set(pcf)
+    assert not set(DRAFT_NAMES) & set(pcf)
+
+
+def test_the_uptake_exports_under_its_v3_name() -> None:
+    pf = own_footprints()[0]  # states biogenicCO2Withdrawal, the draft's name
+    assert round_trip(pf)[1]["pcf"]["biogenicCO2Uptake"] == pf["pcf"]["biogenicCO2Withdrawal"]
+
+
+@pytest.mark.parametrize(("draft", "v3"), sorted(DRAFT_NAMES.items()))
+def test_import_refuses_a_value_stated_under_both_its_names(draft: str, v3: str) -> None:
+    pf = copy.deepcopy(own_footprints()[1])  # states all three under their v3 names
+    pf["pcf"][draft] = pf["pcf"][v3]
+    with pytest.raises(MappingError) as e:
+        import_footprint(pf, DEFAULTS)
+    assert e.value.code == "pact.cannot_carry" and "both" in e.value.message
+
+
+@pytest.mark.parametrize(("name", "export"), EXPORTS, ids=[e[0] for e in EXPORTS])
+def test_exported_footprint_validates_against_the_specifications_own_schema(name: str, export: Any) -> None:
+    """Needs PACT_SPEC_DIR: ``components/schemas/ProductFootprint`` of the specification's openapi.yaml."""
+    spec = footprint_validator()  # skips without the specification
+    pf = export()
+    later = [i for i, s in enumerate(pf["pcf"]["crossSectoralStandards"]) if s not in CROSS_SECTORAL_STANDARDS]
+    allowed = [f"/pcf/crossSectoralStandards/{i}" for i in later]  # a later revision's value, kept as PACT asks
+    assert [e for e in errors(spec, pf) if not (e[0] in allowed and e[1] == "enum")] == []
 
 
 def test_footprint_ids_are_uuid5_of_the_entry_id_and_stable() -> None:
@@ -203,7 +252,7 @@ REFUSALS = [
     (
         ["pcf", "pcfExcludingBiogenicCO2Withdrawal"],
         KeyError,
-        "/pcf/pcfExcludingBiogenicCO2Withdrawal",
+        "/pcf/pcfExcludingBiogenicUptake",
         "pact.missing_field",
     ),
     (["pcf", "declaredUnitAmount"], "1e3", "/pcf/declaredUnitAmount", "pact.bad_value"),
