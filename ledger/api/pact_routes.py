@@ -3,7 +3,7 @@ the OpenID Provider Configuration Document and the proof extension's JSON Schema
 
 Error bodies are PACT's own ``{"code", "message"}`` with its codes: ``AccessDenied`` 403 (no token, or one
 never issued — the spec's own example answers a request without a token so), ``TokenExpired`` 401,
-``BadRequest`` 400, ``NotFound`` 404, ``NotImplemented`` 400 (the spec's error table; the deprecated OData
+``BadRequest`` 400, ``NotFound`` 404, ``NotImplemented`` 501 (the v3 schema's error codes; the deprecated OData
 ``$filter``), ``InternalError`` 500. The token endpoint answers as RFC 6749 §5.2 says (``invalid_client`` 401
 with ``WWW-Authenticate: Basic``, ``unsupported_grant_type`` and ``invalid_request`` 400).
 """
@@ -159,7 +159,7 @@ def pact_router() -> APIRouter:
             for k, v in request.query_params.multi_items():
                 params.setdefault(k, []).append(v)
             if "$filter" in params:
-                return _error("NotImplemented", "the deprecated OData $filter is not implemented", 400)
+                return _error("NotImplemented", "the deprecated OData $filter is not implemented", 501)
             unknown = [k for k in params if k not in (*_PAGE_PARAMS, *_FILTER_PARAMS) and not k.startswith("x-")]
             if unknown:
                 raise InputError(f"unknown parameter {unknown[0]!r}", code="pact.bad_parameter", field=unknown[0])
