@@ -88,6 +88,8 @@ def hk_record(today: date) -> dict[str, Any]:
             "name_zh": "香港中華廠商聯合會檢定中心",
             "country": "HK",
         },
+        "accreditation": {"body": "HKAS", "standard": "ISO 14065:2020"},  # illustrative, as the gd-hk-mutual terms ask
+        "standard": "ISO 14064-3:2019",
         "statement_id": "CMA-CFP-2025-0007 (illustrative)",
         "date": (issued - timedelta(days=4)).isoformat(),
     }

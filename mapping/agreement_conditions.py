@@ -9,25 +9,36 @@ Condition semantics (:func:`check_condition`):
   ``gte`` and ``lte`` for numbers).
 * ``in``: the label's value is one of the listed values.
 * ``gte`` / ``lte``: both sides compared as :class:`~decimal.Decimal` (the label's value must be a decimal
-  string or an integer).
+  string or an integer) — or, when ``value`` is a date ``YYYY-MM-DD``, both sides compared as calendar dates (the
+  label's value must be a date): how terms bound data age, e.g. ``/footprint/referencePeriodEnd`` ``gte``
+  ``2021-01-01``.
 * ``at_least``: ranks in the named ordering of :data:`ORDERINGS`; a value outside the ordering (e.g.
   ``EF3.1`` for ``gwp_set``) fails, it is never guessed.
 * **List-valued fields** (e.g. ``/footprint/ipccCharacterizationFactors``): *every* element must satisfy the
   op ("all" semantics), because a label listing several GWP sets used each of them for part of its total and
   the weakest one governs. An empty list fails. ``at_least AR5`` over ``["AR5", "AR6"]`` holds; over
   ``["AR4", "AR6"]`` it fails.
-* A field absent from the label fails the condition with reason ``absent``: nothing is assumed.
+* **Each element** (``*``, :data:`~mapping.agreement_pointers.EACH`): ``/footprint/electricity/*/factor/kind``
+  names the factor kind of every supply; every one must satisfy the op, and an empty list fails. The real terms
+  of mutual recognition are written this way: the verifier's accreditation (``/verification/accreditation/body``
+  and ``/standard``), the verification standard, the PCR (``/methodology/pcr``), the background databases
+  (``/footprint/secondaryEmissionFactorSources/*/name``), each electricity factor's kind, geography and year, the
+  data's age and the exempted share (``/footprint/exemptedEmissionsPercent``).
+* A field absent from the label fails the condition with reason ``absent``: nothing is assumed. A value that is
+  an object (not a value a condition compares) fails too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .agreement_fields import DECIMAL, decimal_string, invalid, json_object
-from .agreement_pointers import ABSENT, resolve_pointer, split_pointer
+from .agreement_pointers import ABSENT, EACH, resolve_each, split_pointer
 from .errors import MappingError
 from .vocabulary import BOUNDARIES, GWP_SETS, VERIFICATION_LEVELS
 
@@ -40,6 +51,16 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
 OPS = ("eq", "in", "gte", "lte", "at_least")
 # "Provenance conditions apply to the label as issued, numeric ones after conversion." (DESIGN §5)
 APPLIES = ("as_issued", "after_conversion")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _as_date(value: Any) -> date | None:
+    if not isinstance(value, str) or not _DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -122,7 +143,10 @@ def parse_condition(doc: Any, pointer: str, *, known_fields: Callable[[str], boo
         if len({_json_key(v) for v in value}) != len(value):
             raise invalid("op in: the list repeats a value", vp)
     elif op in ("gte", "lte"):
-        decimal_string(value, vp)
+        if _as_date(value) is None:
+            if isinstance(value, str) and _DATE.match(value):
+                raise invalid(f"{value!r} is not a calendar date", vp)
+            decimal_string(value, vp)
     elif not _is_scalar(value):  # eq
         raise invalid("op eq needs a string, integer, boolean or null value", vp)
     return Condition(target, op, value, applies, ordering)
@@ -148,11 +172,20 @@ def _as_decimal(value: Any) -> Decimal | None:
 
 def _check_one(cond: Condition, actual: Any) -> str | None:
     """``None`` when the scalar ``actual`` satisfies ``cond``, else why not."""
+    if not _is_scalar(actual):
+        return f"{actual!r} is not a value the condition can compare"
     if cond.op == "eq":
         return None if _json_key(actual) == _json_key(cond.value) else f"{actual!r} is not {cond.value!r}"
     if cond.op == "in":
         allowed = {_json_key(v) for v in cond.value}
         return None if _json_key(actual) in allowed else f"{actual!r} is not one of {cond.value!r}"
+    if cond.op in ("gte", "lte") and _as_date(cond.value) is not None:
+        day, bound = _as_date(actual), _as_date(cond.value)
+        if day is None:
+            return f"{actual!r} is not a date"
+        if cond.op == "gte":
+            return None if day >= bound else f"{actual} is before {cond.value}"
+        return None if day <= bound else f"{actual} is after {cond.value}"
     if cond.op in ("gte", "lte"):
         got = _as_decimal(actual)
         if got is None:
@@ -171,26 +204,52 @@ def _check_one(cond: Condition, actual: Any) -> str | None:
     return f"{actual} is below {cond.value} in the {cond.ordering} ordering"
 
 
+def _faults(cond: Condition, values: list[Any]) -> list[str]:
+    """Why each of ``values`` fails ``cond`` (a list value: each of its elements)."""
+    out = []
+    for v in values:
+        for item in v if isinstance(v, list) else [v]:
+            fault = _check_one(cond, item)
+            if fault is not None:
+                out.append(fault)
+    return out
+
+
 def check_condition(cond: Condition, record: Any) -> ConditionResult:
     """Check one condition against ``record`` (see the module docstring for each op's meaning)."""
-    actual = resolve_pointer(record, cond.field)
+    pairs = resolve_each(record, cond.field)
     required = cond.value
+    if EACH in split_pointer(cond.field):
+        actual: Any = [None if v is ABSENT else v for _, v in pairs]
+        if not pairs:
+            return ConditionResult(False, cond.field, cond.op, [], required, f"{cond.field}: the label lists none")
+        missing = [where for where, v in pairs if v is ABSENT]
+        if missing:
+            return ConditionResult(
+                False, cond.field, cond.op, actual, required, f"absent: the label has no {missing[0]}"
+            )
+        faults = _faults(cond, actual)
+        if faults:
+            reason = "; ".join(faults) + " (every element must satisfy the condition)"
+            return ConditionResult(False, cond.field, cond.op, actual, required, reason)
+        return ConditionResult(True, cond.field, cond.op, actual, required, "every element satisfies the condition")
+    value = pairs[0][1]
 
     def result(ok: bool, reason: str) -> ConditionResult:
-        return ConditionResult(ok, cond.field, cond.op, None if actual is ABSENT else actual, required, reason)
+        return ConditionResult(ok, cond.field, cond.op, None if value is ABSENT else value, required, reason)
 
-    if actual is ABSENT:
+    if value is ABSENT:
         return result(False, f"absent: the label has no {cond.field}")
-    if isinstance(actual, list):
-        if not actual:
+    if isinstance(value, list):
+        if not value:
             return result(False, f"{cond.field} is an empty list")
-        faults = [f for f in (_check_one(cond, a) for a in actual) if f is not None]
+        faults = _faults(cond, value)
         if faults:
             return result(False, "; ".join(faults) + " (every listed value must satisfy the condition)")
         return result(True, "every listed value satisfies the condition")
-    if isinstance(actual, dict):
+    if isinstance(value, dict):
         return result(False, f"{cond.field} is an object, not a value the condition can compare")
-    fault = _check_one(cond, actual)
+    fault = _check_one(cond, value)
     return result(fault is None, fault or "satisfied")
 
 

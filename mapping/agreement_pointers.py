@@ -3,6 +3,12 @@
 Agreement conditions name label fields by JSON Pointer (DESIGN §5: ``{field: JSON Pointer into the label, op,
 value}``). A pointer that names nothing resolves to :data:`ABSENT`, never to a guessed value. Pure: stdlib and
 ``mapping.errors`` only; which fields exist is decided by a JSON Schema handed in (:func:`fields_of_schema`).
+
+One extension for conditions over lists of objects (every electricity supply's factor, every background
+database): the token :data:`EACH` (``*``) where the document has an *array* stands for each of its elements
+(:func:`resolve_each`), e.g. ``/footprint/electricity/*/factor/kind``. RFC 6901 gives an array no member named
+``*`` (an array token is a decimal index or ``-``), so no pointer that names something changes its meaning;
+over an object ``*`` stays the member name it is.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
+EACH = "*"
+"""The token that stands for each element of an array (module docstring)."""
 
 
 def split_pointer(pointer: str) -> list[str]:
@@ -83,6 +91,24 @@ def resolve_pointer(record: Any, pointer: str) -> Any:
     return node
 
 
+def resolve_each(record: Any, pointer: str) -> list[tuple[str, Any]]:
+    """Every (concrete pointer, value) ``pointer`` names in ``record``, :data:`EACH` over an array fanning out to
+    each element in order; a value is :data:`ABSENT` where its pointer names nothing. An empty array gives no
+    pair, so a caller tells "no element" from "absent"."""
+    out = [("", record)]
+    for token in split_pointer(pointer):
+        nxt: list[tuple[str, Any]] = []
+        for where, node in out:
+            if node is ABSENT:
+                nxt.append((f"{where}/{escape_token(token)}", ABSENT))
+            elif token == EACH and isinstance(node, list):
+                nxt.extend((f"{where}/{i}", item) for i, item in enumerate(node))
+            else:
+                nxt.append((f"{where}/{escape_token(token)}", resolve_pointer(node, "/" + escape_token(token))))
+        out = nxt
+    return out
+
+
 def fields_of_schema(schema: dict[str, Any]) -> Callable[[str], bool]:
     """A ``known_fields`` predicate: does ``pointer`` name a member the JSON Schema ``schema`` allows?
 
@@ -114,7 +140,7 @@ def fields_of_schema(schema: dict[str, Any]) -> Callable[[str], bool]:
                     return False
                 node = extra
             elif "items" in node and isinstance(node["items"], dict):
-                if not _ARRAY_INDEX.match(token):
+                if not _ARRAY_INDEX.match(token) and token != EACH:
                     return False
                 node = node["items"]
             else:
@@ -124,4 +150,4 @@ def fields_of_schema(schema: dict[str, Any]) -> Callable[[str], bool]:
     return known
 
 
-__all__ = ["ABSENT", "escape_token", "fields_of_schema", "resolve_pointer", "split_pointer"]
+__all__ = ["ABSENT", "EACH", "escape_token", "fields_of_schema", "resolve_each", "resolve_pointer", "split_pointer"]

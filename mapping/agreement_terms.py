@@ -13,12 +13,20 @@ Terms are a JSON document (schema: ``verifier/schemas/agreement-terms.schema.jso
      "direction": "mutual",                      # or "one-way" with "from" and "to"
      "conditions": [{"field": "/verification/level", "op": "at_least", "value": "limited",
                      "ordering": "verification", "applies": "as_issued"}],
-     "conversions": [{"name": "gwp-recharacterize", "params": {...}}],
+     "conversions": [{"name": "gwp-recharacterize", "params": {...}}],   # names of mapping.conversions.CONVERSIONS,
+                                                 # e.g. {"name": "use-stage-rebase", "params": {"factor": <a pin>}}:
+                                                 # the use stage re-based to the grid of the market of use
      "datasets": [{"dataset": ..., "version": 1, "entry": <64 hex>, "key": ...}],
      "tolerance": "0.01", "valid_from": "2024-01-01", "valid_until": "2026-12-31",
      "carry_over": "until_version_end",          # optional, see mapping/equivalence.py rule 4
      "supersedes": null | {"version": n, "terms_hash": <64 hex>},
      "illustrative": true, "notes": "..."}
+
+Conditions name label fields by JSON Pointer, ``*`` standing for each element of a list
+(``/footprint/electricity/*/factor/kind``), so terms can state what real mutual-recognition terms check: the
+verifier's accreditation (``/verification/accreditation/body``, ``/standard``), the verification standard, the
+PCR, the background databases, each electricity factor's kind, geography and year, the data's age (a date bound
+on ``/footprint/referencePeriodEnd``) and the exempted share (:mod:`mapping.agreement_conditions`).
 
 This module and the three it builds on are pure (stdlib, ``mapping.errors`` and the names of
 ``mapping.vocabulary``): the condition language is

@@ -35,9 +35,12 @@ day; a label is "logged" at its ledger index and integration time, never at its 
    Any failure → ``not_recognized``; else ``recognized_after_conversion`` when the terms list conversions
    (with ``converted``: value, unit, approximate, reasons, trail), else ``recognized``.
 
-Tolerance: gap = |stated − recomputed| / |recomputed| where *stated* is ``/footprint/pcf/value`` and
-*recomputed* is ``recompute_total(label)``; it must not exceed the terms' tolerance. When
-``recompute_total`` is not given or returns ``None`` the check is skipped with a reason saying "not checked".
+Tolerance, like with like: gap = |stated − recomputed| / |recomputed| where *stated* is the label's total of
+emissions, ``/footprint/pcfExcludingBiogenicUptake`` (never a headline that may include biogenic uptake), and
+*recomputed* is ``recompute_total(label)``, the emissions recomputed from the label's own stage × gas masses; it
+must not exceed the terms' tolerance. A label with no breakdown to recompute from (``recompute_total`` returns
+``None``) fails the check, unless the terms' ``tolerance_scope`` is ``labels_with_breakdown``. When no
+``recompute_total`` is given at all the check is reported as "not checked".
 """
 
 from __future__ import annotations

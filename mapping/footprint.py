@@ -20,6 +20,7 @@ from .footprint_parts import Factor, Stage, Supply
 from .footprint_totals import DEFAULT_GAS_TOLERANCE, DEFAULT_STAGE_TOLERANCE, check_totals, relative_gap
 from .label_fields import as_object, label_date, member, one_of, optional_percent
 from .quantities import CO2E_UNIT, CONTEXT, parse_decimal, plain, quantize
+from .stages import boundary_stages, vocabulary_of
 from .vocabulary import (
     ALLOCATION_RULES,
     BIOGENIC_METHODS,
@@ -32,8 +33,11 @@ from .vocabulary import (
     FACTOR_KINDS,
     FACTOR_UNITS,
     INSTRUMENTS,
+    LABEL_STAGES,
     METHANE_ORIGINS,
+    MODULE_D,
     STAGES,
+    SUPPLY_STAGES,
     VERIFICATION_LEVELS,
 )
 
@@ -56,7 +60,13 @@ class Footprint:
 
     ``pcf_excluding`` / ``pcf_including`` are the totals excluding / including biogenic CO2 uptake, and
     ``headline`` says which one is the footprint value (``pcf``). ``electricity_delta`` is the sum of
-    re-basing adjustments already applied (already characterized; it cannot be re-characterized).
+    re-basing adjustments already applied; ``electricity_delta_unstaged`` the part of it written into no stage of
+    the breakdown (a supply with no stage, or a label with no breakdown: already characterized, it cannot be
+    re-characterized, and no boundary trim can tell which stage it belongs to).
+
+    ``stages`` are the stages inside the boundary, named in ``vocabulary`` (generic stages or EN 15804 modules,
+    :mod:`mapping.stages`); EN 15804 module D is held apart in ``module_d`` and never summed into a total.
+    ``dropped_stages`` are the stages a boundary trim removed (their supplies went with them).
     """
 
     pcf_excluding: Decimal
@@ -75,6 +85,10 @@ class Footprint:
     packaging_co2e: Decimal | None = None
     electricity: tuple[Supply, ...] = ()
     electricity_delta: Decimal = Decimal(0)
+    electricity_delta_unstaged: Decimal = Decimal(0)
+    module_d: Stage | None = None
+    vocabulary: str | None = None
+    dropped_stages: tuple[str, ...] = ()
     allocation: dict[str, str] | None = None
     exempted_percent: Decimal | None = None
     primary_data_share: Decimal | None = None
@@ -104,7 +118,7 @@ class Footprint:
     @property
     def stage_names(self) -> tuple[str, ...]:
         """Stages inside the boundary (the boundary's stages less any excluded ones)."""
-        return tuple(s for s in BOUNDARY_STAGES[self.boundary] if s not in self.excluded_stages)
+        return tuple(s for s in boundary_stages(self.boundary, self.vocabulary) if s not in self.excluded_stages)
 
     @property
     def biogenic_rule(self) -> str:
@@ -142,8 +156,10 @@ class Footprint:
         out["pcfExcludingBiogenicUptake"] = format(quantize(self.pcf_excluding), "f")
         out["pcfIncludingBiogenicUptake"] = format(quantize(self.pcf_including), "f")
         out["headline"] = f"{self.headline}-biogenic-uptake"
-        if self.stages:
+        if self.stages or self.module_d is not None:
             out["stages"] = {s: st.to_dict() for s, st in self.stages.items()}
+            if self.module_d is not None:  # declared apart: not in pcf or either total
+                out["stages"][MODULE_D] = self.module_d.to_dict()
         out["ipccCharacterizationFactors"] = list(self.gwp_sets)
         if self.methane_origin is not None:
             out["methane_origin"] = self.methane_origin
@@ -236,12 +252,16 @@ class Footprint:
                 code="mapping.bad_field",
                 field=f"{f}/ipccCharacterizationFactors",
             )
-        stages = {}
+        stages, module_d = {}, None
         for name, raw in as_object(fp.get("stages", {}), f"{f}/stages").items():
-            one_of(name, STAGES, f"{f}/stages/{name}", "life-cycle stage")
-            stages[name] = Stage.parse(raw, f"{f}/stages/{name}")
+            one_of(name, LABEL_STAGES, f"{f}/stages/{name}", "life-cycle stage")
+            if name == MODULE_D:  # beyond the system boundary: declared apart, never summed (schemes.md §4.1)
+                module_d = Stage.parse(raw, f"{f}/stages/{name}")
+            else:
+                stages[name] = Stage.parse(raw, f"{f}/stages/{name}")
+        vocabulary = vocabulary_of([*stages, *([MODULE_D] if module_d else [])], f"{f}/stages")
         for name in stages:
-            if name not in BOUNDARY_STAGES[boundary]:
+            if name not in boundary_stages(boundary, vocabulary):
                 raise MappingError(
                     f"{f}/stages/{name} lies outside the declared boundary {boundary}",
                     code="mapping.stage_outside_boundary",
@@ -284,14 +304,28 @@ class Footprint:
             instrument = s.get("instrument")
             if instrument is not None:
                 instrument = one_of(instrument, INSTRUMENTS, f"{p}/instrument", "instrument")
+            stage = s.get("stage")
+            if stage is not None:
+                stage = one_of(stage, SUPPLY_STAGES, f"{p}/stage", "supply stage")
             supplies.append(
                 Supply(
                     parse_decimal(member(s, "kwh", p), f"{p}/kwh", nonnegative=True),
                     one_of(member(s, "basis", p), ELECTRICITY_BASES, f"{p}/basis", "electricity basis"),
                     Factor.parse(member(s, "factor", p), f"{p}/factor"),
                     instrument,
+                    stage,
                 )
             )
+        # A supply's stage is named in the breakdown's vocabulary and lies inside the boundary.
+        named = [sp.stage for sp in supplies if sp.stage is not None]
+        vocabulary = vocabulary_of([*stages, *named], f"{f}/electricity") or vocabulary
+        for i, sp in enumerate(supplies):
+            if sp.stage is not None and sp.stage not in boundary_stages(boundary, vocabulary):
+                raise MappingError(
+                    f"{f}/electricity/{i}/stage {sp.stage} lies outside the declared boundary {boundary}",
+                    code="mapping.stage_outside_boundary",
+                    field=f"{f}/electricity/{i}/stage",
+                )
         allocation = None
         if "allocation" in fp:
             a = as_object(fp["allocation"], f"{f}/allocation")
@@ -329,6 +363,8 @@ class Footprint:
             gwp_sets=sets,
             product_mass_kg=mass,
             stages=stages,
+            module_d=module_d,
+            vocabulary=vocabulary,
             methane_origin=methane,
             biogenic_method=bio_method,
             biogenic=bio,

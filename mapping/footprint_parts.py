@@ -1,4 +1,5 @@
-"""The parts of a footprint a label states: life-cycle stages (per-gas masses), electricity factors and supplies.
+"""The parts of a footprint a label states: life-cycle stages (per-gas masses), electricity factors and supplies
+(each attributed to its stage when the label says).
 
 Each part parses from its label-record JSON (errors name the JSON Pointer at fault) and writes itself back in
 the same names. A :class:`Factor` carries its provenance (``source``), which every conversion trail repeats.
@@ -31,6 +32,14 @@ class Stage:
     def scaled(self, k: Decimal) -> Stage:
         with localcontext(CONTEXT):
             return Stage({g: m * k for g, m in self.masses.items()}, self.other_co2e * k)
+
+    def adjusted(self, *, co2_kg: Decimal = Decimal(0), other_co2e_kg: Decimal = Decimal(0)) -> Stage:
+        """This stage with ``co2_kg`` added to its CO2 mass and ``other_co2e_kg`` to its CO2e remainder."""
+        with localcontext(CONTEXT):
+            masses = dict(self.masses)
+            if co2_kg:
+                masses["CO2"] = masses.get("CO2", Decimal(0)) + co2_kg
+            return Stage(masses, self.other_co2e + other_co2e_kg)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"masses_kg": {g: plain(m) for g, m in self.masses.items()}}
@@ -122,15 +131,23 @@ class Factor:
 
 @dataclass(frozen=True)
 class Supply:
-    """One electricity supply: kWh per declared unit, accounting basis, instrument and the cited factor."""
+    """One electricity supply: kWh per declared unit, accounting basis, instrument and the cited factor.
+
+    ``stage`` is the life-cycle stage (or EN 15804 module) whose emissions include these kWh, or ``None`` when
+    the label does not say (labels before the field): re-basing then adjusts that stage, so a later boundary
+    trim removes exactly the adjustment of the stages it drops."""
 
     kwh: Decimal
     basis: str
     factor: Factor
     instrument: str | None = None
+    stage: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kwh": plain(self.kwh), "basis": self.basis}
+        out: dict[str, Any] = {"kwh": plain(self.kwh)}
+        if self.stage is not None:
+            out["stage"] = self.stage
+        out["basis"] = self.basis
         if self.instrument is not None:
             out["instrument"] = self.instrument
         out["factor"] = self.factor.to_dict()

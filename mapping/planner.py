@@ -20,6 +20,7 @@ from .differ import diff_dimension
 from .errors import MappingError
 from .footprint import Footprint
 from .profiles import Dimension, Profile, as_profile, get_profile, gwp_sets_required
+from .stages import generic_stages
 from .vocabulary import BOUNDARY_STAGES, GWP_SETS, VERIFICATION_LEVELS
 
 _BY_LABEL_DATA = {
@@ -60,9 +61,15 @@ def _headline(fp: Footprint, d: Dimension, plan: _Plan) -> None:
 
 
 def _boundary(fp: Footprint, d: Dimension, plan: _Plan) -> None:
-    excluded = d.get("excluded_stages", [])
-    current = set(fp.stage_names)
+    # Compared in generic stages (EN 15804 modules expanded, mapping.stages); the trim reads them in the label's.
+    excluded = generic_stages(d.get("excluded_stages", []))
+    current = set(generic_stages(fp.stage_names))
     options = [(b, {s for s in BOUNDARY_STAGES[b] if s not in excluded}) for b in d.value]
+    if d.get("module_d") == "required" and fp.module_d is None:
+        plan.open.append(
+            "boundary: the target requires EN 15804 module D, declared apart from the total; the label states none "
+            "(an agreement may accept it without)"
+        )
     if any(stages == current for _, stages in options):
         return
     narrower = [(b, stages) for b, stages in options if stages < current]
@@ -155,7 +162,8 @@ def _electricity(fp: Footprint, d: Dimension, plan: _Plan, attr: str) -> None:
     if wrong:
         plan.impossible.append(
             f"{d.name}: the label's {', '.join(wrong)} electricity must be re-based to {', '.join(d.value)} with a "
-            "target factor from a cited or agreement-pinned dataset entry (electricity-rebase, not planned here)"
+            "target factor from a cited or agreement-pinned dataset entry (electricity-rebase or, for the use stage "
+            "and the grid of the market of use, use-stage-rebase: named by an agreement, not planned here)"
         )
 
 
@@ -240,10 +248,13 @@ def plan_conversion(fp: Footprint, target: Profile) -> _Plan:
             plan.impossible.append(f"{dim.name}: {verdict.reason}")
         elif verdict.cls != "identical":
             plan.open.append(f"{dim.name}: {verdict.reason}")
-    order = [
+    order = [  # every registered name (mapping.conversions.CONVERSIONS), re-basing before any trim
         "biogenic-include",
         "biogenic-exclude",
+        "electricity-rebase",
+        "use-stage-rebase",
         "boundary-trim",
+        "boundary-extend",
         "gwp-recharacterize",
         "declared-unit-rescale",
         "validity-cap",

@@ -29,7 +29,10 @@ from typing import Any
 import jsonschema_rs
 
 from .errors import MappingError, UnknownProfileError
+from .stages import generic_stages
 from .vocabulary import BOUNDARY_STAGES
+
+_STAGE_LISTS = ("excluded_stages", "optional_stages")  # a boundary's stage lists: generic stages or EN 15804 modules
 
 DIMENSIONS = (
     "standards",
@@ -95,8 +98,13 @@ class Profile:
         return self.document
 
     def dimension(self, name: str) -> Dimension:
+        """One dimension; a boundary's stage lists are read in generic stages (EN 15804 modules expanded)."""
         raw = self.document["dimensions"][name]
-        extra = tuple((k, v) for k, v in raw.items() if k not in ("value", "source", "note"))
+        extra = tuple(
+            (k, list(generic_stages(v)) if k in _STAGE_LISTS and name == "boundary" else v)
+            for k, v in raw.items()
+            if k not in ("value", "source", "note")
+        )
         return Dimension(name, raw["value"], raw["source"], raw.get("note"), extra)
 
     def dimensions(self) -> list[Dimension]:
@@ -194,14 +202,14 @@ def _check_boundary(boundary: dict[str, Any]) -> None:
         return
     for key, stages in (("excluded_stages", excluded), ("optional_stages", optional)):
         for b in boundary["value"]:
-            outside = [s for s in stages if s not in BOUNDARY_STAGES[b]]
+            outside = [s for s in stages if not set(generic_stages([s])) <= set(BOUNDARY_STAGES[b])]
             if outside:
                 raise MappingError(
                     f"{key.split('_')[0]} stage(s) {', '.join(outside)} lie outside boundary {b}",
                     code="mapping.invalid_profile",
                     field=f"/dimensions/boundary/{key}",
                 )
-    both = [s for s in optional if s in excluded]
+    both = [s for s in optional if set(generic_stages([s])) & set(generic_stages(excluded))]
     if both:
         raise MappingError(
             f"stage(s) {', '.join(both)} cannot be both excluded and optional",

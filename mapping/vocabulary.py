@@ -9,9 +9,9 @@ their own errors.
   can re-characterize with); :data:`DECLARED_GWP_SETS` the sets a label may declare
   (``ipccCharacterizationFactors``) and a dataset value may carry values for; :data:`DATASET_GWP_SETS` what
   a dataset value's ``gwp_set`` may say.
-* **Label record** (WBCSD PACT v3 names): life-cycle stages and boundaries, declared units, claim types,
-  electricity bases and instruments, electricity factor kinds and units, allocation rules, verification
-  levels, biogenic methods, methane origins.
+* **Label record** (WBCSD PACT v3 names): life-cycle stages (generic, or EN 15804 modules) and boundaries,
+  declared units, claim types, electricity bases and instruments, electricity factor kinds and units, allocation
+  rules, verification levels, biogenic methods, methane origins.
 * **Dataset entries** (``dataset.publish``): value units and kinds; an electricity value's scope, gases,
   basis and T&D losses, and the rules tying each electricity kind to them (schemes.md §3); the confidence
   tags of schemes.md.
@@ -43,12 +43,40 @@ BIOGENIC_METHODS = ("0/0", "-1/+1", "storage-weighted", "excluded")
 
 # ---- the label record -----------------------------------------------------------------------------------
 STAGES = ("raw-materials", "production", "distribution", "use", "end-of-life")
+"""The generic life-cycle stages (ISO 14067, PAS 2050, PACT), in life-cycle order."""
+EN15804_MODULES = ("A1-A3", "A4-A5", "B1-B7", "C1-C4", "D")
+"""EN 15804 information modules as a label states them (schemes.md §1a, §4.1): product stage A1–A3, construction
+process A4–A5, use B1–B7, end of life C1–C4, and D (benefits and loads beyond the system boundary)."""
+MODULE_D = "D"
+"""Module D lies outside the system boundary: declared apart, never summed into the footprint (schemes.md §4.1)."""
+LABEL_STAGES = (*STAGES, *EN15804_MODULES)
+"""The stage names a label's breakdown (``/footprint/stages``) and its electricity supplies (``stage``) may use; a
+breakdown uses one vocabulary, generic stages or EN 15804 modules, never both."""
+SUPPLY_STAGES = tuple(s for s in LABEL_STAGES if s != MODULE_D)
+"""The stages an electricity supply may be attributed to: inside the system boundary, so never module D."""
+MODULE_STAGES: dict[str, tuple[str, ...]] = {
+    "A1-A3": ("raw-materials", "production"),
+    "A4-A5": ("distribution",),
+    "B1-B7": ("use",),
+    "C1-C4": ("end-of-life",),
+    MODULE_D: (),
+}
+"""The generic stages each EN 15804 module group covers (A4–A5 includes installation; D covers none)."""
+USE_STAGES = ("use", "B1-B7")
+"""The use stage in each vocabulary (its electricity is what a use-stage re-basing swaps)."""
 BOUNDARIES = ("gate-to-gate", "cradle-to-gate", "cradle-to-grave")
 BOUNDARY_STAGES: dict[str, tuple[str, ...]] = {
     "gate-to-gate": ("production",),
     "cradle-to-gate": ("raw-materials", "production"),
     "cradle-to-grave": STAGES,
 }
+BOUNDARY_MODULES: dict[str, tuple[str, ...]] = {
+    "gate-to-gate": (),
+    "cradle-to-gate": ("A1-A3",),
+    "cradle-to-grave": ("A1-A3", "A4-A5", "B1-B7", "C1-C4"),
+}
+"""Each boundary in EN 15804 modules (module D is in none: it is declared apart); gate-to-gate is A3 alone, which
+the module groups cannot express."""
 VERIFICATION_LEVELS = ("none", "limited", "reasonable")
 DECLARED_UNITS = (
     "liter",
@@ -144,6 +172,7 @@ __all__ = [
     "ALLOCATION_RULES",
     "BIOGENIC_METHODS",
     "BOUNDARIES",
+    "BOUNDARY_MODULES",
     "BOUNDARY_STAGES",
     "CLAIM_TYPES",
     "CONFIDENCE",
@@ -159,6 +188,7 @@ __all__ = [
     "ELECTRICITY_KINDS",
     "ELECTRICITY_KIND_RULES",
     "ELECTRICITY_UNITS",
+    "EN15804_MODULES",
     "FACTOR_KINDS",
     "FACTOR_UNITS",
     "GASES",
@@ -168,13 +198,18 @@ __all__ = [
     "GWP_VALUE_KIND",
     "GWP_VALUE_UNIT",
     "INSTRUMENTS",
+    "LABEL_STAGES",
     "METHANE_FOSSIL",
     "METHANE_NON_FOSSIL",
     "METHANE_ORIGINS",
     "METHANE_UNSPLIT",
+    "MODULE_D",
+    "MODULE_STAGES",
     "SCOPES",
     "STAGES",
+    "SUPPLY_STAGES",
     "TD_LOSSES",
+    "USE_STAGES",
     "VERIFICATION_LEVELS",
     "ElectricityKind",
 ]

@@ -22,7 +22,10 @@ available, else the conversion fails with ``mapping.dataset_unavailable`` — ne
   optionally, ``old_factor`` the same way); each must be one of the pins, and is read from the pinned
   entry (value, unit, kind, year, geography, T&D, GWP set) with that reference as its ``source``. Factors
   written into the terms as numbers are refused. ``"allow_mixed_kinds": true`` in the params (the agreement
-  allowing factors of different scope or gases) is passed on, and the result is then approximate.
+  allowing factors of different scope or gases) is passed on, and the result is then approximate;
+  ``"stages": [...]`` limits it to the supplies of those stages.
+* ``use-stage-rebase`` (the use stage to the grid of the market of use) names the market's grid factor the
+  same way, ``{"factor": {dataset, version, entry, key}}``, read from the pinned entry.
 
 Pure: no I/O, no clock, and no import of ledger/.
 """
@@ -230,6 +233,18 @@ def _rebase_params(params: dict[str, Any], pins: list[dict[str, Any]], datasets:
     return out
 
 
+def _use_stage_params(
+    params: dict[str, Any], pins: list[dict[str, Any]], datasets: DatasetPayloads, where: str
+) -> dict:
+    if "factor" not in params:
+        raise MappingError(
+            f"{where}use-stage-rebase needs params.factor naming a pinned dataset entry (the market of use's grid)",
+            code="mapping.bad_params",
+            field="params/factor",
+        )
+    return {**params, "factor": _factor(params["factor"], "factor", pins, datasets, where)}
+
+
 def resolve_steps(steps: list[dict[str, Any]], datasets: DatasetPayloads | None = None) -> list[dict[str, Any]]:
     """The agreement's steps ``{name, params, datasets: [pins]}`` with their registry data resolved from
     ``datasets`` (entry id → ``dataset.publish`` payload): ``[{name, params}]`` for
@@ -255,6 +270,8 @@ def resolve_steps(steps: list[dict[str, Any]], datasets: DatasetPayloads | None 
                 params = _gwp_params(params, pins, held, where)
             elif name == "electricity-rebase":
                 params = _rebase_params(params, pins, held, where)
+            elif name == "use-stage-rebase":
+                params = _use_stage_params(params, pins, held, where)
         out.append({"name": name, "params": params})
     return out
 

@@ -10,7 +10,8 @@ One module per conversion, each with the step it writes into the trail:
 * ``gwp_recharacterization`` — ``gwp-recharacterize`` (:func:`recharacterize_gwp`);
 * ``declared_unit`` — ``declared-unit-rescale`` (:func:`rescale_declared_unit`);
 * ``boundary`` — ``boundary-trim`` and ``boundary-extend`` (:func:`trim_boundary`, :func:`extend_boundary`);
-* ``electricity`` — ``electricity-rebase`` (:func:`rebase_electricity`);
+* ``electricity`` — ``electricity-rebase`` and ``use-stage-rebase`` (:func:`rebase_electricity`,
+  :func:`rebase_use_stage`: per supply and per stage; the use stage to the grid of the market of use);
 * ``biogenic`` — ``biogenic-include`` and ``biogenic-exclude`` (:func:`set_biogenic`);
 * ``validity`` — ``validity-cap`` (:func:`cap_validity`);
 
@@ -27,7 +28,7 @@ from ..gwp import gwp_table_from_dataset
 from .biogenic import set_biogenic
 from .boundary import extend_boundary, trim_boundary
 from .declared_unit import rescale_declared_unit
-from .electricity import rebase_electricity
+from .electricity import rebase_electricity, rebase_use_stage
 from .gwp_recharacterization import recharacterize_gwp
 from .registry import CONVERSIONS, apply_steps, run_step
 from .trail import Conversion, Source
@@ -54,6 +55,7 @@ __all__ = [
     "extend_boundary",
     "gwp_table_from_dataset",
     "rebase_electricity",
+    "rebase_use_stage",
     "recharacterize_gwp",
     "rescale_declared_unit",
     "run_step",

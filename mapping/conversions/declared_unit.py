@@ -6,12 +6,12 @@ factor k; piece ↔ kilogram needs a product mass, and no other pair of units ha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, Inexact, localcontext
 from typing import Any
 
 from ..errors import MappingError
 from ..footprint import Footprint
-from ..footprint_parts import Supply
 from ..quantities import CONTEXT, parse_decimal, plain
 from ..vocabulary import DECLARED_UNITS
 from .trail import Conversion, Source, begin, extend, trail_step
@@ -23,8 +23,10 @@ def _scale(fp: Footprint, k: Decimal, **changes: Any) -> Footprint:
             pcf_excluding=fp.pcf_excluding * k,
             pcf_including=fp.pcf_including * k,
             stages={s: st.scaled(k) for s, st in fp.stages.items()},
-            electricity=tuple(Supply(sp.kwh * k, sp.basis, sp.factor, sp.instrument) for sp in fp.electricity),
+            electricity=tuple(replace(sp, kwh=sp.kwh * k) for sp in fp.electricity),
             electricity_delta=fp.electricity_delta * k,
+            electricity_delta_unstaged=fp.electricity_delta_unstaged * k,
+            module_d=None if fp.module_d is None else fp.module_d.scaled(k),
             packaging_co2e=None if fp.packaging_co2e is None else fp.packaging_co2e * k,
             biogenic={b: v * k for b, v in fp.biogenic.items()},
             **changes,

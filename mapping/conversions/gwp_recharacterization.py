@@ -139,11 +139,12 @@ def recharacterize_gwp(
             new_excl = fp.pcf_excluding + delta
             lines.append(f"pcf' = {plain(fp.pcf_excluding)} + {plain(delta)} = {plain(new_excl)}")
         else:
-            new_excl = new_gas_total + other + fp.electricity_delta
+            # Re-basing adjustments of staged supplies are already in the stages' masses and remainders.
+            new_excl = new_gas_total + other + fp.electricity_delta_unstaged
             residual = fp.pcf_excluding - (new_excl - new_gas_total)
             lines.append(
                 f"pcf' = Σ masses×GWP_{to_set} {plain(new_gas_total)} + other_co2e {plain(other)} "
-                f"+ electricity delta {plain(fp.electricity_delta)} = {plain(new_excl)}"
+                f"+ electricity delta (no stage) {plain(fp.electricity_delta_unstaged)} = {plain(new_excl)}"
             )
             reasons.append(
                 f"the label declares several GWP sets ({', '.join(fp.gwp_sets)}): its total was recomputed from "
@@ -167,9 +168,9 @@ def recharacterize_gwp(
             f"an other_co2e remainder of {plain(other)} kgCO2e (gases not listed) cannot be "
             f"re-characterized and is carried as stated"
         )
-    if fp.electricity_delta:
+    if fp.electricity_delta_unstaged:
         reasons.append(
-            f"an electricity re-basing delta of {plain(fp.electricity_delta)} kgCO2e is already "
+            f"an electricity re-basing delta of {plain(fp.electricity_delta_unstaged)} kgCO2e is already "
             "characterized by its factor and is carried as is"
         )
     after = fp.with_changes(pcf_excluding=new_excl, pcf_including=new_incl, gwp_sets=(to_set,))

@@ -1,6 +1,9 @@
 """The conversion registry: stable names for the conversions, and running named steps in order.
 
-Names are stable (agreement terms name them, and terms are signed): :data:`CONVERSIONS`.
+Names are stable (agreement terms name them, and terms are signed): :data:`CONVERSIONS`. A plan of steps is
+read whole before it runs: a re-basing (:data:`REBASES`) followed by a step that depends on stages
+(:data:`NEEDS_STAGES`, a boundary trim) runs with ``stages_required``, so it refuses a supply that states no
+life-cycle stage (``mapping.supply_stage_unknown``) instead of leaving the trim an adjustment it cannot place.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ..footprint_totals import DEFAULT_GAS_TOLERANCE, DEFAULT_STAGE_TOLERANCE
 from .biogenic import set_biogenic
 from .boundary import extend_boundary, trim_boundary
 from .declared_unit import rescale_declared_unit
-from .electricity import rebase_electricity
+from .electricity import rebase_electricity, rebase_use_stage
 from .gwp_recharacterization import recharacterize_gwp
 from .trail import Conversion, Source, begin
 from .validity import cap_validity
@@ -28,10 +31,15 @@ CONVERSIONS: dict[str, Callable[..., Conversion]] = {
     "boundary-trim": trim_boundary,
     "boundary-extend": extend_boundary,
     "electricity-rebase": rebase_electricity,
+    "use-stage-rebase": rebase_use_stage,
     "biogenic-include": partial(set_biogenic, include=True),
     "biogenic-exclude": partial(set_biogenic, include=False),
     "validity-cap": cap_validity,
 }
+REBASES = frozenset({"electricity-rebase", "use-stage-rebase"})
+"""Steps that swap electricity factors, per supply and per stage."""
+NEEDS_STAGES = frozenset({"boundary-trim"})
+"""Steps whose result depends on which stage each earlier adjustment lies in."""
 
 
 def run_step(source: Source, name: Any, params: Any, *, where: str = "") -> Conversion:
@@ -70,8 +78,13 @@ def apply_steps(
             raise MappingError(
                 f"steps/{i} must be an object {{name, params}}", code="mapping.bad_params", field=f"steps/{i}"
             )
-        conv = run_step(conv, s.get("name"), s.get("params", {}), where=f"steps/{i}: ")
+    names = [s.get("name") for s in steps]
+    for i, s in enumerate(steps):
+        params = s.get("params", {})
+        if names[i] in REBASES and isinstance(params, dict) and any(n in NEEDS_STAGES for n in names[i + 1 :]):
+            params = {**params, "stages_required": True}
+        conv = run_step(conv, s.get("name"), params, where=f"steps/{i}: ")
     return conv
 
 
-__all__ = ["CONVERSIONS", "apply_steps", "run_step"]
+__all__ = ["CONVERSIONS", "NEEDS_STAGES", "REBASES", "apply_steps", "run_step"]
