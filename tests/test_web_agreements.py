@@ -192,7 +192,7 @@ async def test_label_page_no_agreement_same_scheme_and_no_target(client: httpx.A
     unasked = await equivalence_html(client, "GD-WEB-1", at=TODAY)
     assert "Pick your scheme above" in text_of(unasked) and 'id="equivalence-verdict"' not in unasked
     zh = await equivalence_html(client, "GD-WEB-1", to=HK, at=TODAY, lang="zh")
-    assert "认可" in text_of(zh) and "依据本日志中的全部协议条目" in text_of(zh)
+    assert "承认" in text_of(zh) and "依据本日志中的全部协议条目" in text_of(zh)  # recognition; 认可 is accreditation
 
 
 @pytest.mark.anyio

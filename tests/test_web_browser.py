@@ -145,6 +145,10 @@ def test_chinese_label_page_and_language_switch(page: Any, base_url: str) -> Non
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.locator("h1")).to_contain_text("变频分体挂壁式空调器")
     expect(page.locator("#equivalence-verdict")).to_contain_text("无互认协议")
-    page.locator("#lang-switch").click()
+    page.locator("#lang-zh-Hant").click()  # the switch offers every language: Traditional for Hong Kong
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    expect(page.locator("#equivalence-verdict")).to_contain_text("沒有互認協議")
+    expect(page.locator("#lang-switch .lang-current")).to_have_text("繁體中文")
+    page.locator("#lang-en").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#equivalence-verdict")).to_contain_text("No recognition agreement")

@@ -26,7 +26,7 @@ PAIRS = [(GD, HK), ("iso14067-2018", "pas2050-2011"), ("en15804-a1", "en15804-a2
 
 
 def _rows(html: str) -> list[str]:
-    return re.findall(r'<th scope="row">([^<]+)</th>', html)
+    return re.findall(r'<th scope="row" data-dimension="([^"]+)">', html)  # the name shown is translated
 
 
 def _folds(item: Any) -> bool:

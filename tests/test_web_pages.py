@@ -296,7 +296,8 @@ async def test_compare_page_with_the_mapping_layer(client: httpx.AsyncClient) ->
     a, b = (GD, HK) if {GD, HK} <= set(ids) else (ids[0], ids[-1])
     r = await client.get("/schemes/compare", params={"a": a, "b": b})
     assert r.status_code == 200 and '<table class="diff" id="diff">' in r.text
-    assert '<th scope="row">gwp_sets</th>' in r.text and '<optgroup label="Standards">' in r.text
+    assert '<th scope="row" data-dimension="gwp_sets">GWP sets</th>' in r.text  # the name a person reads
+    assert '<optgroup label="Standards">' in r.text
     zh = await client.get("/schemes/compare", params={"a": a, "b": b, "lang": "zh"})
     assert "需协议约定" in zh.text or "相同" in zh.text
 
@@ -395,13 +396,14 @@ async def test_language_from_query_and_accept_language(client: httpx.AsyncClient
         assert expected in zh.text, expected
     assert 'name="lang" value="zh"' in zh.text  # the check form keeps the language
     assert 'href="/labels?lang=zh"' in zh.text  # links keep it too
-    switch = re.search(r'<a class="lang-switch" id="lang-switch" href="([^"]+)"', zh.text)
+    switch = re.search(r'<a href="([^"]+)" hreflang="en" lang="en" id="lang-en">English</a>', zh.text)
     assert switch and "lang=en" in switch.group(1) and "to=" + HK in switch.group(1)
+    assert 'id="lang-zh-Hant">繁體中文</a>' in zh.text  # the switch offers every language
     by_header = await client.get("/", headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"})
     assert html_lang(by_header.text) == "zh-Hans" and "搜索标签" in by_header.text
     assert 'href="/labels"' in by_header.text  # not chosen by query: links stay clean
     en = await client.get("/", params={"lang": "en"}, headers={"accept-language": "zh-CN"})
-    assert html_lang(en.text) == "en" and 'id="lang-switch" href="/?lang=zh"' in en.text
+    assert html_lang(en.text) == "en" and '<a href="/?lang=zh" hreflang="zh-Hans" lang="zh-Hans"' in en.text
 
 
 @pytest.mark.parametrize(

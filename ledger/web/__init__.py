@@ -1,4 +1,5 @@
-"""The web pages (issue 7): server-rendered HTML over the same read layer as the API, in English and Chinese.
+"""The web pages (issue 7): server-rendered HTML over the same read layer as the API, in English, Simplified
+and Traditional Chinese (:mod:`ledger.web.i18n`).
 
 :func:`register_pages` adds the page routes and the ``/static`` files to an app built by
 :func:`ledger.api.create_app` (the composition root, which hands them the read layer); nothing is created

@@ -117,12 +117,18 @@ def _row(y: int, label: str, parts: list[tuple[str, Decimal, str]], scale: Decim
     return out
 
 
-def _legend(y: int, gases: tuple[str, ...]) -> list[str]:
+def _text_width(text: str) -> int:
+    """Roughly how wide ``text`` is drawn: a CJK character is about twice a Latin one."""
+    return sum(16 if ord(c) >= 0x2E80 else 9 for c in text)
+
+
+def _legend(y: int, gases: tuple[str, ...], gas_names: dict[str, str]) -> list[str]:
     out, x = [], LABEL_W
     for g in gases:
+        name = gas_names.get(g, g)
         out.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{_colour(gases, g)}"/>')
-        out.append(f'<text x="{x + 16}" y="{y + 11}" class="chart-legend">{escape(g)}</text>')
-        x += 30 + 9 * len(g)
+        out.append(f'<text x="{x + 16}" y="{y + 11}" class="chart-legend">{escape(name)}</text>')
+        x += 30 + _text_width(name)
         if x > WIDTH - 80:
             break
     return out
@@ -133,32 +139,45 @@ def _scale(largest: Decimal) -> Decimal:
     return room / largest if largest > 0 else Decimal(0)
 
 
-def _by_stage(bars: tuple[StageBar, ...], gases: tuple[str, ...], stage_names: dict[str, str], title: str) -> str:
+def _by_stage(
+    bars: tuple[StageBar, ...],
+    gases: tuple[str, ...],
+    stage_names: dict[str, str],
+    gas_names: dict[str, str],
+    title: str,
+) -> str:
     scale = _scale(max((b.total for b in bars), default=Decimal(0)))
     body: list[str] = []
     y = 4
     for bar in bars:
-        parts = [(g, v, _colour(gases, g)) for g, v in bar.parts]
+        parts = [(gas_names.get(g, g), v, _colour(gases, g)) for g, v in bar.parts]
         body += _row(y, stage_names.get(bar.stage, bar.stage), parts, scale, f"{coord(bar.total)} kgCO2e")
         y += BAR_H + GAP
-    body += _legend(y + 2, gases)
+    body += _legend(y + 2, gases, gas_names)
     return _svg(title, y + 22, body)
 
 
-def _by_gas(bars: tuple[StageBar, ...], gases: tuple[str, ...], title: str) -> str:
+def _by_gas(bars: tuple[StageBar, ...], gases: tuple[str, ...], gas_names: dict[str, str], title: str) -> str:
     totals = {g: sum((v for b in bars for n, v in b.parts if n == g), Decimal(0)) for g in gases}
     scale = _scale(max(totals.values(), default=Decimal(0)))
     body: list[str] = []
     y = 4
     for g in gases:
-        body += _row(y, g, [(g, totals[g], _colour(gases, g))], scale, f"{coord(totals[g])} kgCO2e")
+        name = gas_names.get(g, g)
+        body += _row(y, name, [(name, totals[g], _colour(gases, g))], scale, f"{coord(totals[g])} kgCO2e")
         y += BAR_H + GAP
     return _svg(title, y + 4, body)
 
 
-def footprint_charts(label: dict[str, Any], stage_names: dict[str, str] | None = None, **titles: str) -> Charts:
-    """The charts of ``label``'s stages, or none with ``why_not``. ``stage_names`` gives each stage's display
-    name (the page's language); ``titles`` may set ``by_stage`` and ``by_gas`` (accessible titles)."""
+def footprint_charts(
+    label: dict[str, Any],
+    stage_names: dict[str, str] | None = None,
+    gas_names: dict[str, str] | None = None,
+    **titles: str,
+) -> Charts:
+    """The charts of ``label``'s stages, or none with ``why_not``. ``stage_names`` and ``gas_names`` give each
+    stage's and gas's display name (the page's language; :data:`OTHER` names the remainder); ``titles`` may set
+    ``by_stage`` and ``by_gas`` (accessible titles)."""
     try:
         fp = Footprint.from_label(label)
     except CarbonLedgerError as e:
@@ -172,7 +191,7 @@ def footprint_charts(label: dict[str, Any], stage_names: dict[str, str] | None =
         bars, gases = _bars(fp.stages, gwp_set, fp.biogenic_rule)
     except CarbonLedgerError as e:
         return Charts(gwp_set, (), (), None, None, f"the masses cannot be characterized: {e.message}")
-    names = stage_names or {}
+    names, gas = stage_names or {}, gas_names or {}
     by_stage = titles.get("by_stage", f"kgCO2e per life-cycle stage, by gas ({gwp_set})")
     by_gas = titles.get("by_gas", f"kgCO2e by gas, all stages ({gwp_set})")
-    return Charts(gwp_set, bars, gases, _by_stage(bars, gases, names, by_stage), _by_gas(bars, gases, by_gas))
+    return Charts(gwp_set, bars, gases, _by_stage(bars, gases, names, gas, by_stage), _by_gas(bars, gases, gas, by_gas))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .i18n import ZH
+from .i18n import is_chinese
 
 __all__ = ["compare_view", "mapping_api", "profile_choices"]
 
@@ -38,7 +38,7 @@ def profile_choices(listed: Any, lang: str) -> list[dict[str, str]]:
     for p in listed:
         pid = p if isinstance(p, str) else str(getattr(p, "id", p))
         name = getattr(p, "name", None) or pid
-        if lang == ZH and getattr(p, "name_zh", None):
+        if is_chinese(lang) and getattr(p, "name_zh", None):
             name = p.name_zh
         out[pid] = {"id": pid, "label": name, "kind": str(getattr(p, "kind", "") or "")}
     return list(out.values())

@@ -16,9 +16,9 @@ from mapping.errors import InputError, NotFoundError
 from ..paged_reads import dataset_groups
 from ..reads import Reads
 from ..tables import bounded_int
-from .i18n import ZH, choose_lang, translator
+from .i18n import choose_lang, translator
 from .paging import BadCursor, bad_cursor_page, page_links, read_cursor, with_next
-from .render import Pages
+from .render import Pages, localized
 
 __all__ = ["STATUS_BADGE", "build_dataset_router"]
 
@@ -45,7 +45,7 @@ def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _value_rows(values: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     rows = []
     for v in values:
-        name = v.get("name_zh") if lang == ZH and v.get("name_zh") else v.get("name")
+        name = localized(v, lang)
         attributes = [(a, v[a]) for a in _ATTRIBUTES if a in v]
         rows.append({**v, "display_name": name, "attributes": attributes})
     return rows
@@ -85,7 +85,7 @@ def build_dataset_router(reads: Reads, pages: Pages | None = None) -> APIRouter:
             shown = reads.dataset(dataset_id, number)
         except NotFoundError as e:
             return pages.not_found(request, e.message)
-        title = shown.get("title_zh") if lang == ZH and shown.get("title_zh") else shown.get("title")
+        title = localized(shown, lang, "title")
         current = next((v["version"] for v in shown["versions"] if v["status"] == "current"), None)
         return pages.render(
             request,

@@ -14,16 +14,17 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from mapping import vocabulary
 from mapping.errors import NotFoundError
-from mapping.vocabulary import STAGES
+from mapping.vocabulary import METHANE_FOSSIL, METHANE_NON_FOSSIL
 
 from ..bundles import AmbiguousLabelError
 from ..label_qr import qr_image, qr_target
 from ..paged_reads import label_search_page
 from ..reads import MAX_SEARCH_RESULTS, Reads
 from ..tables import LabelRow
-from .charts import footprint_charts
-from .i18n import ZH, choose_lang, translator
+from .charts import OTHER, footprint_charts
+from .i18n import ZH_HANS, ZH_HANT, choose_lang, translator
 from .label_banner import status_banner
 from .paging import BadCursor, bad_cursor_page, page_links, read_cursor, with_next
 from .render import Pages, localized
@@ -32,11 +33,16 @@ from .report_views import equivalence_from_log, equivalence_of, parse_day, steps
 __all__ = ["LABELS_PER_PAGE", "label_router", "stage_table"]
 
 LABELS_PER_PAGE = 50
+# Life-cycle order: the generic stages, then EN 15804's modules where this build's vocabulary has them.
+STAGE_ORDER: tuple[str, ...] = getattr(vocabulary, "LABEL_STAGES", vocabulary.STAGES)
 
 
 def stage_table(footprint: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]], bool]:
-    """Gas columns, one row per stage (masses in kg as signed), and whether any stage has an other-CO2e part."""
+    """Gas columns, one row per stage in life-cycle order (masses in kg as signed; a stage no vocabulary knows
+    last), and whether any stage has an other-CO2e part."""
     stages = footprint.get("stages") or {}
+    order = {s: i for i, s in enumerate(STAGE_ORDER)}
+    stages = dict(sorted(stages.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     gases = sorted({g for s in stages.values() for g in (s.get("masses_kg") or {})})
     rows = [
         {
@@ -110,9 +116,11 @@ def label_router(reads: Reads, pages: Pages) -> APIRouter:
             request,
             "label.html",
             banner=status_banner(reads, row, record, bool(report.get("authentic")), at.isoformat(), equivalence),
-            charts=footprint_charts(record, _stage_names(t)),
+            charts=footprint_charts(
+                record, _stage_names(t), _gas_names(t), by_stage=t("chart.by_stage"), by_gas=t("chart.by_gas")
+            ),
             qr=_qr(request, row, record),
-            fp_value=_footprint_value(fp),
+            fp_value=_footprint_value(fp, t),
             row=row,
             label=record,
             view=_label_view(record, lang),
@@ -141,15 +149,20 @@ def label_router(reads: Reads, pages: Pages) -> APIRouter:
 
 
 def _stage_names(t: Any) -> dict[str, str]:
-    return {s: t(f"stage.{s}", default=s) for s in STAGES}
+    return {s: t(f"stage.{s}", default=s) for s in STAGE_ORDER}
 
 
-def _footprint_value(fp: dict[str, Any]) -> dict[str, str] | None:
+def _gas_names(t: Any) -> dict[str, str]:
+    return {g: t(f"gas.{g}") for g in (METHANE_FOSSIL, METHANE_NON_FOSSIL)} | {OTHER: t("gas.other")}
+
+
+def _footprint_value(fp: dict[str, Any], t: Any) -> dict[str, str] | None:
+    """The footprint's headline: value, unit and what it is per (the declared unit, in the page's language)."""
     pcf = fp.get("pcf") or {}
+    unit = fp.get("declaredUnitOfMeasurement")
+    per = f"{fp.get('declaredUnitAmount') or '1'} {t(f'unit.{unit}', default=unit)}" if unit else None
     if not pcf.get("value"):
         return None
-    unit = fp.get("declaredUnitOfMeasurement")
-    per = f"{fp.get('declaredUnitAmount') or '1'} {unit}" if unit else None
     return {"value": str(pcf["value"]), "unit": str(pcf.get("unit", "")), "per": per or ""}
 
 
@@ -183,7 +196,7 @@ def _label_view(record: dict[str, Any], lang: str) -> dict[str, Any]:
     verification = record.get("verification") or {}
     return {
         "product_name": localized(product, lang),
-        "product_name_other": product.get("name") if lang == ZH else product.get("name_zh"),
+        "product_name_other": product.get("name") if lang in (ZH_HANS, ZH_HANT) else product.get("name_zh"),
         "gtin": ", ".join(g for g in gtins if g) or None,
         "other_ids": [i for i in product.get("ids") or [] if i.get("system") != "gtin"],
         "manufacturer": localized(product.get("manufacturer"), lang),

@@ -50,9 +50,7 @@ def build_router(reads: Reads, pages: Pages) -> APIRouter:
             tree_size=reads.checkpoint_size(),
             witnesses=info["witnesses"],
             signers=[line.split(" ")[1] for line in split_note(reads.checkpoint())[1]],
-            growth=growth_svg(
-                reads.growth(), translator(choose_lang(request)[0])("log.growth", default="Tree size over time")
-            ),
+            growth=growth_svg(reads.growth(), translator(choose_lang(request)[0])("log.growth")),
             entries=entries,
             older=start if start > 0 else None,
             paged=end is not None,

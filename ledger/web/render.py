@@ -17,9 +17,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from ..reads import Reads
-from .i18n import EN, ZH, choose_lang, translator
+from .i18n import LANG_PARAM, LANGS, LANGUAGE_NAMES, ZH_HANT, catalogue, choose_lang, is_chinese, translator
+from .phrases import phrase_translator
 
-__all__ = ["TEMPLATES_DIR", "Pages", "localized", "make_environment", "size_text"]
+__all__ = ["TEMPLATES_DIR", "VOCABULARIES", "Pages", "localized", "make_environment", "shown_in", "size_text"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -59,11 +60,40 @@ def size_text(n: int) -> str:
 
 
 def localized(obj: dict[str, Any] | None, lang: str, key: str = "name") -> str | None:
+    """``obj[key]`` in ``lang`` as the record states it: ``{key}_zh`` for either Chinese (``{key}_zh_hant`` first
+    for Traditional, where the record has one), else ``obj[key]``; never a translation of a record's value."""
     if not obj:
         return None
-    if lang == ZH and obj.get(f"{key}_zh"):
-        return obj[f"{key}_zh"]
-    return obj.get(key)
+    names = ([f"{key}_zh_hant"] if lang == ZH_HANT else []) + ([f"{key}_zh"] if is_chinese(lang) else [])
+    return next((obj[n] for n in names if obj.get(n)), obj.get(key))
+
+
+# The vocabularies a value shown in a diff cell or a dataset attribute may come from, looked up in this order.
+VOCABULARIES = ("value", "boundary", "claim", "gwp", "level", "unit", "stage", "scope", "ebasis")
+
+
+def shown_in(t: Callable[..., str], lang: str) -> Callable[[Any], str]:
+    """``shown(value)``: a profile's or dataset's value as :func:`_show` writes it, with each word of the domain's
+    vocabularies (``unspecified``, a boundary, a GWP set, …) in ``lang``; objects stay JSON."""
+    joiner = "、" if is_chinese(lang) else ", "
+
+    def word(v: str) -> str:
+        for prefix in VOCABULARIES:
+            found = t(f"{prefix}.{v}", default="")
+            if found:
+                return found
+        return v
+
+    def shown(value: Any) -> str:
+        if isinstance(value, bool):
+            return t("value.true" if value else "value.false")
+        if isinstance(value, str):
+            return word(value)
+        if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
+            return joiner.join(word(v) if isinstance(v, str) else str(v) for v in value)
+        return _show(value)
+
+    return shown
 
 
 class Pages:
@@ -72,11 +102,12 @@ class Pages:
     def __init__(self, reads: Reads) -> None:
         self.reads = reads
         self.env = make_environment()
+        catalogue()  # a malformed message catalogue stops the pages here, at start
 
     def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         lang, chosen = choose_lang(request)
         root = request.scope.get("root_path", "")
-        lang_param = ("zh" if lang == ZH else "en") if chosen else None
+        lang_param = LANG_PARAM[lang] if chosen else None
 
         def url(path: str, **params: Any) -> str:
             clean = {k: v for k, v in params.items() if v not in (None, "")}
@@ -84,16 +115,26 @@ class Pages:
                 clean["lang"] = lang_param
             return root + path + ("?" + urlencode(clean) if clean else "")
 
-        other = {k: v for k, v in request.query_params.multi_items() if k != "lang"}
-        switch = [*other.items(), ("lang", "en" if lang == ZH else "zh")]
+        other = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        languages = [  # the switch offers every language, each named in itself; its links keep the query
+            {
+                "lang": code,
+                "name": LANGUAGE_NAMES[code],
+                "url": root + request.url.path + "?" + urlencode([*other, ("lang", LANG_PARAM[code])]),
+                "current": code == lang,
+            }
+            for code in LANGS
+        ]
+        t = translator(lang)
         html = self.env.get_template(template).render(
             lang=lang,
-            other_lang=EN if lang == ZH else ZH,
+            languages=languages,
             lang_param=lang_param,
-            t=translator(lang),
+            t=t,
+            say=phrase_translator(lang),
+            shown=shown_in(t, lang),
             url=url,
             static=lambda name: f"{root}/static/{name}",
-            switch_url=root + request.url.path + "?" + urlencode(switch),
             scheme_name=self.scheme_namer(lang),
             **context,
         )
@@ -110,4 +151,4 @@ class Pages:
         return self.render(request, "error.html", status_code=404, message=message)
 
     def bad_request(self, request: Request, message: str) -> HTMLResponse:
-        return self.render(request, "error.html", status_code=400, message=message)
+        return self.render(request, "error.html", status_code=400, message=message, heading="error.bad_request")
