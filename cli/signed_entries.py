@@ -35,10 +35,11 @@ def sign_entry(
 
 
 def print_receipt(receipt: Receipt, as_json: bool) -> None:
-    emit(
-        receipt.to_dict(),
-        as_json,
-        lambda v: console().print(
-            f"[green]accepted[/] at index {v['index']} (tree size {v['tree_size']}), entry {v['entry_id']}"
-        ),
-    )
+    def show(v: dict[str, Any]) -> None:
+        from rich.markup import escape
+
+        console().print(f"[green]accepted[/] at index {v['index']} (tree size {v['tree_size']}), entry {v['entry_id']}")
+        for f in v.get("findings") or ():  # what admission flags without refusing (ledger/admission.py)
+            console().print(f"[yellow]flagged[/] {escape(f['code'])} at {escape(f['field'])}: {escape(f['message'])}")
+
+    emit(receipt.to_dict(), as_json, show)

@@ -102,6 +102,9 @@ def _print_report(v: dict[str, Any], label_id: str | None = None, label_scheme: 
                 f"{escape(repr(c['key']))}{escape(factor)}{escape(by)}{newer}{escape(why)}",
                 highlight=False,
             )
+            for f in c.get("findings") or ():  # flags (verifier/citations_published.py): no step fails for them
+                flag = f"      [yellow]flagged[/] {escape(f['code'])}: {escape(f['message'])}"
+                console().print(flag, highlight=False)
     kept = v.get("kept_state")
     if kept:
         what = "checkpoint kept in" if kept["updated"] else "kept checkpoints (unchanged):"

@@ -14,14 +14,21 @@ bundle through; admission adds only what belongs to the operator and cannot be r
 Pure: the clock (``now``), the log's authority state (``view``) and the policy are passed in; the result is
 the list of changes the entry makes. A refusal raises a :class:`~mapping.errors.RuleError` (or the verifier's
 own error for bad bytes or signatures) with a stable code, and changes nothing.
+
+Besides refusals, admission flags (:func:`findings`): what the issuer should be told but the rule book does not
+refuse — a label citing a value published after its ``issued_at`` (``citation.published_after_issue``, the
+verifier's own rule, :mod:`verifier.citations_published`, which says why it flags and never refuses). The
+receipt carries the findings; the offline verifier reports the same ones to a buyer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from mapping.errors import AdmissionError
+from verifier.citations_published import label_findings
 from verifier.envelope import Entry
 from verifier.ledger_state import AuthorityView, Change, Policy
 from verifier.rules import fold_entry, parse_time
@@ -29,7 +36,7 @@ from verifier.rules import fold_entry, parse_time
 from . import rows
 from .store_limits import check_storable
 
-__all__ = ["admit", "parse_time"]
+__all__ = ["admit", "findings", "parse_time"]
 
 _NAMING_KINDS = frozenset({"scheme.register", "label.issue", "dataset.publish", "profile.publish", "agreement.propose"})
 
@@ -50,9 +57,23 @@ def admit(
     signature is never taken for a verified one. Any other entry's signature is checked by the rule book."""
     _check_clock(entry, now, policy)
     changes = fold_entry(entry, index, view, policy, preverified)
-    check_storable(entry, index, changes)
-    _check_addressable(entry, index)
+    row = rows.entry_row(entry, index, 0)  # once, for both checks below
+    check_storable(entry, index, changes, row)
+    _check_addressable(entry, row)
     return changes
+
+
+def findings(entry: Entry, view: AuthorityView) -> tuple[dict[str, Any], ...]:
+    """The flags of an admitted ``entry`` (module docstring), judged against ``view``: for a ``label.issue``, each
+    cited value published after the label's ``issued_at``; nothing for other kinds."""
+    if entry.kind != "label.issue":
+        return ()
+
+    def payload_of(entry_id: str) -> dict[str, Any] | None:
+        found = view.dataset_payload(entry_id)
+        return None if found is None else found[1]
+
+    return tuple(label_findings(entry.body["label"], payload_of))
 
 
 def _check_clock(entry: Entry, now: datetime, policy: Policy) -> None:
@@ -67,11 +88,11 @@ def _check_clock(entry: Entry, now: datetime, policy: Policy) -> None:
         )
 
 
-def _check_addressable(entry: Entry, index: int) -> None:
+def _check_addressable(entry: Entry, row: tuple[Any, ...]) -> None:
     """Only entries that create a name: one stored before this rule can still be revoked, superseded, retired."""
     if entry.kind not in _NAMING_KINDS:
         return
-    _, _, kind, _, _, scheme, subject, *_ = rows.entry_row(entry, index, 0)
+    _, _, kind, _, _, scheme, subject, *_ = row
     for what, value in (("scheme", scheme), ("id", subject)):
         if isinstance(value, str) and ("/" in value or value in (".", "..")):
             raise AdmissionError(

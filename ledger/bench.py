@@ -62,7 +62,7 @@ def realistic_label(i: int) -> dict[str, Any]:
             "name": f"Split air conditioner {i % 50}",
             "model": f"KFR-{26 + i % 9}GW/B{i % 7}",
             "ids": [{"system": "gtin", "value": with_check_digit(f"069{i:010d}")}],
-            "category": {"system": "cpc", "code": "44821"},
+            "category": {"system": "cpc", "code": "43912"},
             "manufacturer": {"name": "Example Appliances Co.", "country": "CN"},
             "production_site": {"country": "CN", "grid_region": "CN-South"},
         },

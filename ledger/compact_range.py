@@ -5,17 +5,20 @@ right (one per set bit of ``size``). Appending a leaf merges equal-sized subtree
 every perfect subtree it completes (the Merkle nodes an append batch stores); the root is those hashes folded
 right to left. The log loads the edge from the store when it opens (:meth:`CompactRange.node_positions` says
 which nodes), so an append costs O(log n) hashing and no read.
+
+The edge is also what a batch's receipts need from before the batch: :func:`appended_proofs` builds the inclusion
+proof of every leaf a batch appended from the old edge and the nodes the batch made — no read either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from verifier.merkle import EMPTY_ROOT, node_hash
 
-from .proof_plan import Node, perfect_subtrees
+from .proof_plan import Node, fold_subtrees, perfect_subtrees
 
-__all__ = ["CompactRange", "StoredNode"]
+__all__ = ["CompactRange", "StoredNode", "appended_proofs"]
 
 StoredNode = tuple[int, int, bytes]  # (level, index, hash) of a perfect subtree
 
@@ -66,3 +69,44 @@ class CompactRange:
         for _, _, left in reversed(self._edge[:-1]):
             h = node_hash(left, h)
         return h
+
+
+def appended_proofs(before: CompactRange, made: Mapping[Node, bytes], size: int) -> list[list[bytes]]:
+    """Requires ``before.size <= size`` and ``made`` holding every perfect subtree completed by appending leaves
+    ``before.size .. size - 1`` to ``before`` (what :meth:`CompactRange.append` returned). The RFC 9162 inclusion
+    proof PATH(i, D[size]) of each of those leaves, in leaf order (the shape :func:`ledger.proof_plan.inclusion_plan`
+    describes, cross-checked by the tests).
+
+    With ``last = size - 1``, the proof of leaf ``i`` from level ``l`` up depends only on ``v = i >> l``: where
+    ``v`` is ``last >> l`` the path has met the tree's right border, and what remains is the left sibling of every
+    border node above whose index is odd; elsewhere it is the sibling of ``(l, v)`` — the perfect subtree
+    ``(l, v ^ 1)``, or the range from ``(v + 1) << l`` to ``size`` where that subtree reaches past the last leaf —
+    followed by the proof of ``v >> 1`` from level ``l + 1`` up. So each level's parts are built once and shared,
+    top down. Every left sibling lies in the batch or is a subtree of ``before``'s edge (its parent holds a
+    leaf of the batch), so nothing is read from a store."""
+    start = before.size
+    if start >= size:
+        return []
+    nodes: dict[Node, bytes] = {(lv, ix): h for lv, ix, h in before._edge}
+    nodes.update(made)
+    last = size - 1
+    levels = last.bit_length()
+    tails: list[list[bytes]] = [[] for _ in range(levels + 1)]  # from level l up, on the right border
+    for level in range(levels - 1, -1, -1):
+        v = last >> level
+        tails[level] = [nodes[(level, v - 1)], *tails[level + 1]] if v & 1 else tails[level + 1]
+    upper: list[list[bytes]] = [tails[levels]]  # the parts from level + 1 up, for v >> 1 from start >> (level + 1)
+    for level in range(levels - 1, -1, -1):
+        first, border, first_up = start >> level, last >> level, start >> (level + 1)
+        parts: list[list[bytes]] = []
+        for v in range(first, border):
+            if v & 1:
+                sibling = nodes[(level, v - 1)]
+            elif (v + 2) << level <= size:
+                sibling = nodes[(level, v + 1)]
+            else:  # the right sibling reaches past the last leaf: the range's MTH, once per level
+                sibling = fold_subtrees(perfect_subtrees((v + 1) << level, size), lambda lv, ix: nodes[(lv, ix)])
+            parts.append([sibling, *upper[(v >> 1) - first_up]])
+        parts.append(tails[level])
+        upper = parts
+    return [list(p) for p in upper]

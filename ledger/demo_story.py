@@ -3,8 +3,10 @@
 1. label schemes and a reference-data publisher register their root keys (through the allow-list);
 2. reference data: grid-factor datasets and the IPCC GWP table, standard and scheme methodology profiles;
 3. certification bodies are authorized (CQC Guangzhou for Guangdong, CMA Testing for Hong Kong);
-4. labels are issued — the first Guangdong batch's Midea inverter air conditioner, a current label citing
-   China's electricity footprint factor, a Hong Kong label, and a bulk batch (with progress reported);
+4. labels are issued — a Midea inverter air conditioner label of 2024 citing China's 2021 CO2 factor, a current
+   label citing China's 2024 electricity footprint factor, a Hong Kong label of an electric kettle citing the
+   Southern grid's and CLP's factors, and a bulk batch (with progress reported) — each citing only values
+   published before its issue date, each adding up from its own stages (ledger/demo_records.py);
 5. Guangdong and Hong Kong negotiate mutual recognition (propose, counter, accept), and Guangdong agrees
    a one-way recognition into Carbon Trust terms after AR6 re-characterization;
 6. one label is revoked;
@@ -33,9 +35,18 @@ from verifier.keys import SigningKey
 from verifier.verify import verify_bundle
 
 from .agreements_service import equivalence, propose_fields, terms_hash_of
-from .bench import realistic_label
 from .bundles import build_bundle, export_trust
-from .demo_records import CURRENT_ID, HK_ID, current_record, hk_record, in_force_around, midea_record
+from .demo_records import (
+    CURRENT_ID,
+    HK_ID,
+    MIDEA_ID,
+    DatasetEntries,
+    bulk_record,
+    current_record,
+    hk_record,
+    in_force_around,
+    midea_record,
+)
 from .demo_witnesses import start_demo_witnesses
 from .home import Settings, init_home, read_key_file, write_json_atomic, write_key_file
 from .importer import import_labels
@@ -78,7 +89,6 @@ DEMO_SCHEMES = [
     (EPD, "EPD International (EN 15804+A2)", None, "SE"),
 ]
 STANDARD_PROFILES = ["iso14067-2018", "gbt24067-2024", "pas2050-2011", "pact-v3"]
-MIDEA_ID = "GD-CL-2022-0003"
 BULK = 120
 
 
@@ -139,7 +149,7 @@ class DemoStory:
         say("[bold]3. Certification bodies are authorized[/]")
         self.authorize()
         say("[bold]4. Labels are issued[/]")
-        self.issue(entries["cn-electricity-footprint"])
+        self.issue(entries)
         say("[bold]5. Schemes negotiate recognition[/]")
         self.negotiate()
         say("[bold]6. A label is revoked[/]")
@@ -184,17 +194,17 @@ class DemoStory:
             self.say(f"  data publisher [cyan]{REFERENCE_PUBLISHER}[/] registered at index {r.index}")
 
     # 2 ------------------------------------------------------------------------------------------------
-    def publish_reference_data(self) -> dict[str, str]:
-        """Publish each shipped dataset once; return dataset id -> entry id of its newest version."""
+    def publish_reference_data(self) -> dict[str, tuple[int, str]]:
+        """Publish each shipped dataset once; return dataset id -> (version, entry id) of its newest version."""
         bodies = [*shipped_datasets(), gwp_dataset_from_csv(_gwp_csv_text())]
-        entries: dict[str, str] = {}
+        entries: dict[str, tuple[int, str]] = {}
         for body in bodies:
             rows = self.log.store.dataset_rows(body["id"])
             if rows:
-                entries[body["id"]] = rows[-1].entry_id
+                entries[body["id"]] = (rows[-1].version, rows[-1].entry_id)
                 continue
             r = self.submit("dataset.publish", {"publisher": REFERENCE_PUBLISHER, "dataset": body}, self.ref)
-            entries[body["id"]] = r.entry_id
+            entries[body["id"]] = (body["version"], r.entry_id)
             self.say(f"  dataset [cyan]{body['id']}[/] v{body['version']} ({len(body['values'])} values) at {r.index}")
         for pid in STANDARD_PROFILES:
             self._publish_profile(REFERENCE_PUBLISHER, pid, self.ref)
@@ -227,22 +237,16 @@ class DemoStory:
             self.say(f"  {scheme_id} authorized {holder['name']} to issue labels (index {r.index})")
 
     # 4 ------------------------------------------------------------------------------------------------
-    def issue(self, electricity_entry: str) -> None:
-        citation = {"dataset": "cn-electricity-footprint", "version": 1, "entry": electricity_entry, "key": "CN/2023"}
+    def issue(self, entries: DatasetEntries) -> None:
         for record, key in (
-            (midea_record(), self.cqc),
-            (current_record(citation, self.today), self.cqc),
-            (hk_record(self.today), self.cma),
+            (midea_record(entries), self.cqc),
+            (current_record(entries, self.today), self.cqc),
+            (hk_record(entries, self.today), self.cma),
         ):
             if self.label(record["label_id"]) is None:
                 r = self.submit("label.issue", {"label": record}, key)
                 self.say(f"  label [bold]{record['label_id']}[/] ({record['product']['model']}) at index {r.index}")
-        bulk = []
-        for i in range(BULK):
-            rec = realistic_label(i)
-            rec.update(scheme=GD, label_id=f"GD-CL-2025-{1000 + i:04d}")
-            rec["product"]["name"] += " (illustrative)"
-            bulk.append(rec)
+        bulk = [bulk_record(i) for i in range(BULK)]
         missing = {r.label_id for r in self.log.store.labels_by_ids([r["label_id"] for r in bulk])}
         todo = [r for r in bulk if r["label_id"] not in missing]
         if todo:
@@ -311,11 +315,11 @@ class DemoStory:
         for step in report.to_dict()["steps"]:
             self.say(f"    {step['step']:>2}. {step['name']}: {step['status']} — {step['detail']}", markup=False)
         old = verify_bundle(
-            build_bundle(self.log, MIDEA_ID, GD, None), trust, at=date(2023, 1, 1), now=self.log.clock()
+            build_bundle(self.log, MIDEA_ID, GD, None), trust, at=date(2025, 1, 1), now=self.log.clock()
         )
         expired = verify_bundle(build_bundle(self.log, MIDEA_ID, GD, None), trust, at=today, now=self.log.clock())
         self.say(
-            f"  the 2022 Midea label: on 2023-01-01 {old.verdict()}; today {expired.verdict()} (its validity ended)"
+            f"  the 2024 Midea label: on 2025-01-01 {old.verdict()}; today {expired.verdict()} (its validity ended)"
         )
         verdicts = {}
         for target in (HK, CT, JP):

@@ -5,12 +5,11 @@ checks (parse, schema, signatures — in worker processes for large batches, ``l
 :meth:`Log.commit_checked` then — holding the sequencer lock, inside one store
 transaction — admits each entry against the authority state as it stands after the
 entries before it (``ledger/batch_view.py``), appends the admitted ones to the Merkle tree
-(``ledger/compact_range.py``), updates the status map with their changes (``ledger/status_log.py``, staged in a
-helper thread while the entries are written) and signs a checkpoint of the new size that commits to the map's
-root (``carbonledger-status/v1``, ``verifier/status_commit.py``). :meth:`Log.submit_many` is the two
-in a row; :meth:`Log.submit_pipelined` and the service's sequencer overlap the checks of the
-next batches with the write of the current one. Receipts are built only after the
-commit. A refused entry gets its error in its slot and changes nothing; the others go on.
+(``ledger/compact_range.py``), updates the status map with their changes (``ledger/status_log.py``) and signs a
+checkpoint of the new size that commits to the map's root (``carbonledger-status/v1``,
+``verifier/status_commit.py``). :meth:`Log.submit_many` is the two in a row; :meth:`Log.submit_pipelined` and
+the service's sequencer overlap the checks of the next batches with the write of the current one. Receipts are
+built only after the commit. A refused entry gets its error in its slot and changes nothing; the others go on.
 
 The read API — :meth:`Log.key`, :meth:`Log.chain_head`, :meth:`Log.scheme`, :meth:`Log.key_records`,
 :meth:`Log.scheme_records`, :meth:`Log.agreement_events`, the status map (:meth:`Log.status_root`,
@@ -23,7 +22,6 @@ from __future__ import annotations
 import collections
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,9 +38,9 @@ from verifier.status_map_proof import MapProof
 from verifier.status_records import Record
 
 from . import precheck, rows, status_store, store_session
-from .admission import admit
+from .admission import admit, findings
 from .batch_view import BatchView
-from .compact_range import CompactRange
+from .compact_range import CompactRange, appended_proofs
 from .log_open import CommittedState, read_committed_state
 from .precheck import PendingBatch
 from .receipt import Receipt  # re-exported: what the write path hands out
@@ -195,10 +193,14 @@ class Log:
         """Wait for a batch's stateless checks, then admit it in one transaction under one checkpoint: a receipt
         or an error per envelope, in order, once the batch is durable."""
         results: Results = [None] * len(pending.envelopes)
-        parsed, preverified = precheck.finish(pending, results, self._verifying_key)
-        if parsed:
-            with self._lock, collector_paused():  # ledger/startup_heap.py: the batch's garbage dies by refcount
-                self._append_isolating(parsed, results, preverified, with_proofs)
+        with collector_paused():  # ledger/startup_heap.py: the batch's garbage (its entries too) dies by refcount
+            parsed, preverified = precheck.finish(pending, results, self._verifying_key)
+            appended = bool(parsed)
+            if appended:
+                with self._lock:
+                    self._append_isolating(parsed, results, preverified, with_proofs)
+            del parsed, preverified  # freed now: the collector, back on, never walks the batch's entries
+        if appended:
             for hook in self.on_publish:
                 hook(self)
         return results  # type: ignore[return-value]
@@ -249,18 +251,19 @@ class Log:
     ) -> None:
         """Admit what can be admitted, write it in one transaction and fill ``results`` with receipts.
 
-        The receipts (inclusion proofs to the batch's checkpoint) are computed in a helper thread while
-        this thread writes and commits (SQLite and psycopg release the GIL while they work); they are
-        handed out only once the commit succeeded, so a receipt always means durable."""
-        receipts_job: Future[list[tuple[int, Receipt]]] | None = None
+        The receipts (inclusion proofs to the batch's checkpoint, from the nodes the batch made and the edge
+        before it) are built and handed out only once the commit succeeded, so a receipt always means durable."""
         with self.store.write() as conn:
             if self.store.tree_size(conn) != self.size:  # another process appended: catch up first
                 self._load(conn)
             view = BatchView(self, conn)
             view.prefetch_labels([e.body["label"]["label_id"] for _, e in parsed if e.kind == "label.issue"])
             now = self.clock()
+            now_ms = int(now.timestamp() * 1000)  # the log's clock: integration times and checkpoints agree
             accepted: list[tuple[int, int, Entry]] = []
+            flagged: dict[int, tuple[dict[str, Any], ...]] = {}  # slot -> what admission flags (receipt.findings)
             batch: BatchChanges = []
+            entry_rows = []
             for slot, entry in parsed:
                 index = self.size + len(accepted)
                 try:
@@ -268,30 +271,29 @@ class Log:
                 except CarbonLedgerError as e:
                     results[slot] = e
                     continue
+                if entry.kind == "label.issue":
+                    flagged[slot] = findings(entry, view)
                 view.apply(entry, index, changes)
                 accepted.append((slot, index, entry))
                 batch.append((index, entry.entry_id, changes))
+                entry_rows.append(rows.entry_row(entry, index, now_ms))
             if not accepted:
                 return
-            status_job = precheck.thread_pool().submit(self.status.stage_detached, batch)  # beside the writes below
-            edge = self._edge.copy()
-            now_ms = int(now.timestamp() * 1000)  # the log's clock: integration times and checkpoints agree
-            entry_rows, node_rows = [], []
+            before, edge = self._edge, self._edge.copy()
+            node_rows = []
             new_nodes: dict[tuple[int, int], bytes] = {}
-            for _, index, entry in accepted:
-                entry_rows.append(rows.entry_row(entry, index, now_ms))
+            for _, _, entry in accepted:
                 for level, ix, h in edge.append(leaf_hash(entry.envelope)):
                     node_rows.append((node_id(level, ix), h))
                     new_nodes[(level, ix)] = h
             new_size = edge.size
             root = edge.root()
-            receipts_job = precheck.thread_pool().submit(
-                self._receipt_proofs, accepted, new_size, new_nodes, with_proofs
-            )
             self.store.insert_tuples(conn, EntryRow, rows.ENTRY_COLUMNS, entry_rows)
             self.store.insert_tuples(conn, NodeRow, ("id", "hash"), node_rows)
             view.write()
-            status = status_job.result()
+            # The map's changes, staged in this thread: a helper thread would only take turns with this one for
+            # the interpreter lock (both run Python), and measured slower.
+            status = self.status.stage(conn, batch)
             time_s = now_ms // 1000
             note = self._sign_checkpoint(new_size, root, status.root, time_s)
             self.status.write(conn, status, new_size, time_s)
@@ -309,22 +311,13 @@ class Log:
         if self.witnessing is not None:  # durable; published once witnessed (ledger/witnessing.py)
             witnessed = self.witnessing.cosign(note, new_size)
             note, cosigned_by, threshold = witnessed.note, witnessed.cosigned_by, witnessed.threshold
-        proofs = receipts_job.result()
-        for slot, index, entry in accepted:
+        # The receipts' inclusion proofs, all at the batch's tree size, from the nodes the batch made and the edge
+        # before it (ledger/compact_range.py): the accepted entries are the leaves before.size .. new_size - 1.
+        proofs = appended_proofs(before, new_nodes, new_size) if with_proofs else [[] for _ in accepted]
+        for (slot, index, entry), proof in zip(accepted, proofs, strict=True):
             results[slot] = Receipt(
-                index, entry.entry_id, new_size, proofs.get(index, []), note, cosigned_by, threshold
+                index, entry.entry_id, new_size, proof, note, cosigned_by, threshold, flagged.get(slot, ())
             )
-
-    def _receipt_proofs(
-        self,
-        accepted: list[tuple[int, int, Entry]],
-        size: int,
-        new_nodes: dict[tuple[int, int], bytes],
-        with_proofs: bool,
-    ) -> dict[int, list[bytes]]:
-        """The receipts' inclusion proofs for a batch, all at the batch's tree size: most proof nodes were made by
-        the batch itself, the older ones (left of it) are read from the store (:meth:`StoredTree.receipt_proofs`)."""
-        return self.tree.receipt_proofs((i for _, i, _ in accepted), size, new_nodes) if with_proofs else {}
 
     def _sign_checkpoint(self, size: int, root: bytes, status_root: bytes, time_s: int) -> str:
         """The checkpoint of ``size`` with its status commitment line (verifier/status_commit.py), signed."""

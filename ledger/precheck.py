@@ -89,7 +89,7 @@ def finish(
 
 @functools.cache
 def thread_pool() -> ThreadPoolExecutor:
-    """The log's helper threads: signature checks of :func:`check_here`, and the receipts of a batch."""
+    """The log's helper threads: the signature checks of :func:`check_here`."""
     return ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="carbonledger-verify")
 
 

@@ -11,7 +11,9 @@ __all__ = ["Receipt"]
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """What an issuer gets once its entry is durable: index, inclusion proof and the checkpoint it leads to."""
+    """What an issuer gets once its entry is durable: index, inclusion proof and the checkpoint it leads to, and
+    what admission flagged without refusing (``findings``: ``{code, field, message, ...}``, e.g.
+    ``citation.published_after_issue``; ledger/admission.py)."""
 
     index: int
     entry_id: str
@@ -20,6 +22,7 @@ class Receipt:
     checkpoint: str
     cosigned_by: tuple[str, ...] = ()  # the witnesses whose cosignatures the checkpoint carries
     witness_threshold: int = 0  # the log's witness policy (0: none configured)
+    findings: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,4 +36,5 @@ class Receipt:
                 "threshold": self.witness_threshold,
                 "meets_policy": len(self.cosigned_by) >= self.witness_threshold,
             },
+            "findings": [dict(f) for f in self.findings],
         }

@@ -43,6 +43,15 @@ _LICENCE = (
 _GWP_COLUMNS = (("ar4", "AR4"), ("ar5", "AR5"), ("ar5_feedback", "AR5-feedback"), ("ar6", "AR6"))
 _GWP_REQUIRED_COLUMNS = ("id", "gas", *(c for c, _ in _GWP_COLUMNS), "source")
 _PLAIN_DECIMAL = re.compile(r"(0|[1-9][0-9]{0,17})(\.[0-9]{1,12})?")
+# When each set's Working Group I report was published: the year only, from general knowledge ([K]): no source
+# read states it (schemes.md §1a names "IPCC 2013 (AR5)" [K]). A label citing a GWP of a report published after
+# its issue date is flagged (verifier/citations_published.py).
+_GWP_PUBLISHED = {
+    "AR4": {"date": "unspecified", "year": 2007, "source": "[K] IPCC AR4 WG1 (2007)"},
+    "AR5": {"date": "unspecified", "year": 2013, "source": "[K] IPCC AR5 WG1 (2013)"},
+    "AR5-feedback": {"date": "unspecified", "year": 2013, "source": "[K] IPCC AR5 WG1 (2013)"},
+    "AR6": {"date": "unspecified", "year": 2021, "source": "[K] IPCC AR6 WG1 (2021)"},
+}
 
 
 def shipped_datasets() -> list[dict[str, Any]]:
@@ -71,7 +80,8 @@ def gwp_dataset(rows: Iterable[Mapping[str, str]]) -> dict[str, Any]:
     """The IPCC GWP100 dataset body from gwp.csv rows (mappings with the CSV's column names).
 
     One value per (gas, set) cell that holds a number: key ``"<gas id>/<set>"``, unit ``dimensionless``,
-    kind ``gwp``, the set in ``gwp_set``, and the row's ``source`` column as its source. A blank cell (e.g.
+    kind ``gwp``, the set in ``gwp_set``, the row's ``source`` column as its source, and the year its report was
+    published (``published``, [K]). A blank cell (e.g.
     AR4 has no methane-origin split) yields no value. Raises :class:`InputError` ``dataset.import_invalid``
     naming the row and column of a malformed cell.
     """
@@ -105,6 +115,7 @@ def gwp_dataset(rows: Iterable[Mapping[str, str]]) -> dict[str, Any]:
                     "name": row["gas"].strip(),
                     "gwp_set": gwp_set,
                     "source": row["source"].strip(),
+                    "published": dict(_GWP_PUBLISHED[gwp_set]),
                     "confidence": _gwp_confidence(gas, gwp_set),
                 }
             )

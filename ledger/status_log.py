@@ -130,13 +130,6 @@ class StatusMap:
         pages, nodes, root_page = ss.paginate(root, created, size, reader)
         return ss.StatusWrite(sorted(records), sorted(replaced), pages, nodes, root, root_page)
 
-    def stage_detached(self, batch: BatchChanges) -> ss.StatusWrite:
-        """:meth:`stage` through a read connection of its own: the committed map is all it reads, so a helper
-        thread stages the map while the writer's thread writes the batch's entries (SQLite and psycopg release
-        the interpreter lock while they work)."""
-        with self.store.read() as conn:
-            return self.stage(conn, batch)
-
     def write(self, conn: Connection, w: ss.StatusWrite, size: int, time_s: int) -> None:
         ss.write_status(self.store, conn, w, size, time_s)
 

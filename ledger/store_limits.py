@@ -52,33 +52,42 @@ def column_limits(table: Any) -> dict[str, Limit]:
     return out
 
 
-def check_storable(entry: Entry, index: int, changes: Iterable[Change]) -> None:
-    """Requires an entry the rule book admitted at ``index`` with ``changes``. Raises :class:`AdmissionError`
-    unless every string of it is storable text and every row it adds fits its table's columns."""
+def check_storable(
+    entry: Entry, index: int, changes: Iterable[Change], entry_row: tuple[Any, ...] | None = None
+) -> None:
+    """Requires an entry the rule book admitted at ``index`` with ``changes`` (and ``entry_row``, when given, its
+    entries row: :func:`ledger.rows.entry_row`). Raises :class:`AdmissionError` unless every string of it is
+    storable text and every row it adds fits its table's columns."""
     # The payload is canonical JSON (parsed strictly, so valid UTF-8 without lone surrogates), where a NUL can
     # only appear escaped as \u0000: without those six bytes no string holds one, and the walk that names the
     # place runs only when they are there (a literal backslash-u-0000 text matches too; the walk then decides).
     if b"\\u0000" in entry.payload or not _plain_utf8(entry.payload):
         _check_text(entry.body, "")
-    for table, row in _rows_of(entry, index, changes):
-        limits = column_limits(table)
-        for name, value in row.items():
-            limit = limits.get(name)
-            if limit is None or value is None:
-                continue
-            what = f"{table.__tablename__}.{name}"
-            if limit[0] == "text" and isinstance(value, str) and limit[1] is not None and len(value) > limit[1]:
+    for table, columns, values in _rows_of(entry, index, changes, entry_row):
+        for at, name, (kind, bound) in _limited_columns(table, columns):
+            value = values[at]
+            if kind == "text" and isinstance(value, str) and len(value) > bound:
                 raise AdmissionError(
-                    f"{what} would hold {len(value)} characters; the log stores at most {limit[1]}",
+                    f"{table.__tablename__}.{name} would hold {len(value)} characters; the log stores at most {bound}",
                     code="entry.too_long",
                 )
-            if limit[0] == "int" and isinstance(value, int) and isinstance(limit[1], tuple):
-                low, high = limit[1]
-                if not low <= value <= high:
-                    raise AdmissionError(
-                        f"{what} would hold {value}; the log stores numbers from {low} to {high}",
-                        code="entry.number_out_of_range",
-                    )
+            if kind == "int" and isinstance(value, int) and not bound[0] <= value <= bound[1]:
+                raise AdmissionError(
+                    f"{table.__tablename__}.{name} would hold {value}; the log stores numbers from {bound[0]} to "
+                    f"{bound[1]}",
+                    code="entry.number_out_of_range",
+                )
+
+
+@functools.cache
+def _limited_columns(table: Any, columns: tuple[str, ...]) -> tuple[tuple[int, str, Any], ...]:
+    """(position in ``columns``, name, limit) of each column of ``table`` that has a length or a range."""
+    limits = column_limits(table)
+    return tuple(
+        (at, name, limits[name])
+        for at, name in enumerate(columns)
+        if name in limits and (limits[name][0] == "int" or limits[name][1] is not None)
+    )
 
 
 def _plain_utf8(payload: bytes) -> bool:
@@ -92,21 +101,26 @@ def _plain_utf8(payload: bytes) -> bool:
     return True
 
 
-def _rows_of(entry: Entry, index: int, changes: Iterable[Change]) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """The rows the entry adds, as column → value (what ledger/batch_view.py and the log write)."""
-    yield EntryRow, dict(zip(rows.ENTRY_COLUMNS, rows.entry_row(entry, index, 0), strict=True))
+def _rows_of(
+    entry: Entry, index: int, changes: Iterable[Change], entry_row: tuple[Any, ...] | None
+) -> Iterator[tuple[Any, tuple[str, ...], tuple[Any, ...]]]:
+    """The rows the entry adds, as (table, columns, values) (what ledger/batch_view.py and the log write)."""
+    yield EntryRow, rows.ENTRY_COLUMNS, entry_row if entry_row is not None else rows.entry_row(entry, index, 0)
     for ch in changes:
         if isinstance(ch, AddLabel):
-            label_row = rows.label_row(ch.record, entry.body["label"])
-            yield LabelRow, dict(zip(rows.LABEL_COLUMNS, label_row, strict=True))
-        elif isinstance(ch, AddScheme):
-            yield SchemeRow, asdict(ch.record)
+            yield LabelRow, rows.LABEL_COLUMNS, rows.label_row(ch.record, entry.body["label"])
+            continue
+        if isinstance(ch, AddScheme):
+            table, row = SchemeRow, asdict(ch.record)
         elif isinstance(ch, AddKey):
-            yield KeyRow, rows.key_row(ch.record)
+            table, row = KeyRow, rows.key_row(ch.record)
         elif isinstance(ch, AddDataset):
-            yield DatasetRow, rows.dataset_row(ch.record, ch.title)
+            table, row = DatasetRow, rows.dataset_row(ch.record, ch.title)
         elif isinstance(ch, AddAgreementEvent):
-            yield AgreementEventRow, rows.agreement_event_row(ch)
+            table, row = AgreementEventRow, rows.agreement_event_row(ch)
+        else:
+            continue
+        yield table, tuple(row), tuple(row.values())
 
 
 def _check_text(value: Any, pointer: str) -> None:

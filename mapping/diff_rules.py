@@ -3,52 +3,24 @@
 Each rule reads two specified dimensions (``unspecified`` on either side is :func:`mapping.differ.diff_dimension`'s
 to handle: never ``identical``) and returns a :class:`Classification` — a class of :data:`CLASSES`, a one-line
 reason, the conversion that settles it and the label fields that conversion needs. :data:`RULES` holds one
-rule per dimension, in :data:`mapping.profiles.DIMENSIONS` order.
+rule per dimension, in :data:`mapping.profiles.DIMENSIONS` order. The GWP set and methane-origin rules are in
+:mod:`mapping.diff_gwp_rules`; the verdict they all share is :mod:`mapping.diff_classification`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from .gwp import check_set
-from .profiles import DIMENSIONS, Dimension, gwp_sets_required
-from .vocabulary import BOUNDARY_STAGES, GWP_SETS, VERIFICATION_LEVELS
+from .diff_classification import CLASSES, Classification
+from .diff_classification import listed as _listed
+from .diff_classification import same as _same
+from .diff_classification import worst as _worst
+from .diff_gwp_rules import MASSES_NEEDED, gwp_sets, methane_origin
+from .profiles import DIMENSIONS, Dimension
+from .vocabulary import BOUNDARY_STAGES, VERIFICATION_LEVELS
 
-CLASSES = ("identical", "convertible", "needs_agreement", "incompatible")
 STAGES_NEEDED = ["/footprint/stages"]
-MASSES_NEEDED = ["/footprint/stages/*/masses_kg", "/footprint/methane_origin", "/footprint/ipccCharacterizationFactors"]
-DATE_NEEDED = ("/issued_at", "/footprint/referencePeriodEnd")
-"""Where a footprint's date is read when a GWP rule depends on it."""
-
-
-@dataclass(frozen=True)
-class Classification:
-    """What one rule concludes: the class, a one-line reason, the conversion (if any) and the label fields it needs."""
-
-    cls: str
-    reason: str
-    conversion: str | None = None
-    needs: tuple[str, ...] = ()
-
-
-def _worst(verdicts: list[Classification]) -> Classification:
-    return max(verdicts, key=lambda v: CLASSES.index(v.cls))
-
-
-def _same(a: Dimension, b: Dimension) -> bool:
-    return a.value == b.value and a.extra == b.extra
-
-
-def _listed(v: Any) -> str:
-    if isinstance(v, list):
-        return ", ".join(str(x) for x in v)
-    if isinstance(v, dict):
-        return ", ".join(f"{k} {_listed(x)}" for k, x in v.items() if x is not None)
-    return str(v)
 
 
 # ---- one rule per dimension kind ------------------------------------------------------------------------
@@ -183,63 +155,6 @@ def _boundary(a: Dimension, b: Dimension) -> Classification:
     if worst.cls == "identical":
         return Classification("identical", "every boundary A allows is accepted by B")
     return worst
-
-
-def _gwp_fixed(a_sets: list[str], b_sets: list[str], needs: tuple[str, ...] = ()) -> Classification:
-    extra = [s for s in a_sets if s not in b_sets]
-    if not extra:
-        return Classification("identical", "every GWP set A allows is accepted by B")
-    ipcc_b = [s for s in b_sets if s in GWP_SETS]
-    if not ipcc_b or any(s not in GWP_SETS for s in extra):
-        return Classification(
-            "needs_agreement",
-            "EF characterisation tables are not shipped (schemes.md §5): "
-            f"{_listed(extra)} → {_listed(b_sets)} needs an agreement",
-            None,
-            (*MASSES_NEEDED, *needs),
-        )
-    check_set(ipcc_b[0])
-    return Classification(
-        "convertible",
-        f"re-characterize {_listed(extra)} → {ipcc_b[0]} from per-gas masses "
-        "(approximate if methane origin is unknown or an other_co2e remainder exists)",
-        "gwp-recharacterize",
-        (*MASSES_NEEDED, *needs),
-    )
-
-
-def _rule_within(a: Dimension, b: Dimension) -> bool:
-    first = a.get("by_date")[0]["from"]
-    dates = {p["from"] for p in (*a.get("by_date"), *b.get("by_date")) if p["from"] >= first}
-    needs = [(gwp_sets_required(a, date.fromisoformat(d)), gwp_sets_required(b, date.fromisoformat(d))) for d in dates]
-    return all(nb is not None and set(na or ()) <= set(nb) for na, nb in needs)
-
-
-def _gwp_sets(a: Dimension, b: Dimension) -> Classification:
-    rule_a, rule_b = a.get("by_date"), b.get("by_date")
-    if rule_a is None and rule_b is None:
-        return _gwp_fixed(a.value, b.value)
-    if rule_a is not None and rule_b is not None and _rule_within(a, b):
-        return Classification("identical", "for every date A's rule covers, the sets it requires meet B's rule")
-    latest_b = b.value if rule_b is None else rule_b[-1]["sets"]
-    if rule_a is None and all(s in latest_b for s in a.value):
-        why = f"A's {_listed(a.value)} is what B's rule requires from {rule_b[-1]['from']}, and no label predates it"
-        return Classification("identical", why)
-    v = _gwp_fixed(a.value, latest_b, DATE_NEEDED)
-    why = f"the GWP set required depends on the footprint's date, so each label is judged by its date; {v.reason}"
-    return Classification(v.cls, why, v.conversion, v.needs)
-
-
-def _methane_origin(a: Dimension, b: Dimension) -> Classification:
-    if a.value == b.value or a.value == "split-required":
-        return Classification("identical", "A's methane data meet B's rule")
-    return Classification(
-        "needs_agreement",
-        "B requires fossil/non-fossil methane; A's labels may not split it: a "
-        "conservative rule (fossil) must be agreed",
-        None,
-        ("/footprint/methane_origin",),
-    )
 
 
 def _biogenic_headline(a: Dimension, b: Dimension) -> Classification:
@@ -383,8 +298,8 @@ RULES: dict[str, Callable[[Dimension, Dimension], Classification]] = {
     "claim_types": _claim_types,
     "declared_unit": _declared_unit,
     "boundary": _boundary,
-    "gwp_sets": _gwp_sets,
-    "methane_origin": _methane_origin,
+    "gwp_sets": gwp_sets,
+    "methane_origin": methane_origin,
     "biogenic_method": _subset_or_agree("biogenic method", ("/footprint/biogenic",)),
     "biogenic_headline": _biogenic_headline,
     "land_use_change": _token_or_agree("land-use change rule", ("/footprint/biogenic/dlucGhgEmissions",)),

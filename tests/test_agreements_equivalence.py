@@ -202,7 +202,7 @@ def test_not_recognized_lists_every_failure() -> None:
 
 ALL_OPS_CONDITIONS = [
     {"field": "/claim/type", "op": "eq", "value": "footprint", "applies": "as_issued"},
-    {"field": "/product/category/code", "op": "in", "value": ["44821", "44822"], "applies": "as_issued"},
+    {"field": "/product/category/code", "op": "in", "value": ["43912", "43913"], "applies": "as_issued"},
     {
         "field": "/verification/level",
         "op": "at_least",

@@ -113,7 +113,7 @@ def test_a_server_that_sends_a_forked_tree_is_refused(story: Story, monkeypatch:
 def test_a_server_that_sends_an_older_tree_is_refused(story: Story, monkeypatch: pytest.MonkeyPatch) -> None:
     older = json.loads(story.old.read_bytes())
     key = str(story.owner.home / "demo-keys" / "gd-carbon-label-root.pem")
-    story.owner.json("label", "revoke", "--scheme", GD, "--label-id", "GD-CL-2022-0003", "--key", key, "--reason", "x")
+    story.owner.json("label", "revoke", "--scheme", GD, "--label-id", "GD-CL-2024-0003", "--key", key, "--reason", "x")
     newer = story.tmp / "newer.bundle.json"
     story.owner.json("bundle", LABEL, "--to", HK, "--out", str(newer))
     from cli.remote import LogService

@@ -216,6 +216,7 @@ def test_gwp_dataset_from_sample() -> None:
         "name": "methane fossil",
         "gwp_set": "AR6",
         "source": "AR4 no split; AR5 secondary",
+        "published": {"date": "unspecified", "year": 2021, "source": "[K] IPCC AR6 WG1 (2021)"},
         "confidence": "secondary",
     }
     assert by_key["CH4-fossil/AR5-feedback"]["confidence"] == "unconfirmed"

@@ -29,7 +29,7 @@ def test_demo_tells_the_whole_story_idempotently(tmp_path: Path) -> None:
     assert first["equivalence"]["hk-cma-carbon-label"]["agreement"]["id"] == "gd-hk-mutual"
     assert first["equivalence"]["hk-cma-carbon-label"]["agreement"]["version"] == 2  # the counter-proposal
     assert first["verify"]["citations"] and first["verify"]["citations"][0]["status"] == "matched"
-    assert "GD-CL-2022-0003" in first["labels"]
+    assert "GD-CL-2024-0003" in first["labels"]
     files = Path(first["files"])
     assert (files / "trust-hk-buyer.json").exists() and (files / "GD-CL-2025-0101.bundle.json").exists()
     # Guangdong's and Hong Kong's witnesses cosign; the buyer's trust file demands both; the bundle v2 proves

@@ -172,7 +172,7 @@ def test_pagination_follows_absolute_next_links_and_repeats_the_same_page(client
         ("geography=DE", ["L1"]),
         ("status=Active", ["L2", "L3"]),
         ("status=Deprecated", ["L0", "L1"]),
-        ("classification=urn:pact:productclassification:un-cpc:44821", ["L0", "L1", "L2", "L3"]),
+        ("classification=urn:pact:productclassification:un-cpc:43912", ["L0", "L1", "L2", "L3"]),
         ("companyId=urn:nobody", []),
         ("validOn=2023-01-01T00:00:00Z", ["L0", "L1", "L2", "L3"]),
         ("validOn=2030-01-01T00:00:00Z", []),

@@ -197,7 +197,7 @@ def test_demo_labels_with_the_v2_fields_export_and_validate(label: dict[str, Any
     assert list(validator().iter_errors(pf)) == []
     assert pf["pcf"]["referencePeriodEnd"] == f"{int(label['footprint']['referencePeriodEnd'][:4]) + 1}-01-01T00:00:00Z"
     assert pf["productIds"][0].startswith("urn:gtin:")
-    assert pf["productClassifications"] == ["urn:pact:productclassification:un-cpc:44821"]
+    assert pf["productClassifications"] == ["urn:pact:productclassification:un-cpc:43912"]
 
 
 @pytest.mark.parametrize("gwp", ["AR5-feedback", "EF3.0", "EF3.1"])

@@ -176,8 +176,8 @@ async def test_label_page_not_recognized_lists_failed_conditions(client: httpx.A
     assert "<code>not_recognized</code>" in html and "Not recognized" in text_of(html)
     table = section(html, "failed-conditions")
     row = text_of(table)
-    assert "/product/category/code" in row and "99999" in row and "44821" in row
-    assert '<td class="actual">99999</td>' in table and '<td class="required">44821</td>' in table
+    assert "/product/category/code" in row and "99999" in row and "43912" in row
+    assert '<td class="actual">99999</td>' in table and '<td class="required">43912</td>' in table
     verdict = svc.equivalence(world.log, "GD-WEB-ODD", HK, NOW.date())
     assert [c["field"] for c in verdict["failed_conditions"]] == ["/product/category/code"]
 

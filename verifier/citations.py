@@ -4,7 +4,9 @@ the entries they used; admission and the verifier check each citation").
 A label's stated factor must equal the signed value in number, unit and kind, so factors that differ in
 scope or gases are never mixed silently. Pure: callers pass the cited ``dataset.publish`` payload (or None)
 and its version status; the rule book (admission and the buyer's fold) refuses a mismatch, and the
-verifier's report shows each citation's status.
+verifier's report shows each citation's status — with its findings, e.g. ``citation.published_after_issue``
+when the cited value was published after the label's issue date (flagged, never refused:
+:mod:`verifier.citations_published` says why).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from mapping.errors import InputError, SchemaError
 from mapping.vocabulary import DECLARED_GWP_SETS, ELECTRICITY_UNITS
 
+from .citations_published import published_after_issue
 from .datasets import DATASET_STATUSES, dataset_values, parse_value, split_payload
 
 __all__ = ["CitationResult", "check_citation", "check_label_citations", "require_present"]
@@ -30,7 +33,8 @@ class CitationResult:
 
     ``status``: ``matched`` (the cited version is current), ``superseded`` (a newer version exists:
     ``newer_version`` is the newest), ``retired`` (the publisher retired the cited version) or
-    ``missing`` (the cited entry was not available to check).
+    ``missing`` (the cited entry was not available to check). ``findings``: what the buyer should know that
+    refuses nothing, each ``{code, field, message, ...}`` (``citation.published_after_issue``).
     """
 
     dataset: str
@@ -43,6 +47,7 @@ class CitationResult:
     kind: str | None = None
     publisher: str | None = None
     newer_version: int | None = None
+    findings: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +61,7 @@ class CitationResult:
             "kind": self.kind,
             "publisher": self.publisher,
             "newer_version": self.newer_version,
+            "findings": [dict(f) for f in self.findings],
         }
 
 
@@ -131,7 +137,8 @@ def check_citation(
     whose ``citation`` equals ``cite`` must state the signed value (equal as Decimal, units converted
     exactly between kg/kWh, t/MWh and g/kWh), the same kind, and where both state them the same year, T&D
     flag and GWP set (``dataset.citation_value_mismatch`` at ``/footprint/electricity/<i>/factor/<member>``);
-    (5) status ``retired``, else ``superseded`` if a newer version exists, else ``matched``.
+    (5) status ``retired``, else ``superseded`` if a newer version exists, else ``matched``; (6) findings: the
+    cited value published after the label's ``issued_at`` (``citation.published_after_issue``, a flag).
     """
     if dataset_status not in DATASET_STATUSES:
         raise InputError(
@@ -201,8 +208,18 @@ def check_citation(
         status = "superseded"
     else:
         status = "matched"
+    # Step 6: findings (flags, not refusals).
+    where = _cite_field(label_record, cite, "key").removesuffix("/key")
+    late = published_after_issue(label_record, cite, body, where)
     return CitationResult(
-        **base, status=status, value=value, unit=unit, kind=kind, publisher=publisher, newer_version=newest
+        **base,
+        status=status,
+        value=value,
+        unit=unit,
+        kind=kind,
+        publisher=publisher,
+        newer_version=newest,
+        findings=() if late is None else (late,),
     )
 
 

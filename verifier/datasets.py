@@ -11,7 +11,9 @@ attributes it carries must agree with that kind; a label's stated factor must eq
 number, unit and kind, so factors that differ in scope or gases are never mixed silently.
 
 Shape is the JSON Schemas' job (``dataset.publish`` / ``dataset.retire``); this module checks what a schema
-cannot say: unique keys, kind/attribute/unit agreement, version order, and citations. It is pure: callers
+cannot say: unique keys, kind/attribute/unit agreement, version order, and citations. A value's (or a whole
+dataset's) ``published`` — when the authority published it, optional so that older entries still verify — is
+checked by :func:`verifier.citations_published.check_published` (dated one way only). It is pure: callers
 pass what the log holds (the cited ``dataset.publish`` payload, whether newer versions or a retirement
 exist); nothing here reads the log.
 
@@ -49,6 +51,8 @@ from mapping.vocabulary import (
     SCOPES,
     TD_LOSSES,
 )
+
+from .citations_published import check_published
 
 __all__ = [
     "BASES",
@@ -150,6 +154,8 @@ def check_value(item: Mapping[str, Any], pointer: str = "/dataset/values/0") -> 
         raise SchemaError(
             f"value {key!r}: year must be an integer", code="dataset.value_invalid", field=f"{pointer}/year"
         )
+    if "published" in item:  # issue 20: when the authority published it (absent on older entries)
+        check_published(item["published"], f"{pointer}/published")
 
     if kind in _KIND_RULES:
         _check_electricity(item, kind, unit, pointer)
@@ -240,6 +246,8 @@ def check_dataset(body: Mapping[str, Any]) -> None:
             code="dataset.value_invalid",
             field="/dataset",
         )
+    if "published" in dataset:
+        check_published(dataset["published"], "/dataset/published")
     years = set(dataset.get("years") or ())
     if values is not None:
         first_index: dict[Any, int] = {}

@@ -231,6 +231,7 @@ def citations(report: Report, b: Bundle, t: Trust, folded: FoldedBundle) -> list
         except CarbonLedgerError as e:
             res = {m: cite.get(m) for m in ("dataset", "version", "entry", "key")}
             res.update(status="mismatch", value=None, unit=None, kind=None, publisher=publisher, newer_version=None)
+            res["findings"] = []
             res.update(error=e.code, reason=e.message)
         res["authenticated"] = a.problem is None
         if a.problem is not None:
@@ -241,7 +242,8 @@ def citations(report: Report, b: Bundle, t: Trust, folded: FoldedBundle) -> list
 
 
 def add_citation_summary(report: Report) -> None:
-    """Step 8's detail names the citations' statuses ("citations: 1 matched, 1 superseded")."""
+    """Step 8's detail names the citations' statuses ("citations: 1 matched, 1 superseded") and their findings
+    ("1 flagged citation.published_after_issue"): flags, which change no step's status."""
     if not report.citations or 8 not in report.steps:
         return
     counts: dict[str, int] = {}
@@ -249,5 +251,10 @@ def add_citation_summary(report: Report) -> None:
         counts[c["status"]] = counts.get(c["status"], 0) + 1
     order = sorted(counts, key=lambda s: _CITATION_ORDER.index(s) if s in _CITATION_ORDER else len(_CITATION_ORDER))
     parts = [f"{counts[s]} {s}" + (" (not in the bundle)" if s == "missing" else "") for s in order]
+    flags: dict[str, int] = {}
+    for c in report.citations:
+        for f in c.get("findings") or ():
+            flags[f["code"]] = flags.get(f["code"], 0) + 1
+    parts += [f"{n} flagged {code}" for code, n in sorted(flags.items())]
     step8 = report.steps[8]
     report.set(8, step8.status, step8.detail + "; citations: " + ", ".join(parts), step8.name)

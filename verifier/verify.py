@@ -108,8 +108,14 @@ def verify_shipment(
     unsigned ``target_scheme`` field."""
     if cache is None:
         cache = VerifierCache()
+    try:  # one trust file for the whole shipment: parsed once, its refusal each bundle's step 1
+        t: Trust | CarbonLedgerError = (
+            trust if isinstance(trust, Trust) else parse_trust(_read_as_bytes(trust, "trust file"))
+        )
+    except CarbonLedgerError as e:
+        t = e
     with collector_paused():  # a shipment's objects die by reference counting (verifier.collector)
-        started = [_steps_1_to_6(bundle, trust, now, cache, label_id, label_scheme) for bundle in bundles]
+        started = [_steps_1_to_6(bundle, t, now, cache, label_id, label_scheme) for bundle in bundles]
         for s in started:  # every label signature in one phase (Ed25519's code and tables stay hot)
             if isinstance(s, _Started):
                 check_label_signature(s.b, s.folded)
@@ -147,18 +153,21 @@ class _Started:
 
 def _steps_1_to_6(
     bundle_bytes: BundleInput,
-    trust: TrustInput,
+    t: Trust | CarbonLedgerError,
     now: datetime,
     cache: VerifierCache,
     label_id: str | None,
     label_scheme: str | None,
 ) -> _Started | Report:
     """Step 1, then steps 6 and 5, the rule book's fold of the bundle and step 4 (steps 2 and 3 follow once the
-    shipment's label signatures are checked); the finished report when step 1 fails."""
+    shipment's label signatures are checked); the finished report when step 1 fails (``t``: the parsed trust file,
+    or why it was refused)."""
     report = Report()
     # Step 1: parse and schema-validate the bundle and the trust file; canonical bytes only.
+    if isinstance(t, CarbonLedgerError):
+        report.set(1, FAILED, f"unusable input [{t.code}]: {t.message}")
+        return report
     try:
-        t = trust if isinstance(trust, Trust) else parse_trust(_read_as_bytes(trust, "trust file"))
         b = parse_bundle(_read_as_bytes(bundle_bytes, "bundle"), cache.items, cache.status_items)
         body_origin = cache.note_origins.get(b.checkpoint)
         if body_origin is None:
