@@ -1,18 +1,17 @@
+# ruff: noqa: F811  (the fixtures imported from tests/world_app.py are redefined as arguments)
 """The domain read API in-process (httpx ASGI transport): schemes, profiles and their diff, agreements, label
 search and records, equivalence verdicts and POST /v1/verify — every happy path and every error code."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from ledger import agreements_service as svc
-from ledger.api import create_app
 from ledger.bundles import build_bundle, export_trust
 from ledger.http_inputs import MAX_BUNDLE_BYTES, MAX_TRUST_BYTES
 from ledger.log import Log
@@ -20,15 +19,11 @@ from ledger.store import Store
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, Signer, read_only, shared_log
+from .helpers import NOW, Signer, shared_log
 from .test_agreements_ledger import CT, GD, HK, JP, World, current_label, terms
+from .world_app import anyio_backend, app, client, world  # noqa: F401  (the module's fixtures)
 
 TODAY = NOW.date().isoformat()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")
@@ -54,25 +49,6 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     log.submit(hk_body.issue(shared))
     with shared_log(log):
         yield w
-
-
-@pytest.fixture(scope="module")
-def app(shared_world: World) -> Iterator[FastAPI]:
-    app = create_app(shared_world.log)
-    yield app
-    app.state.deps.sequencer.close()
-
-
-@pytest.fixture
-def world(shared_world: World) -> Iterator[World]:
-    with read_only(shared_world.log):
-        yield shared_world
-
-
-@pytest.fixture
-async def client(app: FastAPI, world: World) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 def error_of(r: httpx.Response) -> tuple[int, str]:

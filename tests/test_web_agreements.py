@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from tests/world_app.py are redefined as arguments)
 """The agreements page (versions and negotiation history) and the label page's equivalence section, judged from
 the log's agreement entries, in-process over HTML: recognized, recognized after conversion (value and trail),
 not recognized (each failed condition, actual vs required), no agreement, and the label's own scheme."""
@@ -10,7 +11,6 @@ from html import unescape
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from ledger import agreements_service as svc
 from ledger.api import create_app
@@ -19,15 +19,11 @@ from ledger.store import Store
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, read_only, shared_log
+from .helpers import NOW, shared_log
 from .test_agreements_ledger import CT, GD, HK, JP, World, current_label, terms
+from .world_app import anyio_backend, app, client, world  # noqa: F401  (the module's fixtures)
 
 TODAY = NOW.date().isoformat()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def make_world(url: str, *, agreements: bool = True) -> World:
@@ -54,30 +50,11 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield w
 
 
-@pytest.fixture(scope="module")
-def app(shared_world: World) -> Iterator[FastAPI]:
-    app = create_app(shared_world.log)
-    yield app
-    app.state.deps.sequencer.close()
-
-
-@pytest.fixture
-def world(shared_world: World) -> Iterator[World]:
-    with read_only(shared_world.log):
-        yield shared_world
-
-
 async def _client(log: Log) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(log)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         yield c
     app.state.deps.sequencer.close()
-
-
-@pytest.fixture
-async def client(app: FastAPI, world: World) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 def text_of(html: str) -> str:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from tests/world_app.py are redefined as arguments)
 """Every list a page at a time (issue 19 item 3), in-process on a real SQLite log: the web lists (labels newest
 first with ``before``; agreements and datasets, whole, in log order with ``after``; the log page) link their next
 page in the page and in a ``Link: <…>; rel="next"`` header, and every ``/v1`` list takes ``limit`` and a cursor
@@ -10,15 +11,13 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from ledger import agreements_service as svc
-from ledger.api import create_app
 from ledger.datasets_service import dataset_list
 from ledger.log import Log
 from ledger.reads import RECENT_ENTRIES
@@ -27,9 +26,10 @@ from ledger.store import Store
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, Signer, label_for, read_only, shared_log
+from .helpers import NOW, Signer, label_for, shared_log
 from .test_agreements_ledger import CT, GD, HK, JP, World, current_label, terms
 from .test_web_agreements import section, text_of
+from .world_app import anyio_backend, app, client, world  # noqa: F401  (the module's fixtures)
 
 MEE = "cn-mee-data"
 GD_LABELS = [f"GD-PAGE-{i:02d}" for i in range(40)]
@@ -76,35 +76,11 @@ def build_world(url: str) -> World:
     return w
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w = build_world(f"sqlite:///{tmp_path_factory.mktemp('paging') / 'ledger.db'}")
     with shared_log(w.log):
         yield w
-
-
-@pytest.fixture(scope="module")
-def app(shared_world: World) -> Iterator[FastAPI]:
-    app = create_app(shared_world.log)
-    yield app
-    app.state.deps.sequencer.close()
-
-
-@pytest.fixture
-def world(shared_world: World) -> Iterator[World]:
-    with read_only(shared_world.log):
-        yield shared_world
-
-
-@pytest.fixture
-async def client(app: FastAPI, world: World) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 def _link(r: httpx.Response) -> str | None:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from tests/world_app.py are redefined as arguments)
 """The agreement page's negotiation timeline (issue 19 item 3), in-process over HTML on a real SQLite log: every
 propose, counter, revision, accept, withdrawal and expiry in time order, who signed each (the scheme's name and
 the fingerprint of the key that signed the entry), the version, and what each new version changed; and the terms
@@ -9,17 +10,15 @@ the page must show the change beside the counter-proposal, not only a new terms 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from ledger import agreements_service as svc
 from ledger.agreement_timeline import agreement_timelines
-from ledger.api import create_app
 from ledger.log import Log
 from ledger.store import Store
 from mapping.terms_diff import terms_changes
@@ -27,9 +26,10 @@ from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 from verifier.trust import fingerprint
 
-from .helpers import NOW, read_only, shared_log
+from .helpers import NOW, shared_log
 from .test_agreements_ledger import CT, GD, HK, JP, World, terms
 from .test_web_agreements import section, text_of
+from .world_app import anyio_backend, app, client, world  # noqa: F401  (the module's fixtures)
 
 MUTUAL, ONE_WAY, SHORT = "gd-hk-mutual", "gd-to-carbontrust-ar6", "gd-jp-short"
 LATER = NOW + timedelta(seconds=30)
@@ -79,35 +79,11 @@ def build_world(url: str) -> World:
     return w
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w = build_world(f"sqlite:///{tmp_path_factory.mktemp('timeline') / 'ledger.db'}")
     with shared_log(w.log):
         yield w
-
-
-@pytest.fixture(scope="module")
-def app(shared_world: World) -> Iterator[FastAPI]:
-    app = create_app(shared_world.log)
-    yield app
-    app.state.deps.sequencer.close()
-
-
-@pytest.fixture
-def world(shared_world: World) -> Iterator[World]:
-    with read_only(shared_world.log):
-        yield shared_world
-
-
-@pytest.fixture
-async def client(app: FastAPI, world: World) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 def steps_of(html: str, agreement_id: str) -> list[str]:
