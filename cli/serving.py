@@ -38,6 +38,7 @@ def serve_log(
         import uvicorn
 
         from ledger.api import create_app
+        from ledger.api.wire import EnvelopeH11Protocol
     except ImportError as e:
         raise MissingExtraError("server", "serving the log over HTTP", e) from e
 
@@ -50,7 +51,8 @@ def serve_log(
             precheck.start_workers()
             settle_startup_heap()
             certs = {} if tls is None else {"ssl_certfile": tls[0], "ssl_keyfile": tls[1]}
-            uvicorn.run(app, host=host, port=port, log_level=log_level, **certs)
+            # the h11 protocol whose answer to an unparsable or over-long request is the envelope (ledger/api/wire.py)
+            uvicorn.run(app, host=host, port=port, log_level=log_level, http=EnvelopeH11Protocol, **certs)
         finally:
             precheck.shutdown_workers()
     return stopped[0] if stopped else None

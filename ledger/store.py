@@ -91,10 +91,14 @@ class Store:
             raise ConfigError(f"cannot use database URL {url!r}: {e}", code="config.database_url") from e
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
+            store_session.guard_sqlite_files(self.engine)
             event.listen(self.engine, "connect", store_session.sqlite_pragmas(lock_wait_ms))
         try:
             SQLModel.metadata.create_all(self.engine)
         except Exception as e:
+            fault = store_session.fault_of(e)
+            if fault is not None and fault.code == "store.read_only":  # ledger/store_session.py names the file
+                raise fault from e
             raise ConfigError(f"cannot open database {self.url!r}: {e}", code="config.database_unreachable") from e
 
     def close(self) -> None:

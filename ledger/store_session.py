@@ -20,10 +20,12 @@ column refuses) goes on as the driver's error.
 from __future__ import annotations
 
 import contextlib
+import os
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
@@ -34,6 +36,7 @@ __all__ = [
     "SEQUENCER_LOCK_ID",
     "connection",
     "fault_of",
+    "guard_sqlite_files",
     "read_snapshot",
     "refusal",
     "sqlite_pragmas",
@@ -193,3 +196,47 @@ def sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cur.close()
 
     return hook
+
+
+def guard_sqlite_files(engine: Engine) -> None:
+    """Requires a SQLite engine. Installs :func:`_open_guard` on it when its database is a file."""
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        event.listen(engine, "do_connect", _open_guard(database))
+
+
+def _open_guard(db_path: str) -> Any:
+    """The ``do_connect`` hook of a SQLite store: refuse to open a connection the store could not write with.
+
+    SQLite opens a database it may not write read-only, and then maps its ``-shm`` wal-index read-only too
+    (https://www.sqlite.org/wal.html, "read-only databases"); in one process every connection to the file shares
+    that mapping. Such a connection can never write again — a pool holding one never recovered once the files
+    were writable — and a read-only mapping of shared memory another process resizes is how a server died of
+    SIGBUS. So a new connection is refused, as ``store.read_only`` before SQLite touches any file, while the
+    database, its ``-wal`` or ``-shm`` file (or, when those do not exist, their directory) may not be written;
+    connections already open keep working, and new ones open again once the files are writable."""
+
+    def hook(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
+        unwritable = _unwritable(db_path)
+        if unwritable is not None:
+            refused = sqlite3.OperationalError(f"attempt to open {unwritable} read-only")
+            refused.sqlite_errorname = "SQLITE_READONLY"  # type: ignore[attr-defined]  # what SQLite would name it
+            refused.sqlite_errorcode = 8  # type: ignore[attr-defined]
+            raise refused
+        return None  # the dialect connects as usual
+
+    return hook
+
+
+def _unwritable(db_path: str) -> str | None:
+    """The first of the database's files (or their directory) this process may not write, or None."""
+    if not os.path.exists(db_path):
+        return None  # created by the connection: its directory's permissions decide, and SQLite reports them
+    for path in (db_path, db_path + "-wal", db_path + "-shm"):
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            return path
+    if not (os.path.exists(db_path + "-wal") and os.path.exists(db_path + "-shm")):
+        folder = os.path.dirname(os.path.abspath(db_path))
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return None

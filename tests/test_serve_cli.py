@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 
 from ledger import precheck
+from ledger.api.wire import EnvelopeH11Protocol
 from ledger.home import init_home
 
 from .helpers import Cli
@@ -38,10 +39,10 @@ def test_serve_starts_the_workers_before_uvicorn(tmp_path: Path, calls: list[tup
     out = Cli(tmp_path / "home").run("serve", "--port", "8123")
     assert "serving log serve.test/log (tree size 0) on http://127.0.0.1:8123/" in out.stdout
     assert _order(calls) == ["start_workers", "uvicorn.run", "shutdown_workers"]
-    assert calls[1][1] == {"host": "127.0.0.1", "port": 8123, "log_level": "info"}
+    assert calls[1][1] == {"host": "127.0.0.1", "port": 8123, "log_level": "info", "http": EnvelopeH11Protocol}
 
 
 def test_demo_serve_starts_the_workers_as_serve_does(tmp_path: Path, calls: list[tuple[str, Any]]) -> None:
     Cli(tmp_path / "home").run("demo", "--serve", "--port", "8124", "--json")
     assert _order(calls) == ["start_workers", "uvicorn.run", "shutdown_workers"]
-    assert calls[1][1] == {"host": "127.0.0.1", "port": 8124, "log_level": "warning"}
+    assert calls[1][1] == {"host": "127.0.0.1", "port": 8124, "log_level": "warning", "http": EnvelopeH11Protocol}
