@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import mapping
-from ledger.reference_data import REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
+from ledger.reference_data import gwp_dataset_from_csv, shipped_datasets
 from mapping.errors import SchemaError
 from verifier import datasets, schemas
 from verifier.citations_published import (
@@ -25,7 +25,7 @@ from verifier.citations_published import (
     published_after_issue,
 )
 
-from .test_datasets_reference import SHARED
+from .test_datasets_reference import SHARED, _payload
 from .test_verify_equivalence import DATASET, World, run
 from .test_verify_equivalence import world as world
 
@@ -112,18 +112,6 @@ def test_gwp_values_carry_their_reports_year_as_general_knowledge() -> None:
 
 
 # ---- the shape: additive, checked -----------------------------------------------------------------------------
-
-
-def _payload(body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": "dataset.publish",
-        "signer": "ab" * 32,
-        "seq": 0,
-        "prev": "0" * 64,
-        "signed_at": "2026-11-24T12:00:00Z",
-        "publisher": REFERENCE_PUBLISHER,
-        "dataset": body,
-    }
 
 
 def _footprint_body() -> dict[str, Any]:

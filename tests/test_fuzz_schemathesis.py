@@ -13,7 +13,6 @@ campaign is
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,20 +21,14 @@ schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 
-from .helpers import shared_log  # noqa: E402
-from .test_api_edges import Served, assert_envelope  # noqa: E402
+from .test_api_edges import Served, assert_envelope, fuzz_served  # noqa: E402, F401  (its fixture)
 
 EXAMPLES = int(os.environ.get("CARBONLEDGER_SCHEMATHESIS_EXAMPLES", "5"))
 
 
 @pytest.fixture(scope="module")
-def fuzzed(module_db_url: str) -> Iterator[Served]:
-    s = Served(module_db_url)
-    try:
-        with shared_log(s.log):
-            yield s
-    finally:
-        s.app.state.deps.sequencer.close()
+def fuzzed(fuzz_served: Served) -> Served:  # noqa: F811  (the fixture imported above)
+    return fuzz_served
 
 
 @pytest.fixture(scope="module")
