@@ -18,7 +18,9 @@ from mapping.errors import NotFoundError
 from verifier import schemas
 
 from ..http_inputs import read_body
+from ..paging import DEFAULT_LIMIT, look_ahead
 from .deps import Deps
+from .list_params import After, Limit, link_next
 from .params import Bounded, BundleVersion, LabelScheme
 
 __all__ = ["log_router"]
@@ -86,15 +88,11 @@ def log_router() -> APIRouter:
         response: Response,
         deps: Deps,
         scheme: str | None = None,
-        limit: Annotated[int, Query(), Bounded(1, 10000)] = 100,
-        after: Annotated[int | None, Query(description="A log index: the page starts after it"), Bounded()] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
     ) -> list[dict[str, Any]]:
-        page = deps.reads.labels(scheme, limit + 1, after)  # one more than asked: is there a next page?
-        if len(page) > limit:
-            page = page[:limit]
-            nxt = request.url.include_query_params(after=page[-1]["index"], limit=limit)
-            response.headers["Link"] = f'<{nxt}>; rel="next"'
-        return page
+        rows = deps.reads.labels(scheme, limit + 1, after)  # one more than asked: is there a next page?
+        return link_next(request.url, response, look_ahead(rows, limit, lambda v: v["index"]), "after", limit)
 
     @r.get("/labels/{label_id}/bundle", summary="A self-contained bundle for offline verification")
     def bundle(
