@@ -17,7 +17,7 @@ earlier one for ``removed``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = ["CHANGES", "TermsChange", "terms_changes"]
@@ -39,13 +39,7 @@ class TermsChange:
     item: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "pointer": self.pointer,
-            "change": self.change,
-            "before": self.before,
-            "after": self.after,
-            "item": self.item,
-        }
+        return asdict(self)
 
 
 def terms_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[TermsChange]:
