@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -37,7 +37,7 @@ from mapping.errors import ConfigError, MissingExtraError
 from verifier.envelope import envelope_bytes
 from verifier.schemas import ENTRY_KINDS
 
-from . import store_session
+from . import label_search, store_session
 from .store_session import LOCK_WAIT_MS
 from .tables import (
     INT64_MAX,
@@ -60,7 +60,6 @@ _KINDS_INDEXED_BY_ID = frozenset(
     {"label.issue", "dataset.publish", "agreement.propose", "agreement.accept", "agreement.withdraw"}
 )
 _OTHER_KINDS = [k for k in ENTRY_KINDS if k not in _KINDS_INDEXED_BY_ID]
-_LIKE_ESCAPE = "\\"
 
 
 def node_id(level: int, index: int) -> int:
@@ -259,21 +258,8 @@ class Store:
         ``text`` a case-insensitive substring of the label id, model, GTIN, product name, manufacturer, scheme id or
         the scheme's registered name; ``model`` and ``manufacturer`` case-insensitive substrings of those columns;
         ``gtin`` the GTIN exactly; ``scheme`` the scheme id exactly. Empty filters are ignored."""
-        stmt = select(LabelRow)
         with self.read() as c:
-            if text:
-                stmt = stmt.where(_text_condition(c, text))
-            if model:
-                stmt = stmt.where(LabelRow.model.ilike(_like(model), escape=_LIKE_ESCAPE))
-            if manufacturer:
-                stmt = stmt.where(LabelRow.manufacturer.ilike(_like(manufacturer), escape=_LIKE_ESCAPE))
-            if gtin:
-                stmt = stmt.where(LabelRow.gtin == gtin)
-            if scheme:
-                stmt = stmt.where(LabelRow.scheme == scheme)
-            if before is not None:
-                stmt = stmt.where(LabelRow.idx < before)
-            stmt = stmt.order_by(LabelRow.idx.desc()).limit(limit)
+            stmt = label_search.statement(c, text, model, gtin, manufacturer, scheme, before).limit(limit)
             return [LabelRow.model_validate(r._mapping) for r in c.execute(stmt)]
 
     def dataset_rows(self, dataset_id: str | None = None, conn: Connection | None = None) -> list[DatasetRow]:
@@ -374,29 +360,3 @@ def _maybe(store: Store, conn: Connection | None) -> Iterator[Connection]:
     else:
         with store.read() as c:
             yield c
-
-
-def _like(text: str) -> str:
-    escaped = text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _text_condition(c: Connection, text: str) -> ColumnElement[bool]:
-    """Label id, model, GTIN, product name, manufacturer or scheme (id or registered name) contains ``text``."""
-    pattern = _like(text)
-    named = [
-        sid
-        for (sid,) in c.execute(select(SchemeRow.scheme_id).where(SchemeRow.name.ilike(pattern, escape=_LIKE_ESCAPE)))
-    ]
-    columns = (
-        LabelRow.label_id,
-        LabelRow.model,
-        LabelRow.gtin,
-        LabelRow.product_name,
-        LabelRow.manufacturer,
-        LabelRow.scheme,
-    )
-    conditions = [col.ilike(pattern, escape=_LIKE_ESCAPE) for col in columns]
-    if named:
-        conditions.append(LabelRow.scheme.in_(named))
-    return or_(*conditions)

@@ -2,19 +2,17 @@
 
 The store keeps the hash of every perfect subtree (``ledger/store.py``); :mod:`ledger.proof_plan` says which
 ranges a proof needs and which stored subtrees make each range. :class:`StoredTree` serves the proofs of any
-size the store holds; :meth:`StoredTree.receipt_proofs` serves a whole append batch at once, taking the nodes
-the batch made from memory and only the older ones from the store.
+size the store holds (an append batch's receipts come from its compact range instead:
+:meth:`ledger.compact_range.CompactRange.appended_proofs`).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Mapping
 
 from mapping.errors import NotFoundError, ProofError
 from verifier.merkle import EMPTY_ROOT
 
 from . import proof_plan
-from .proof_plan import Node, Range
+from .proof_plan import Range
 from .store import Store, node_id
 
 __all__ = ["StoredTree"]
@@ -61,22 +59,3 @@ class StoredTree:
         """Requires accepted ranges of stored leaves. Their MTHs, from one fetch of stored nodes."""
         nodes = self.store.nodes(node_id(lv, ix) for lv, ix in proof_plan.nodes_for_ranges(ranges))
         return [proof_plan.range_hash(b, e, lambda lv, ix: nodes[node_id(lv, ix)]) for b, e in ranges]
-
-    def receipt_proofs(self, indexes: Iterable[int], size: int, fresh: Mapping[Node, bytes]) -> dict[int, list[bytes]]:
-        """Requires 0 <= index < size for each index, and every node of [0, size) stored or in ``fresh``.
-
-        The inclusion proof of each index in the tree of ``size`` leaves: the nodes an append batch just made
-        (``fresh``, not yet readable from the store) are taken from memory, the older ones (left of the batch)
-        fetched in one query, and each range hashed once however many proofs share it."""
-        plans = {index: proof_plan.inclusion_plan(index, size) for index in indexes}
-        parts = {rng: proof_plan.perfect_subtrees(*rng) for rng in {rng for plan in plans.values() for rng in plan}}
-        nodes = dict(fresh)
-        missing = {node for subtrees in parts.values() for node in subtrees} - nodes.keys()
-        if missing:
-            stored = self.store.nodes(node_id(lv, ix) for lv, ix in missing)
-            for lv, ix in missing:
-                nodes[(lv, ix)] = stored[node_id(lv, ix)]
-        hashes = {
-            rng: proof_plan.fold_subtrees(subtrees, lambda lv, ix: nodes[(lv, ix)]) for rng, subtrees in parts.items()
-        }
-        return {index: [hashes[rng] for rng in plan] for index, plan in plans.items()}

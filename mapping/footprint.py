@@ -16,14 +16,13 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from .errors import MappingError
-from .footprint_parts import Factor, Stage, Supply
+from .footprint_parts import Factor, Stage, Supply, read_biogenic, read_supplies
 from .footprint_totals import DEFAULT_GAS_TOLERANCE, DEFAULT_STAGE_TOLERANCE, check_totals, relative_gap
 from .label_fields import as_object, label_date, member, one_of, optional_percent
 from .quantities import CO2E_UNIT, CONTEXT, parse_decimal, plain, quantize
 from .stages import boundary_stages, vocabulary_of
 from .vocabulary import (
     ALLOCATION_RULES,
-    BIOGENIC_METHODS,
     BOUNDARIES,
     BOUNDARY_STAGES,
     CLAIM_TYPES,
@@ -37,21 +36,10 @@ from .vocabulary import (
     METHANE_ORIGINS,
     MODULE_D,
     STAGES,
-    SUPPLY_STAGES,
     VERIFICATION_LEVELS,
 )
 
 DECLARED_SETS = DECLARED_GWP_SETS
-_BIOGENIC_QUANTITIES = (
-    "biogenicCarbonContent",
-    "biogenicCO2Uptake",
-    "biogenicNonCO2Emissions",
-    "landManagementFossilGhgEmissions",
-    "landManagementBiogenicCO2Emissions",
-    "landManagementBiogenicCO2Removals",
-    "dlucGhgEmissions",
-    "ilucGhgEmissions",
-)
 
 
 @dataclass(frozen=True)
@@ -270,20 +258,7 @@ class Footprint:
         methane = fp.get("methane_origin")
         if methane is not None:
             methane = one_of(methane, METHANE_ORIGINS, f"{f}/methane_origin", "methane origin")
-        bio_method, bio = None, {}
-        if "biogenic" in fp:
-            b = as_object(fp["biogenic"], f"{f}/biogenic")
-            bio_method = one_of(
-                member(b, "method", f"{f}/biogenic"), BIOGENIC_METHODS, f"{f}/biogenic/method", "biogenic method"
-            )
-            for k, v in b.items():
-                if k == "method":
-                    continue
-                if k not in _BIOGENIC_QUANTITIES:
-                    raise MappingError(
-                        f"{f}/biogenic: unknown member {k!r}", code="mapping.bad_field", field=f"{f}/biogenic/{k}"
-                    )
-                bio[k] = parse_decimal(v, f"{f}/biogenic/{k}", nonnegative=k == "biogenicCarbonContent")
+        bio_method, bio = read_biogenic(fp, f)
         packaging = fp.get("packagingEmissionsIncluded")
         if packaging is not None and not isinstance(packaging, bool):
             raise MappingError(
@@ -294,38 +269,7 @@ class Footprint:
         packaging_co2e = None
         if "packagingGhgEmissions" in fp:
             packaging_co2e = parse_decimal(fp["packagingGhgEmissions"], f"{f}/packagingGhgEmissions")
-        supplies = []
-        elec = fp.get("electricity", [])
-        if not isinstance(elec, list):
-            raise MappingError(f"{f}/electricity must be a list", code="mapping.bad_field", field=f"{f}/electricity")
-        for i, raw in enumerate(elec):
-            p = f"{f}/electricity/{i}"
-            s = as_object(raw, p)
-            instrument = s.get("instrument")
-            if instrument is not None:
-                instrument = one_of(instrument, INSTRUMENTS, f"{p}/instrument", "instrument")
-            stage = s.get("stage")
-            if stage is not None:
-                stage = one_of(stage, SUPPLY_STAGES, f"{p}/stage", "supply stage")
-            supplies.append(
-                Supply(
-                    parse_decimal(member(s, "kwh", p), f"{p}/kwh", nonnegative=True),
-                    one_of(member(s, "basis", p), ELECTRICITY_BASES, f"{p}/basis", "electricity basis"),
-                    Factor.parse(member(s, "factor", p), f"{p}/factor"),
-                    instrument,
-                    stage,
-                )
-            )
-        # A supply's stage is named in the breakdown's vocabulary and lies inside the boundary.
-        named = [sp.stage for sp in supplies if sp.stage is not None]
-        vocabulary = vocabulary_of([*stages, *named], f"{f}/electricity") or vocabulary
-        for i, sp in enumerate(supplies):
-            if sp.stage is not None and sp.stage not in boundary_stages(boundary, vocabulary):
-                raise MappingError(
-                    f"{f}/electricity/{i}/stage {sp.stage} lies outside the declared boundary {boundary}",
-                    code="mapping.stage_outside_boundary",
-                    field=f"{f}/electricity/{i}/stage",
-                )
+        supplies, vocabulary = read_supplies(fp, f, boundary, [*stages], vocabulary)
         allocation = None
         if "allocation" in fp:
             a = as_object(fp["allocation"], f"{f}/allocation")

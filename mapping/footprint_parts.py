@@ -1,5 +1,5 @@
 """The parts of a footprint a label states: life-cycle stages (per-gas masses), electricity factors and supplies
-(each attributed to its stage when the label says).
+(each attributed to its stage when the label says), and the biogenic quantities.
 
 Each part parses from its label-record JSON (errors name the JSON Pointer at fault) and writes itself back in
 the same names. A :class:`Factor` carries its provenance (``source``), which every conversion trail repeats.
@@ -15,7 +15,16 @@ from .errors import MappingError
 from .gwp import co2e, gas_ids
 from .label_fields import as_object, member, one_of
 from .quantities import CONTEXT, parse_decimal, plain
-from .vocabulary import FACTOR_KINDS, FACTOR_UNITS, GWP_SETS
+from .stages import boundary_stages, vocabulary_of
+from .vocabulary import (
+    BIOGENIC_METHODS,
+    ELECTRICITY_BASES,
+    FACTOR_KINDS,
+    FACTOR_UNITS,
+    GWP_SETS,
+    INSTRUMENTS,
+    SUPPLY_STAGES,
+)
 
 
 @dataclass(frozen=True)
@@ -154,4 +163,74 @@ class Supply:
         return out
 
 
-__all__ = ["Factor", "Stage", "Supply"]
+__all__ = ["BIOGENIC_QUANTITIES", "Factor", "Stage", "Supply", "read_biogenic", "read_supplies"]
+
+
+# Biogenic quantities a label may state beside its method (PACT v3 names; schemes.md §4.2).
+BIOGENIC_QUANTITIES = (
+    "biogenicCarbonContent",
+    "biogenicCO2Uptake",
+    "biogenicNonCO2Emissions",
+    "landManagementFossilGhgEmissions",
+    "landManagementBiogenicCO2Emissions",
+    "landManagementBiogenicCO2Removals",
+    "dlucGhgEmissions",
+    "ilucGhgEmissions",
+)
+
+
+def read_biogenic(fp: dict[str, Any], f: str) -> tuple[str | None, dict[str, Decimal]]:
+    """A footprint's ``biogenic`` member: its method (None when absent) and the quantities it states."""
+    if "biogenic" not in fp:
+        return None, {}
+    b = as_object(fp["biogenic"], f"{f}/biogenic")
+    method = one_of(member(b, "method", f"{f}/biogenic"), BIOGENIC_METHODS, f"{f}/biogenic/method", "biogenic method")
+    quantities = {}
+    for k, v in b.items():
+        if k == "method":
+            continue
+        if k not in BIOGENIC_QUANTITIES:
+            raise MappingError(
+                f"{f}/biogenic: unknown member {k!r}", code="mapping.bad_field", field=f"{f}/biogenic/{k}"
+            )
+        quantities[k] = parse_decimal(v, f"{f}/biogenic/{k}", nonnegative=k == "biogenicCarbonContent")
+    return method, quantities
+
+
+def read_supplies(
+    fp: dict[str, Any], f: str, boundary: str, stage_names: list[str], vocabulary: str | None
+) -> tuple[tuple[Supply, ...], str | None]:
+    """A footprint's electricity supplies, and the stage vocabulary once their stages are counted in: a supply's
+    stage is named in the breakdown's vocabulary and lies inside the boundary."""
+    elec = fp.get("electricity", [])
+    if not isinstance(elec, list):
+        raise MappingError(f"{f}/electricity must be a list", code="mapping.bad_field", field=f"{f}/electricity")
+    supplies = []
+    for i, raw in enumerate(elec):
+        p = f"{f}/electricity/{i}"
+        s = as_object(raw, p)
+        instrument = s.get("instrument")
+        if instrument is not None:
+            instrument = one_of(instrument, INSTRUMENTS, f"{p}/instrument", "instrument")
+        stage = s.get("stage")
+        if stage is not None:
+            stage = one_of(stage, SUPPLY_STAGES, f"{p}/stage", "supply stage")
+        supplies.append(
+            Supply(
+                parse_decimal(member(s, "kwh", p), f"{p}/kwh", nonnegative=True),
+                one_of(member(s, "basis", p), ELECTRICITY_BASES, f"{p}/basis", "electricity basis"),
+                Factor.parse(member(s, "factor", p), f"{p}/factor"),
+                instrument,
+                stage,
+            )
+        )
+    named = [sp.stage for sp in supplies if sp.stage is not None]
+    vocabulary = vocabulary_of([*stage_names, *named], f"{f}/electricity") or vocabulary
+    for i, sp in enumerate(supplies):
+        if sp.stage is not None and sp.stage not in boundary_stages(boundary, vocabulary):
+            raise MappingError(
+                f"{f}/electricity/{i}/stage {sp.stage} lies outside the declared boundary {boundary}",
+                code="mapping.stage_outside_boundary",
+                field=f"{f}/electricity/{i}/stage",
+            )
+    return tuple(supplies), vocabulary

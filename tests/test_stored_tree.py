@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from ledger import proof_plan
 from ledger.bench import _synthetic_leaf, build_synthetic_store
 from ledger.compact_range import CompactRange
-from ledger.store import Store, node_id
+from ledger.store import Store
 from ledger.stored_tree import StoredTree
 from ledger.tree import MerkleTree
 from mapping.errors import NotFoundError
-from verifier.merkle import EMPTY_ROOT, leaf_hash, verify_inclusion
+from verifier.merkle import EMPTY_ROOT, leaf_hash
 
 
 def _rfc_path_ranges(m: int, begin: int, end: int) -> list[tuple[int, int]]:
@@ -71,23 +71,6 @@ def store(tmp_path: Path) -> Store:
     s = Store(f"sqlite:///{tmp_path / 'tree.db'}")
     yield s
     s.close()
-
-
-def test_receipt_proofs_take_the_batch_nodes_from_memory(store: Store) -> None:
-    """The store holds [0, 60); a batch appends 60..76 whose nodes are only in memory: every proof verifies."""
-    build_synthetic_store(store, 60)
-    stored = store.nodes(node_id(lv, ix) for lv, ix in CompactRange.node_positions(60))
-    edge = CompactRange.load(60, lambda lv, ix: stored[node_id(lv, ix)])
-    fresh = {}
-    for i in range(60, 77):
-        fresh.update({(lv, ix): h for lv, ix, h in edge.append(leaf_hash(_synthetic_leaf(i)))})
-    reference = MerkleTree()
-    for i in range(77):
-        reference.append(_synthetic_leaf(i))
-    proofs = StoredTree(store).receipt_proofs(range(60, 77), 77, fresh)
-    for i in range(60, 77):
-        assert proofs[i] == reference.inclusion_proof(i, 77)
-        verify_inclusion(leaf_hash(_synthetic_leaf(i)), i, 77, proofs[i], edge.root())
 
 
 def test_stored_proofs_match_the_in_memory_tree(store: Store) -> None:
