@@ -55,11 +55,29 @@ def label_show(
         state = v["status"] + (f", its validity ended {s['valid_until']}" if ended else "")
         c.print(f"[bold]{escape(str(s['label_id']))}[/] ({escape(str(s['scheme']))}): {escape(state)}", highlight=False)
         print_label_summary(s)
+        for line in certification_lines(v["label"]):
+            c.print(escape(line), highlight=False)
         c.print(escape(f"  logged at index {v['index']} (entry {v['entry_id'][:16]}…), signed at {v['signed_at']}"))
         if v.get("status_index") is not None:
             c.print(escape(f"  {v['status']} by the entry at index {v['status_index']}"), highlight=False)
 
     emit(detail, as_json, human)
+
+
+def certification_lines(record: dict[str, Any]) -> list[str]:
+    """The label's further certifications (``certifications``), one line each and a line for where it comes from:
+    as the issuer states them — the log proves who signed the label, not that each certificate exists."""
+    lines: list[str] = []
+    for cert in record.get("certifications") or ():
+        body = cert.get("body") or {}
+        programme = cert.get("programme", "")
+        if cert.get("programme_zh"):
+            programme += f" ({cert['programme_zh']})"
+        until = f", valid until {cert['valid_until']}" if cert.get("valid_until") else ""
+        lines.append(f"  also certified: {programme}, certificate {cert.get('certificate_id')} by "
+                     f"{body.get('name')} on {cert.get('date')}{until}")  # fmt: skip
+        lines.append(f"    as stated by the issuer; source: {cert.get('source')}")
+    return lines
 
 
 def label_issue(

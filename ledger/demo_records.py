@@ -13,7 +13,9 @@ CPC codes are UN CPC Ver. 2.1: 43912 "Air-conditioning machines" (the CPC 2.1 �
 8415.10, split-system air conditioners; worldoftaxonomy.com/crosswalks/cpc_v21/43912/hs_2022) and class 4481
 "Domestic electric appliances; non-electric refrigerators and clothes drying machines" for the electric kettle
 (121-export.com/classifications/cpc/v2-1/4481; the subclass within it was not confirmed from a source read, so
-the class is given).
+the class is given), and subclass 38111 "Seats, primarily with metal frames" for the Huzhou office chair (the
+TIDAS flow product categories, which follow CPC Ver. 2.1 — their 4481 reads as above: tiangong-lca/tidas-sdk
+@036a5599 sdks/typescript/src/types/tidas_flows_product_category.ts).
 """
 
 from __future__ import annotations
@@ -30,23 +32,29 @@ from .bench import realistic_label
 __all__ = [
     "CURRENT_ID",
     "HK_ID",
+    "HUZHOU_ID",
     "MIDEA_ID",
+    "TIANGONG_DATASET",
     "DatasetEntries",
     "bulk_record",
     "citation",
     "current_record",
     "hk_record",
+    "huzhou_record",
     "in_force_around",
     "midea_record",
 ]
 
-CURRENT_ID, HK_ID, MIDEA_ID, HK, GD = (
+CURRENT_ID, HK_ID, MIDEA_ID, HUZHOU_ID, HK, GD, HZ = (
     "GD-CL-2025-0101",
     "HK-CMA-2025-0007",
     "GD-CL-2024-0003",
+    "HZ-CL-2025-0001",
     "hk-cma-carbon-label",
     "gd-carbon-label",
+    "cn-huzhou-carbon-label",
 )
+TIANGONG_DATASET = "tiangong-lca-data"  # the shipped (illustrative) release digests, ledger/data/datasets/
 AIR_CONDITIONER = {"system": "cpc", "code": "43912", "name": "Air-conditioning machines"}
 DatasetEntries = Mapping[str, tuple[int, str]]
 """dataset id -> (version, entry id) of the ``dataset.publish`` the log holds (the shipped reference data)."""
@@ -202,6 +210,93 @@ def hk_record(entries: DatasetEntries, today: date) -> dict[str, Any]:
         "date": (issued - timedelta(days=4)).isoformat(),
     }
     with_pact_totals(rec, "0.2")
+    return rec
+
+
+def huzhou_record(entries: DatasetEntries, today: date) -> dict[str, Any]:
+    """A Huzhou carbon label of an office swivel chair with a metal frame (illustrative), 14.5 kg, cradle to gate:
+    chairs are among Huzhou's pilot export sectors, and Huzhou merges green-product, low-carbon and carbon-label
+    certification (schemes.md §2.13 [S15]), so the label carries the product's green-product and low-carbon
+    certificates in ``certifications`` (illustrative: no certificate was read). Its materials' factors come from
+    the TianGong LCA database, whose release it cites by signed digest (the newest shipped release, illustrative)
+    beside naming it in ``secondaryEmissionFactorSources``; its factory electricity, 9.6 kWh, is at China's 2024
+    life-cycle footprint factor 0.5777 kgCO2e/kWh (5.54592 kg CO2e, production's CO2e remainder). Total (AR5):
+    48.6 + 0.11 × 30 + 0.004 × 265 + 1.9 = 54.86 (raw materials) + 1.2 + 0.002 × 30 + 5.54592 = 6.80592
+    (production) = 61.66592 kg CO2e."""
+    rec = midea_record(entries)
+    issued = today - timedelta(days=60)
+    rec.update(label_id=HUZHOU_ID, scheme=HZ, issued_at=issued.isoformat())
+    rec["valid_until"] = (issued + timedelta(days=3 * 365)).isoformat()  # the scheme's validity is [?]: illustrative
+    rec["product"] = {
+        "name": "Office swivel chair, metal frame (illustrative)",
+        "name_zh": "金属框架办公转椅（示例）",
+        "model": "HZ-OC-01 (illustrative)",
+        "category": {"system": "cpc", "code": "38111", "name": "Seats, primarily with metal frames"},
+        "manufacturer": {
+            "name": "Example Huzhou Furniture Co., Ltd. (illustrative)",
+            "name_zh": "示例湖州家具有限公司",
+            "country": "CN",
+        },
+        "production_site": {"name": "Huzhou, Zhejiang", "country": "CN", "region": "CN-ZJ", "grid_region": "CN-East"},
+    }
+    fp = rec["footprint"]
+    fp["boundary"], fp["productMassPerDeclaredUnit"] = "cradle-to-gate", "14.5"
+    fp["stages"] = {
+        # steel, an aluminium base, plastics, foam and fabric, at TianGong factors (illustrative)
+        "raw-materials": {"masses_kg": {"CO2": "48.6", "CH4-fossil": "0.11", "N2O": "0.004"}, "other_co2e_kg": "1.9"},
+        # powder-coating ovens on natural gas, and the factory's electricity: 9.6 kWh × 0.5777
+        "production": {"masses_kg": {"CO2": "1.2", "CH4-fossil": "0.002"}, "other_co2e_kg": "5.54592"},
+    }
+    factor = {"value": "0.5777", "unit": "kgCO2e/kWh", "kind": "lifecycle-co2e", "year": 2024, "geography": "CN"}
+    fp["electricity"] = [_supply("9.6", "production", "location", **factor, td_losses_included=True)]
+    _cite_supplies(rec, [citation(entries, "cn-electricity-footprint", "CN/2024")])
+    release = citation(entries, TIANGONG_DATASET, "tiangong-lca-data-2025-tidas-json.zip")
+    rec["cites"].append(release)
+    fp["secondaryEmissionFactorSources"] = [{"name": "Tiangong LCA Data", "version": "2025 (illustrative)"}]
+    fp["packagingEmissionsIncluded"] = False
+    _totals(rec, "61.66592")
+    fp["referencePeriodStart"], fp["referencePeriodEnd"] = "2025-01-01", "2025-12-31"
+    rec["methodology"] = {
+        "standards": ["GB/T 24067-2024", "ISO 14067:2018"],
+        "pcr": "Huzhou carbon label rules for seating furniture (illustrative)",
+        "profile": {"id": HZ, "version": "1"},
+    }
+    body = {"name": "Huzhou product certification centre (illustrative)", "name_zh": "湖州产品认证中心（示例）",
+            "country": "CN"}  # fmt: skip
+    rec["verification"] = {
+        "level": "reasonable",
+        "body": dict(body),
+        "statement_id": "HZ-CFP-2025-0001 (illustrative)",
+        "date": (issued - timedelta(days=5)).isoformat(),
+    }
+    certified = (issued - timedelta(days=5)).isoformat()
+    rec["certifications"] = [
+        {
+            "programme": "China green product certification",
+            "programme_zh": "绿色产品认证",
+            "certificate_id": "HZ-GP-2025-0001 (illustrative)",
+            "body": dict(body),
+            "date": certified,
+            "source": "illustrative: Huzhou is the national green-product certification reform pilot city and "
+            "merges green-product, low-carbon and carbon-label certification (schemes.md §2.13 [S15]); this "
+            "certificate is demo data",
+        },
+        {
+            "programme": "China low-carbon product certification",
+            "programme_zh": "低碳产品认证",
+            "scheme": "cn-cqc-low-carbon",
+            "certificate_id": "CQC-LC-2025-0001 (illustrative)",
+            "body": {
+                "name": "China Quality Certification Centre (CQC)",
+                "name_zh": "中国质量认证中心",
+                "country": "CN",
+            },
+            "date": certified,
+            "source": "illustrative: CQC certifies low-carbon products (profile cn-cqc-low-carbon [N1]); this "
+            "certificate is demo data",
+        },
+    ]
+    with_pact_totals(rec, "4.1")
     return rec
 
 

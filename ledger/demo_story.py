@@ -1,17 +1,22 @@
 """The demo's story, told on one home's log (``carbonledger demo``), idempotent on that home.
 
 1. label schemes and a reference-data publisher register their root keys (through the allow-list);
-2. reference data: grid-factor datasets and the IPCC GWP table, standard and scheme methodology profiles;
-3. certification bodies are authorized (CQC Guangzhou for Guangdong, CMA Testing for Hong Kong);
+2. reference data: grid-factor datasets, the IPCC GWP table, the release digests of a TianGong-style background
+   database (illustrative), standard and scheme methodology profiles;
+3. certification bodies are authorized (CQC Guangzhou for Guangdong, CMA Testing for Hong Kong, an illustrative
+   body for Huzhou);
 4. labels are issued — a Midea inverter air conditioner label of 2024 citing China's 2021 CO2 factor, a current
    label citing China's 2024 electricity footprint factor, a Hong Kong label of an electric kettle citing the
-   Southern grid's and CLP's factors, and a bulk batch (with progress reported) — each citing only values
-   published before its issue date, each adding up from its own stages (ledger/demo_records.py);
-5. Guangdong and Hong Kong negotiate mutual recognition (propose, counter, accept), and Guangdong agrees
-   a one-way recognition into Carbon Trust terms after AR6 re-characterization;
+   Southern grid's and CLP's factors, a Huzhou label of an office chair carrying its green-product and
+   low-carbon certificates and citing a TianGong release by its signed digest, and a bulk batch (with progress
+   reported) — each citing only values published before its issue date, each adding up from its own stages
+   (ledger/demo_records.py);
+5. Guangdong and Hong Kong negotiate mutual recognition (propose, counter, accept), Guangdong agrees
+   a one-way recognition into Carbon Trust terms after AR6 re-characterization, and the national label adopts
+   (采信) Huzhou labels one way under stated conditions (ledger/demo_huzhou.py);
 6. one label is revoked;
 7. a foreign buyer verifies offline from a bundle and a trust file, and asks for equivalence under their
-   own scheme.
+   own scheme; a national-label buyer does the same for the Huzhou label.
 
 Every run reuses what the home already holds, so running it twice changes nothing the second time.
 The agreements and several labels are illustrative (marked so in their data): the schemes' own
@@ -36,22 +41,31 @@ from verifier.verify import verify_bundle
 
 from .agreements_service import equivalence, propose_fields, terms_hash_of
 from .bundles import build_bundle, export_trust
+from .demo_huzhou import HZ, adopt_huzhou_labels, huzhou_buyer
 from .demo_records import (
     CURRENT_ID,
     HK_ID,
+    HUZHOU_ID,
     MIDEA_ID,
     DatasetEntries,
     bulk_record,
     current_record,
     hk_record,
+    huzhou_record,
     in_force_around,
     midea_record,
 )
 from .demo_witnesses import start_demo_witnesses
-from .home import Settings, init_home, read_key_file, write_json_atomic, write_key_file
+from .home import CONFIG_FILE, Settings, init_home, load_settings, read_key_file, write_json_atomic, write_key_file
 from .importer import import_labels
 from .log import Log, Receipt
-from .reference_data import GWP_DATASET_ID, REFERENCE_PUBLISHER, gwp_dataset_from_csv, shipped_datasets
+from .reference_data import (
+    GWP_DATASET_ID,
+    REFERENCE_PUBLISHER,
+    gwp_dataset_from_csv,
+    shipped_datasets,
+    shipped_releases,
+)
 from .signing import Signer
 
 __all__ = [
@@ -59,6 +73,7 @@ __all__ = [
     "DEMO_SCHEMES",
     "HK",
     "HK_ID",
+    "HUZHOU_ID",
     "MIDEA_ID",
     "BulkProgress",
     "DemoStory",
@@ -87,6 +102,7 @@ DEMO_SCHEMES = [
     (JP, "SuMPO EPD Japan / CFP", None, "JP"),
     (KR, "Korea KEITI carbon footprint label", None, "KR"),
     (EPD, "EPD International (EN 15804+A2)", None, "SE"),
+    (HZ, "Huzhou carbon label pilot", "湖州碳标签", "CN"),
 ]
 STANDARD_PROFILES = ["iso14067-2018", "gbt24067-2024", "pas2050-2011", "pact-v3"]
 BULK = 120
@@ -108,8 +124,17 @@ def _b64(key: SigningKey) -> str:
 
 def init_demo_home(home: Path) -> Settings:
     """Initialize ``home`` (if it is not yet) with a log that admits the demo's schemes and data publisher; its
-    pages' address is where ``carbonledger serve`` listens by default (a local trial: ``label qr`` warns)."""
-    return init_home(home, allowed_schemes=[s[0] for s in DEMO_SCHEMES] + [REFERENCE_PUBLISHER], base_url=DEMO_BASE_URL)
+    pages' address is where ``carbonledger serve`` listens by default (a local trial: ``label qr`` warns). A demo
+    home an earlier version made admits the schemes this version's story adds too (its allow-list is extended)."""
+    wanted = [s[0] for s in DEMO_SCHEMES] + [REFERENCE_PUBLISHER]
+    settings = init_home(home, allowed_schemes=wanted, base_url=DEMO_BASE_URL)
+    config_path = home / CONFIG_FILE
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    allowed = config.get("allowed_schemes")
+    if isinstance(allowed, list) and not config.get("allow_any_scheme") and set(wanted) - set(allowed):
+        write_json_atomic(config_path, {**config, "allowed_schemes": sorted(set(allowed) | set(wanted))})
+        settings = load_settings(home)
+    return settings
 
 
 def _no_progress(_total: int) -> AbstractContextManager[Callable[[int], None]]:
@@ -125,6 +150,7 @@ class DemoStory:
         self.roots = {s[0]: _key(home, f"{s[0]}-root") for s in DEMO_SCHEMES}
         self.ref = _key(home, "reference-data-root")
         self.cqc, self.cma = _key(home, "cqc-guangzhou"), _key(home, "cma-testing")
+        self.huzhou_body = _key(home, "huzhou-certification")
         self.today = log.clock().date()
 
     def tell(self) -> dict[str, Any]:
@@ -144,7 +170,7 @@ class DemoStory:
         log, say = self.log, self.say
         say("[bold]1. Schemes and a data publisher register their root keys[/]")
         self.register()
-        say("[bold]2. Reference data: grid factors, the IPCC GWP table, methodology profiles[/]")
+        say("[bold]2. Reference data: grid factors, the IPCC GWP table, database release digests, profiles[/]")
         entries = self.publish_reference_data()
         say("[bold]3. Certification bodies are authorized[/]")
         self.authorize()
@@ -156,17 +182,19 @@ class DemoStory:
         revoked = self.revoke()
         say("[bold]7. A foreign buyer verifies, offline, under their own scheme[/]")
         buyer = self.buyer()
+        huzhou = huzhou_buyer(self, buyer["out"])
         return {
             "home": str(self.home),
             "tree_size": log.size,
             "vkey": log.vkey,
             "checkpoint": log.checkpoint(),
             "witnesses": {"threshold": self.witnesses.policy.threshold, "vkeys": list(self.witnesses.vkeys)},
-            "labels": [MIDEA_ID, CURRENT_ID, HK_ID],
+            "labels": [MIDEA_ID, CURRENT_ID, HK_ID, HUZHOU_ID],
             "revoked_label": revoked,
             "verify": buyer["report"],
             "equivalence": buyer["equivalence"],
             "files": buyer["out"],
+            "huzhou": huzhou,
         }
 
     def submit(self, kind: str, fields: dict[str, Any], key: SigningKey) -> Receipt:
@@ -206,9 +234,17 @@ class DemoStory:
             r = self.submit("dataset.publish", {"publisher": REFERENCE_PUBLISHER, "dataset": body}, self.ref)
             entries[body["id"]] = (body["version"], r.entry_id)
             self.say(f"  dataset [cyan]{body['id']}[/] v{body['version']} ({len(body['values'])} values) at {r.index}")
+        for body in shipped_releases():  # each release a version, published in order (illustrative digests)
+            held = {row.version: row.entry_id for row in self.log.store.dataset_rows(body["id"])}
+            if body["version"] not in held:
+                r = self.submit("dataset.publish", {"publisher": REFERENCE_PUBLISHER, "dataset": body}, self.ref)
+                held[body["version"]] = r.entry_id
+                files = len(body["release"]["files"])
+                self.say(f"  release digest [cyan]{body['id']}[/] v{body['version']} ({files} files) at {r.index}")
+            entries[body["id"]] = max(held.items())
         for pid in STANDARD_PROFILES:
             self._publish_profile(REFERENCE_PUBLISHER, pid, self.ref)
-        for scheme_id in (GD, HK, CN, CT):
+        for scheme_id in (GD, HK, CN, CT, HZ):
             self._publish_profile(scheme_id, scheme_id, self.roots[scheme_id])
         return entries
 
@@ -224,6 +260,7 @@ class DemoStory:
         for scheme_id, key, holder in (
             (GD, self.cqc, {"name": "CQC Guangzhou", "name_zh": "中国质量认证中心广州分中心", "country": "CN"}),
             (HK, self.cma, {"name": "CMA Testing and Certification Laboratories", "country": "HK"}),
+            (HZ, self.huzhou_body, {"name": "Huzhou product certification centre (illustrative)", "country": "CN"}),
         ):
             if self.log.key(key.key_id) is not None:
                 continue
@@ -242,6 +279,7 @@ class DemoStory:
             (midea_record(entries), self.cqc),
             (current_record(entries, self.today), self.cqc),
             (hk_record(entries, self.today), self.cma),
+            (huzhou_record(entries, self.today), self.huzhou_body),
         ):
             if self.label(record["label_id"]) is None:
                 r = self.submit("label.issue", {"label": record}, key)
@@ -287,6 +325,7 @@ class DemoStory:
             ref = {"id": "gd-to-carbontrust-ar6", "version": 1, "terms_hash": h}
             r = self.submit("agreement.accept", {"scheme": CT, "agreement": ref}, self.roots[CT])
             self.say(f"  Carbon Trust accepted one-way recognition of Guangdong labels after AR6 (index {r.index})")
+        adopt_huzhou_labels(self, states)
 
     # 6 ------------------------------------------------------------------------------------------------
     def revoke(self) -> str:

@@ -5,9 +5,11 @@ carbonledger, not issued by the authorities), each value tagged with its source 
 as in schemes.md §3 and only the values found there".
 
 The electricity datasets are JSON files under ``ledger/data/datasets/`` (each the ``dataset`` object of a
-``dataset.publish`` payload, unsigned); the IPCC GWP100 dataset is built from ``gwp.csv`` text by
-:func:`gwp_dataset_from_csv`. Signing and publishing them is the caller's job, under the publisher id
-:data:`REFERENCE_PUBLISHER`. Pure apart from reading the package's own data files.
+``dataset.publish`` payload, unsigned); so are the release digests of a background LCA database (issue 20:
+"Tiangong-style database releases published as release-digest datasets that labels cite"), one file per release,
+each a version of its dataset (:func:`shipped_releases`; illustrative, and marked so); the IPCC GWP100 dataset is
+built from ``gwp.csv`` text by :func:`gwp_dataset_from_csv`. Signing and publishing them is the caller's job, under
+the publisher id :data:`REFERENCE_PUBLISHER`. Pure apart from reading the package's own data files.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "gwp_dataset",
     "gwp_dataset_from_csv",
     "shipped_datasets",
+    "shipped_releases",
 ]
 
 REFERENCE_PUBLISHER = "carbonledger-reference-data"
@@ -54,11 +57,22 @@ _GWP_PUBLISHED = {
 }
 
 
-def shipped_datasets() -> list[dict[str, Any]]:
-    """The shipped electricity datasets (``dataset`` bodies, unsigned), ordered by dataset id."""
+def _shipped_bodies() -> list[dict[str, Any]]:
     folder = resources.files("ledger") / "data" / "datasets"
-    bodies = [json.loads(p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".json")]
-    return sorted(bodies, key=lambda b: b["id"])
+    return [json.loads(p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".json")]
+
+
+def shipped_datasets() -> list[dict[str, Any]]:
+    """The shipped electricity datasets — factor tables (``dataset`` bodies with ``values``, unsigned), one version
+    each — ordered by dataset id."""
+    return sorted((b for b in _shipped_bodies() if "values" in b), key=lambda b: b["id"])
+
+
+def shipped_releases() -> list[dict[str, Any]]:
+    """The shipped release digests (``dataset`` bodies with ``release``, unsigned: each version of a dataset is
+    one release of the database, listing its files' sizes and SHA-256), ordered by dataset id then version, so
+    publishing them in order publishes each dataset's versions in increasing order."""
+    return sorted((b for b in _shipped_bodies() if "release" in b), key=lambda b: (b["id"], b["version"]))
 
 
 def _gwp_confidence(gas: str, gwp_set: str) -> str:

@@ -197,7 +197,7 @@ async def test_every_page_integer_parameter_answers_an_html_4xx(
         assert "Internal Server Error" not in r.text
     # a paging cursor past the tree (but one a log could hold) still shows the newest entries
     newest = await client.get("/log", params={"before": LAST})
-    assert newest.status_code == 200 and newest.text.count('<td class="num"><a href="/v1/entries/') == 3
+    assert newest.status_code == 200 and newest.text.count('"><a href="/v1/entries/') == 3
     assert (await client.get("/log", params={"before": ""})).status_code == 200
 
 

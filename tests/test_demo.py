@@ -40,9 +40,28 @@ def test_demo_tells_the_whole_story_idempotently(tmp_path: Path) -> None:
     assert steps[3]["name"] == PROVEN_STEP_NAMES[3]
     trust = json.loads((files / "trust-hk-buyer.json").read_text())
     assert trust["witnesses"]["threshold"] == 2 and trust["witnesses"]["vkeys"] == first["witnesses"]["vkeys"]
+    # the national label's buyer verifies the Huzhou label, which cites a TianGong release by its signed digest
+    # and is adopted by the national label (tests/test_demo_huzhou.py, tests/test_demo_tiangong.py say more)
+    assert _huzhou(first) == HUZHOU
+    assert (files / "trust-cn-buyer.json").exists() and (files / "HZ-CL-2025-0001.bundle.json").exists()
     second = _demo(tmp_path / "home")
     assert second["tree_size"] == first["tree_size"]
     assert {s: v["verdict"] for s, v in second["equivalence"].items()} == verdicts
+    assert _huzhou(second) == HUZHOU
+
+
+HUZHOU = (
+    "authentic_and_valid",
+    {"cn-electricity-footprint": "matched", "tiangong-lca-data": "matched"},
+    "recognized",
+    "huzhou-to-cn-adoption",
+)
+
+
+def _huzhou(summary: dict[str, Any]) -> tuple[Any, ...]:
+    h = summary["huzhou"]
+    cites = {c["dataset"]: c["status"] for c in h["verify"]["citations"]}
+    return h["verify"]["verdict"], cites, h["equivalence"]["verdict"], h["equivalence"]["agreement"]["id"]
 
 
 def test_the_demo_gives_the_same_verdicts_years_from_now(tmp_path: Path) -> None:
@@ -65,6 +84,7 @@ def test_the_demo_gives_the_same_verdicts_years_from_now(tmp_path: Path) -> None
         "carbontrust-label": "recognized_after_conversion",
         "jp-sumpo-cfp": "no_agreement",
     }
+    assert _huzhou(summary) == HUZHOU
 
 
 def test_the_demos_current_labels_export_as_pact_footprints(tmp_path: Path, copy_demo_home: Any) -> None:
@@ -72,7 +92,7 @@ def test_the_demos_current_labels_export_as_pact_footprints(tmp_path: Path, copy
     from tests.pact_schema import validator
 
     cli = Cli(copy_demo_home(tmp_path / "home"))
-    for label_id in ("GD-CL-2025-0101", "HK-CMA-2025-0007"):
+    for label_id in ("GD-CL-2025-0101", "HK-CMA-2025-0007", "HZ-CL-2025-0001"):
         footprint = json.loads(cli.run("pact", "export", label_id).stdout)
         assert [e.message for e in validator().iter_errors(footprint)] == []
         assert footprint["status"] == "Active"

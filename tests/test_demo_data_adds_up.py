@@ -10,15 +10,16 @@ from typing import Any
 
 import pytest
 
-from ledger.demo_records import bulk_record, current_record, hk_record, midea_record
-from ledger.reference_data import REFERENCE_PUBLISHER, shipped_datasets
+from ledger.demo_records import bulk_record, current_record, hk_record, huzhou_record, midea_record
+from ledger.reference_data import REFERENCE_PUBLISHER, shipped_datasets, shipped_releases
 from mapping.gwp import co2e
 from mapping.vocabulary import ELECTRICITY_UNITS
 from verifier import citations, schemas
 from verifier.citations_published import label_findings
 
 TODAY = date(2026, 12, 2)
-BODIES = {d["id"]: d for d in shipped_datasets()}
+# the factor tables, and each release-digest dataset at its newest release (what the demo cites)
+BODIES = {d["id"]: d for d in [*shipped_datasets(), *shipped_releases()]}
 # dataset id -> (version, a stand-in entry id): the demo cites what the log holds; here each body is "held" under it
 ENTRIES = {dataset_id: (body["version"], f"{i:064x}") for i, (dataset_id, body) in enumerate(sorted(BODIES.items()))}
 HELD = {
@@ -34,10 +35,18 @@ CPC = {
     # source: 121-export.com/classifications/cpc/v2-1/4481: CPC v2.1 class 4481 "Domestic electric appliances;
     # non-electric refrigerators and clothes drying machines" (the kettle's subclass was not confirmed: the class)
     "4481": ("Domestic electric appliances; non-electric refrigerators and clothes drying machines", "kettle"),
+    # source: tiangong-lca/tidas-sdk @036a5599 sdks/typescript/src/types/tidas_flows_product_category.ts, the TIDAS
+    # flow product categories, which follow CPC v2.1 (their 4481 reads as above): 38111 "Seats, primarily with
+    # metal frames"
+    "38111": ("Seats, primarily with metal frames", "chair"),
 }
 # kg per declared unit (one piece) a product of the kind can weigh: a split air conditioner (indoor and outdoor
-# unit) some tens of kg, a 1.7 l kettle about a kilogram
-MASS_KG = {"air conditioner": (Decimal(20), Decimal(80)), "kettle": (Decimal("0.5"), Decimal("2.5"))}
+# unit) some tens of kg, a 1.7 l kettle about a kilogram, an office swivel chair some 8 to 25 kg
+MASS_KG = {
+    "air conditioner": (Decimal(20), Decimal(80)),
+    "kettle": (Decimal("0.5"), Decimal("2.5")),
+    "chair": (Decimal(8), Decimal(25)),
+}
 
 
 def _labels() -> list[dict[str, Any]]:
@@ -45,6 +54,7 @@ def _labels() -> list[dict[str, Any]]:
         midea_record(ENTRIES),
         current_record(ENTRIES, TODAY),
         hk_record(ENTRIES, TODAY),
+        huzhou_record(ENTRIES, TODAY),
         *(bulk_record(i) for i in (0, 1, 57, 119)),
     ]
 

@@ -121,6 +121,10 @@ def agreements_on(html: str) -> list[tuple[str, str]]:
     return re.findall(r'<tr class="agreement-\w+" id="agreement-(.+?)-v(\d+)"', html)
 
 
+def schemes_on(html: str) -> list[str]:
+    return re.findall(r'<tr data-scheme="([^"]+)">', html)
+
+
 def datasets_on(html: str) -> list[tuple[str, str]]:
     return re.findall(r'data-dataset="([^"]+)" data-version="(\d+)"', html)
 
@@ -179,6 +183,20 @@ async def test_datasets_page_walks_whole_datasets(client: httpx.AsyncClient, wor
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("limit", [1, 2, 5])
+async def test_schemes_page_walks_every_scheme_once_in_registration_order(
+    client: httpx.AsyncClient, limit: int
+) -> None:
+    """The fault guarded: the schemes page listed every registered scheme at once, the one web list not paged."""
+    seen, urls = await walk_pages(client, f"/schemes?limit={limit}&lang=zh-hant", schemes_on)
+    assert seen == [GD, HK, CT, JP, MEE]
+    assert len(urls) == -(-len(seen) // limit)  # a full last page links no empty one
+    assert all("lang=zh-hant" in url for url in urls)
+    whole = await client.get("/schemes")
+    assert schemes_on(whole.text) == seen and _link(whole) is None and 'id="pager"' not in whole.text
+
+
+@pytest.mark.anyio
 async def test_the_log_page_links_its_older_entries(client: httpx.AsyncClient, world: World) -> None:
     r = await client.get("/log")
     start = world.log.store.tree_size() - RECENT_ENTRIES
@@ -198,6 +216,8 @@ async def test_the_log_page_links_its_older_entries(client: httpx.AsyncClient, w
         ("/agreements", "after", str(2**63)),
         ("/datasets", "after", "1e3"),
         ("/datasets", "limit", "²"),
+        ("/schemes", "after", "-5"),
+        ("/schemes", "limit", "101"),
     ],
 )
 async def test_a_bad_cursor_is_a_page_saying_which(client: httpx.AsyncClient, path: str, name: str, value: str) -> None:

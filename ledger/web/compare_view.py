@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .i18n import is_chinese
+from .scheme_names import profile_name
 
 __all__ = ["compare_view", "mapping_api", "profile_choices"]
 
@@ -37,9 +37,7 @@ def profile_choices(listed: Any, lang: str) -> list[dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for p in listed:
         pid = p if isinstance(p, str) else str(getattr(p, "id", p))
-        name = getattr(p, "name", None) or pid
-        if is_chinese(lang) and getattr(p, "name_zh", None):
-            name = p.name_zh
+        name = pid if isinstance(p, str) else profile_name(p, lang)
         out[pid] = {"id": pid, "label": name, "kind": str(getattr(p, "kind", "") or "")}
     return list(out.values())
 

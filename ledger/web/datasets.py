@@ -2,6 +2,10 @@
 time), ``/datasets/{id}`` shows one version's signed values with their source and confidence, and says plainly
 when it is superseded or retired. Same data as ``GET /v1/datasets`` (:mod:`ledger.datasets_service`, through
 :class:`ledger.reads.Reads`); no JavaScript.
+
+A version's title is the one its publisher signed, in the page's language where the ``dataset.publish`` entry
+states one (``title_zh`` for both Chinese variants, ``title_zh_hant`` first for Traditional): the list reads
+the entries of the versions it shows, in one query, only for a Chinese page.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from fastapi.responses import HTMLResponse
 from mapping.errors import InputError, NotFoundError
 
 from ..paged_reads import dataset_groups
-from ..reads import Reads
+from ..reads import Reads, entry_payload
 from ..tables import bounded_int
-from .i18n import choose_lang, translator
+from .i18n import choose_lang, is_chinese, translator
 from .paging import BadCursor, bad_cursor_page, page_links, read_cursor, with_next
 from .render import Pages, localized
 
@@ -27,6 +31,7 @@ STATUS_BADGE = {"current": "status-active", "superseded": "status-superseded", "
 DATASETS_PER_PAGE = 20
 MAX_DATASETS_PER_PAGE = 100
 _ATTRIBUTES = ("scope", "gases", "basis", "td_losses_included", "gwp_set", "supplier")
+_CHINESE_TITLES = ("title_zh", "title_zh_hant")
 
 
 def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -40,6 +45,22 @@ def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         current = [x for x in g["versions"] if x["status"] == "current"]
         g["title"] = (current or g["versions"])[0].get("title")
     return list(groups.values())
+
+
+def _titled(reads: Reads, versions: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """``versions`` (list summaries), each with ``display_title``: its signed title in ``lang`` (module docstring)
+    and ``title_lang``, the language that title is in."""
+    signed: dict[int, dict[str, Any]] = {}
+    if is_chinese(lang):
+        for index, row in reads.log.store.entries_at(v["ledger_index"] for v in versions).items():
+            body = entry_payload(row.envelope).get("dataset") or {}
+            signed[index] = {k: body[k] for k in _CHINESE_TITLES if isinstance(body.get(k), str) and body[k]}
+    out = []
+    for v in versions:
+        titled = {**v, **signed.get(v["ledger_index"], {})}
+        title = localized(titled, lang, "title")
+        out.append({**titled, "display_title": title, "title_lang": "en" if title == v.get("title") else "zh"})
+    return out
 
 
 def _value_rows(values: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -63,10 +84,11 @@ def build_dataset_router(reads: Reads, pages: Pages | None = None) -> APIRouter:
         except BadCursor as e:
             return bad_cursor_page(pages, request, e)
         page = dataset_groups(reads, cursor.limit, cursor.value)
+        versions = _titled(reads, [v for g in page.items for v in g["versions"]], choose_lang(request)[0])
         response = pages.render(
             request,
             "datasets.html",
-            groups=_groups([v for g in page.items for v in g["versions"]]),
+            groups=_groups(versions),
             badge=STATUS_BADGE,
             **page_links(request, cursor, page),
         )

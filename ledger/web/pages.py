@@ -14,15 +14,21 @@ from fastapi.responses import HTMLResponse
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.note_syntax import split_note
 
+from .. import paging
 from ..reads import Reads
 from ..tables import INT64_MAX, bounded_int
 from .agreement_view import agreement_router
 from .compare_view import compare_view, mapping_api, profile_choices
 from .growth_chart import growth_svg
 from .i18n import choose_lang, translator
+from .paging import BadCursor, bad_cursor_page, page_links, read_cursor, with_next
 from .render import Pages
+from .scheme_names import chinese_scheme_name
 
-__all__ = ["build_router"]
+__all__ = ["SCHEMES_PER_PAGE", "build_router"]
+
+SCHEMES_PER_PAGE = 50
+MAX_SCHEMES_PER_PAGE = 100
 
 
 def build_router(reads: Reads, pages: Pages) -> APIRouter:
@@ -61,7 +67,18 @@ def build_router(reads: Reads, pages: Pages) -> APIRouter:
 
     @r.get("/schemes", response_class=HTMLResponse)
     def schemes_page(request: Request) -> HTMLResponse:
-        return pages.render(request, "schemes.html", schemes=reads.schemes())
+        """Registered schemes a page at a time, in log order of their registrations (``after``: ``paging``)."""
+        try:
+            cursor = read_cursor(request, "after", SCHEMES_PER_PAGE, MAX_SCHEMES_PER_PAGE)
+        except BadCursor as e:
+            return bad_cursor_page(pages, request, e)
+        page = paging.after(reads.schemes(), lambda s: s.registered_index, cursor.limit, cursor.value)
+        lang = choose_lang(request)[0]
+        zh_names = {s.scheme_id: chinese_scheme_name(s, lang) for s in page.items}  # Traditional on zh-Hant pages
+        response = pages.render(
+            request, "schemes.html", schemes=page.items, zh_names=zh_names, **page_links(request, cursor, page)
+        )
+        return with_next(response, request, cursor, page)
 
     @r.get("/schemes/compare", response_class=HTMLResponse)
     def compare(request: Request, a: str = "", b: str = "") -> HTMLResponse:

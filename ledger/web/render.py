@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from ..reads import Reads
 from .i18n import LANG_PARAM, LANGS, LANGUAGE_NAMES, ZH_HANT, catalogue, choose_lang, is_chinese, translator
 from .phrases import phrase_translator
+from .scheme_names import scheme_display_name
 
 __all__ = ["TEMPLATES_DIR", "VOCABULARIES", "Pages", "localized", "make_environment", "shown_in", "size_text"]
 
@@ -144,7 +145,7 @@ class Pages:
 
     def scheme_namer(self, lang: str) -> Callable[[str | None], str]:
         """A function giving a scheme's display name in ``lang`` (its id when the log does not know it)."""
-        names = {s.scheme_id: s.display_name(lang) for s in self.reads.schemes()}
+        names = {s.scheme_id: scheme_display_name(s, lang) for s in self.reads.schemes()}
         return lambda scheme_id: "—" if scheme_id is None else names.get(scheme_id, scheme_id)
 
     def not_found(self, request: Request, message: str) -> HTMLResponse:

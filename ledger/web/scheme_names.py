@@ -1,0 +1,67 @@
+"""Scheme and profile names in a page's language, as their records state them (issue 19: Hong Kong readers).
+
+A scheme's registration in the log (``scheme.register``) names it in English (``name``) and Chinese
+(``name_zh``). A shipped methodology profile (``mapping/data/profiles/<id>.json``) names itself the same way and
+may add the Traditional form ``name_zh_hant`` (its README says where each comes from). A zh-Hant page shows a
+registered scheme's Traditional name when the scheme's own profile gives one for the very name registered (the
+profile's ``name_zh`` is the registration's): the same name, in the other script. Otherwise both Chinese
+variants see ``name_zh`` as registered, and a scheme with none its English name; nothing converts a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from ..reads import SchemeInfo
+from .i18n import ZH_HANT, is_chinese
+
+__all__ = ["chinese_scheme_name", "profile_name", "scheme_display_name", "traditional_forms"]
+
+
+def _field(profile: Any, name: str) -> str | None:
+    """A profile's ``name`` field: an attribute where the loader carries it, else its published document's."""
+    value = getattr(profile, name, None)
+    if value is None and hasattr(profile, "document"):
+        value = profile.document.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def profile_name(profile: Any, lang: str) -> str:
+    """A shipped profile's name in ``lang``: ``name_zh_hant`` first for Traditional, ``name_zh`` for either
+    Chinese, else ``name`` (else its id)."""
+    fields = (["name_zh_hant"] if lang == ZH_HANT else []) + (["name_zh"] if is_chinese(lang) else []) + ["name"]
+    return next((v for v in (_field(profile, f) for f in fields) if v), str(getattr(profile, "id", profile)))
+
+
+@cache
+def traditional_forms() -> Mapping[str, tuple[str, str]]:
+    """Profile id → (``name_zh``, ``name_zh_hant``) of every shipped profile stating both (none when this build has
+    no mapping layer)."""
+    try:
+        from mapping.profiles import list_profiles
+    except ImportError:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for p in list_profiles():
+        simplified, traditional = _field(p, "name_zh"), _field(p, "name_zh_hant")
+        if simplified and traditional:
+            out[p.id] = (simplified, traditional)
+    return out
+
+
+def chinese_scheme_name(info: SchemeInfo, lang: str, forms: Mapping[str, tuple[str, str]] | None = None) -> str | None:
+    """The registered scheme's Chinese name for a ``lang`` page (module docstring), or None when it has none."""
+    if not info.name_zh:
+        return None
+    if lang == ZH_HANT:
+        simplified, traditional = (traditional_forms() if forms is None else forms).get(info.scheme_id, ("", ""))
+        if simplified == info.name_zh:
+            return traditional
+    return info.name_zh
+
+
+def scheme_display_name(info: SchemeInfo, lang: str, forms: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """What a ``lang`` page calls the registered scheme: its Chinese name on a Chinese page, where it has one."""
+    return (chinese_scheme_name(info, lang, forms) if is_chinese(lang) else None) or info.name
