@@ -18,11 +18,11 @@ import typer
 
 from ledger.input_files import read_input_file
 from mapping.errors import InputError, UsageError
-from mapping.pact_import import ImportDefaults, footprints_in, import_footprint
+from mapping.pact_import import ImportDefaults, footprints_in, import_with_report
 
 from .context import cli_context
 from .options import JsonOpt
-from .output import console, emit
+from .output import console, emit, err_console
 
 __all__ = ["register"]
 
@@ -117,7 +117,12 @@ def pact_import(
     )
     records = []
     for pf in footprints:
-        record = import_footprint(pf, defaults)
+        result = import_with_report(pf, defaults)
+        record = result.label
+        for gap in result.not_carried:  # never dropped silently: said on stderr, stdout stays the records' JSON
+            err_console().print(
+                f"note: {record['label_id']}: {gap.pointer} not carried ({gap.reason})", highlight=False, markup=False
+            )
         schemas.validate("label-record", record)
         Footprint.from_label(record)
         records.append(record)

@@ -8,6 +8,14 @@ once. Names and identifiers are derived only where the label states them exactly
 ``ISO14067``). A GWP set PACT cannot name (AR5 with climate-carbon feedback, EF 3.0, EF 3.1) refuses: PACT's
 ``AR5`` would be read as AR5 without feedback, which is another set of values.
 
+Every member written is one PACT v3's schema defines (tests/test_pact_members.py walks each export against
+it), with one exception kept for now: ``version`` (always 1), which a draft of v3 deprecated and v3 as released
+no longer defines. Label fields v3 has no member for are not written (:data:`~mapping.pact_members.LABEL_ONLY_PCF`:
+``uncertifiedLandManagementCO2Removals`` and ``biogenicAccountingMethodology``, members of the v3 draft only;
+``otherOperatorName`` goes into the one ``Other`` rule that names no operator); the draft's ``ccuOrigin`` is
+written under its v3 name, ``technologicalCO2CaptureOrigin``. The v3 members an import carried in the label's
+members extension go back into ``pcf`` (checked, never as an extension).
+
 Beyond PACT, the footprint carries the label's ledger proof as a data model extension (:func:`proof_extension`);
 a client that ignores ``extensions`` still holds a valid footprint.
 """
@@ -18,9 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .pact_fields import (
-    CARRIED_DECIMALS,
-    CARRIED_TEXTS,
-    DQI_KEYS,
     GEOGRAPHY_FIELDS,
     PACT_GWP_SETS,
     PROOF_EXTENSION_SPEC_VERSION,
@@ -31,6 +36,8 @@ from .pact_fields import (
     refuse,
     urn_part,
 )
+from .pact_members import CARRIED_DECIMALS, CARRIED_TEXTS, DQI_KEYS, EXTENSION_CARRIED, MEMBERS_EXTENSION_SCHEMA
+from .pact_values import boolean, decimal, pointer, text
 
 __all__ = ["PROOF_EXTENSION_NAME", "Hosting", "ProofLinks", "export_footprint", "proof_extension"]
 
@@ -116,7 +123,9 @@ def export_footprint(label: dict[str, Any], hosting: Hosting) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": footprint_id(hosting.entry_id),
         "specVersion": SPEC_VERSION,
-        "version": 1,  # deprecated in 3.0: every change makes a new id, so the version stays 1
+        # Not a v3 member (the draft deprecated it, "MUST be 1"; v3 as released dropped it): still written for
+        # now, as tests/pact_schema.py requires it. Every change makes a new id, so it stays 1.
+        "version": 1,
         "created": hosting.created,
         "status": "Deprecated" if hosting.deprecated else "Active",
     }
@@ -135,13 +144,14 @@ def export_footprint(label: dict[str, Any], hosting: Hosting) -> dict[str, Any]:
     if "comment" in label:
         out["comment"] = label["comment"]
     out["pcf"] = _pcf(label, fp, meth, missing)
+    _restore_members(out["pcf"], label)
     if missing:
         raise refuse(
             missing[0],
             "PACT requires " + ", ".join(missing) + ", which the label does not state (no number is derived)",
             "pact.missing_field",
         )
-    extensions = list(label.get("pactExtensions", []))
+    extensions = [e for e in label.get("pactExtensions", []) if e["dataSchema"] != MEMBERS_EXTENSION_SCHEMA]
     if hosting.proof is not None:
         extensions.append(proof_extension(hosting.entry_id, hosting.proof))
     if extensions:
@@ -187,10 +197,12 @@ def _pcf(label: dict[str, Any], fp: dict[str, Any], meth: dict[str, Any], missin
     if rules is None and "pcr" in meth:
         rules = [{"operator": "Other", "ruleNames": [meth["pcr"]]}]
     if rules:
-        pcf["productOrSectorSpecificRules"] = rules
+        pcf["productOrSectorSpecificRules"] = _with_operator_name(rules, fp.get("otherOperatorName"))
     for name in CARRIED_TEXTS:
         if name in fp:
             pcf[name] = fp[name]
+    if "ccuOrigin" in fp:  # the draft's name of v3's technologicalCO2CaptureOrigin (DRAFT_NAMES)
+        pcf["technologicalCO2CaptureOrigin"] = fp["ccuOrigin"]
     if "allocationRulesDescription" not in pcf and "description" in fp.get("allocation", {}):
         pcf["allocationRulesDescription"] = fp["allocation"]["description"]
     if "secondaryEmissionFactorSources" in fp:
@@ -204,6 +216,42 @@ def _pcf(label: dict[str, Any], fp: dict[str, Any], meth: dict[str, Any], missin
     if verification is not None:
         pcf["verification"] = verification
     return pcf
+
+
+def _with_operator_name(rules: list[dict[str, Any]], name: str | None) -> list[dict[str, Any]]:
+    """The rules, with a label's ``footprint.otherOperatorName`` (where the spec's example footprints put it) in
+    the one ``Other`` rule that names no operator, v3's place for it; with no such rule, or several, v3 has no
+    place for it and it is not written."""
+    out = [dict(r) for r in rules]
+    unnamed = [r for r in out if r["operator"] == "Other" and "otherOperatorName" not in r]
+    if name is not None and len(unnamed) == 1:
+        unnamed[0]["otherOperatorName"] = name
+    return out
+
+
+def _restore_members(pcf: dict[str, Any], label: dict[str, Any]) -> None:
+    """Puts the v3 members the label holds in its members extension back into ``pcf``, checked: only
+    :data:`EXTENSION_CARRIED` members, each a valid v3 value, none stated twice."""
+    for i, ext in enumerate(label.get("pactExtensions", [])):
+        if ext["dataSchema"] != MEMBERS_EXTENSION_SCHEMA:
+            continue
+        at = f"/pactExtensions/{i}/data"
+        members = ext["data"].get("pcf")
+        if set(ext["data"]) != {"pcf"} or not isinstance(members, dict):
+            raise refuse(at, "a members extension holds one object, pcf, of v3 CarbonFootprint members")
+        for name in members:
+            if name not in EXTENSION_CARRIED or name in pcf:
+                why = "is stated twice" if name in pcf else "is no member the members extension holds"
+                raise refuse(pointer(f"{at}/pcf", name), f"{name} {why}")
+            pcf[name] = _member(members, name, f"{at}/pcf")
+
+
+def _member(members: dict[str, Any], name: str, at: str) -> Any:
+    if name == "ccsTechnologicalCO2CaptureIncluded":
+        return boolean(members, name, at)
+    if name == "technologicalCO2CaptureOrigin":
+        return text(members, name, at, empty=True)
+    return decimal(members, name, at, "nonpos" if name == "ccsTechnologicalCO2Capture" else "nonneg")
 
 
 def _take(pcf: dict[str, Any], fp: dict[str, Any], name: str, missing: list[str]) -> None:
@@ -237,9 +285,9 @@ def _gwp_sets(sets: list[str]) -> list[str]:
 
 def _standards(standards: list[str]) -> list[str]:
     found: list[str] = []
-    for text in standards:
+    for stated in standards:
         for prefix, name in _STANDARD_PREFIXES:
-            if text.startswith(prefix) and name not in found:
+            if stated.startswith(prefix) and name not in found:
                 found.append(name)
     return found
 

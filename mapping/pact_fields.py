@@ -1,4 +1,5 @@
-"""WBCSD PACT v3 names and conversions shared by the export and the import (pure: no I/O, no clock).
+"""WBCSD PACT v3 values and conversions shared by the export and the import (pure: no I/O, no clock); which
+members there are and where each goes is :mod:`mapping.pact_members`.
 
 What is here is fixed by the PACT v3 Technical Specifications (``spec/v3/openapi.yaml`` of
 ``wbcsd/data-exchange-protocol``) or by this project's choice, said where it is one:
@@ -26,17 +27,18 @@ from urllib.parse import quote
 from .errors import MappingError
 
 __all__ = [
-    "CARRIED_DECIMALS",
-    "CARRIED_TEXTS",
+    "CCU_CALCULATION_APPROACHES",
     "CROSS_SECTORAL_STANDARDS",
-    "DQI_KEYS",
-    "DRAFT_NAMES",
     "FOOTPRINT_NAMESPACE",
     "GEOGRAPHY_FIELDS",
-    "HOST_FIELDS",
+    "PACT_DECLARED_UNITS",
     "PACT_GWP_SETS",
     "PROOF_EXTENSION_SPEC_VERSION",
+    "REGIONS",
+    "RULE_OPERATORS",
     "SPEC_VERSION",
+    "STATUSES",
+    "VERIFICATION_COVERAGES",
     "day_end_instant",
     "day_instant",
     "footprint_id",
@@ -66,50 +68,48 @@ CROSS_SECTORAL_STANDARDS = (
 )
 # ipccCharacterizationFactors values with an exact label equivalent (PACT writes the IPCC report, ``AR<n>``).
 PACT_GWP_SETS = ("AR4", "AR5", "AR6")
-# PACT's data quality ratings (DataQualityIndicators): required together.
-DQI_KEYS = ("technologicalDQR", "temporalDQR", "geographicalDQR")
 GEOGRAPHY_FIELDS = ("geographyRegionOrSubregion", "geographyCountry", "geographyCountrySubdivision")
-# CarbonFootprint decimals the label carries under the same name at /footprint/<name>.
-CARRIED_DECIMALS = (
-    "fossilGhgEmissions",
-    "fossilCarbonContent",
-    "biogenicCarbonContent",
-    "recycledCarbonContent",
-    "landUseChangeGhgEmissions",
-    "landCarbonLeakage",
-    "landManagementFossilGhgEmissions",
-    "landManagementBiogenicCO2Emissions",
-    "landManagementBiogenicCO2Removals",
-    "biogenicNonCO2Emissions",
-    "uncertifiedLandManagementCO2Removals",
-    "aircraftGhgEmissions",
-    "packagingGhgEmissions",
-    "outboundLogisticsGhgEmissions",
-    "packagingBiogenicCarbonContent",
-    "ccuCarbonContent",
-    "landAreaOccupation",
+# The enumerations of PACT v3's schema that the import checks (a value outside one breaks the schema).
+PACT_DECLARED_UNITS = (
+    "liter",
+    "kilogram",
+    "cubic meter",
+    "kilowatt hour",
+    "megajoule",
+    "ton kilometer",
+    "square meter",
+    "piece",
+    "hour",
+    "megabit second",
 )
-CARRIED_TEXTS = (
-    "boundaryProcessesDescription",
-    "exemptedEmissionsDescription",
-    "allocationRulesDescription",
-    "biogenicAccountingMethodology",
-    "ccuOrigin",
-    "ccuCalculationApproach",
-    "ccuCreditCertification",
-    "otherOperatorName",
+REGIONS = (
+    "Africa",
+    "Americas",
+    "Asia",
+    "Europe",
+    "Oceania",
+    "Australia and New Zealand",
+    "Central Asia",
+    "Eastern Asia",
+    "Eastern Europe",
+    "Latin America and the Caribbean",
+    "Melanesia",
+    "Micronesia",
+    "Northern Africa",
+    "Northern America",
+    "Northern Europe",
+    "Polynesia",
+    "South-eastern Asia",
+    "Southern Asia",
+    "Southern Europe",
+    "Sub-Saharan Africa",
+    "Western Asia",
+    "Western Europe",
 )
-# Three CarbonFootprint members under the names a draft of the v3 OpenAPI schema gave them (still used by the
-# spec's response examples, spec/v3/examples/*-footprint*-response.json), each with its name in the v3 schema
-# (``required`` names the two totals so: a footprint without them is not a v3 footprint). The export writes the
-# schema's names, the import reads both.
-DRAFT_NAMES = {
-    "pcfExcludingBiogenicCO2Withdrawal": "pcfExcludingBiogenicUptake",
-    "pcfIncludingBiogenicCO2Withdrawal": "pcfIncludingBiogenicUptake",
-    "biogenicCO2Withdrawal": "biogenicCO2Uptake",
-}
-# ProductFootprint members the host sets (identity and life cycle), never the label's issuer.
-HOST_FIELDS = ("id", "specVersion", "version", "created", "updated", "status", "statusComment", "precedingPfIds")
+STATUSES = ("Active", "Deprecated")
+RULE_OPERATORS = ("PEF", "EPD International", "Other")
+VERIFICATION_COVERAGES = ("PCF calculation model", "PCF program", "product level")
+CCU_CALCULATION_APPROACHES = ("Cut-off", "Credit")
 
 _PACT_DECIMAL = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 _INSTANT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$")

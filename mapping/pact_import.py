@@ -1,12 +1,22 @@
 """WBCSD PACT v3 footprints as label records ready to sign (pure: text in, records out).
 
-Every member of a footprint is either carried (the table of ``docs/pact-mapping.md``) or refused with its
-JSON Pointer and the reason; nothing is dropped silently and no number is invented. In particular no stage
-× gas breakdown is made up: PACT has none, so the label has no ``stages`` and says so by their absence
-(conversions that need them refuse, as for any label without them). What PACT does not state but a label
-must — the issuing scheme, the manufacturer's country, the system boundary, the methodology profile and,
-when the footprint was verified, the assurance level — comes from :class:`ImportDefaults`, and is refused
-when not given.
+A footprint PACT v3's schema accepts imports (:func:`import_with_report`). Each member is mapped to its label
+field (the table of ``docs/pact-mapping.md``), carried as stated in the label's members extension (the v3
+members no label field holds, :data:`~mapping.pact_members.EXTENSION_CARRIED`), or reported as not carried
+with its JSON Pointer and the reason (a member v3 does not define; one the host sets): nothing is dropped
+silently and no number is invented. Refused, naming the member:
+
+* what breaks PACT v3's schema where the import reads it: a wrong type, a value outside an enumeration or a
+  pattern (``pact.bad_value``), a member PACT requires (``pact.missing_field``);
+* valid PACT a label cannot hold (``pact.cannot_carry``): a declared unit or GWP set the label record has no
+  name for, a reference period off midnight UTC, no product classification (a label needs a category),
+  more digits than a label's decimals have;
+* what a label needs and PACT does not state, when :class:`ImportDefaults` does not give it
+  (``pact.missing_default``): the issuing scheme, the manufacturer's country, the system boundary and, for a
+  verified footprint, the assurance level. The methodology profile has a default.
+
+No stage × gas breakdown is made up: PACT has none, so the label has no ``stages`` and says so by their
+absence (conversions that need them refuse, as for any label without them).
 
 Three sources are read (:func:`footprints_in`): a ``ListFootprints`` or ``GetFootprint`` response body
 (``{"data": …}``), one footprint, or JSON lines of either.
@@ -15,68 +25,58 @@ Three sources are read (:func:`footprints_in`): a ``ListFootprints`` or ``GetFoo
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .errors import MappingError
 from .pact_export import PROOF_EXTENSION_NAME
 from .pact_fields import (
-    CARRIED_DECIMALS,
-    CARRIED_TEXTS,
-    DQI_KEYS,
-    DRAFT_NAMES,
-    GEOGRAPHY_FIELDS,
-    HOST_FIELDS,
-    PACT_GWP_SETS,
+    PROOF_EXTENSION_SPEC_VERSION,
+    STATUSES,
     instant,
     instant_text,
-    pact_decimal,
     refuse,
+)
+from .pact_import_pcf import captured_members, footprint_of, methodology_of, verification_of
+from .pact_members import (
+    CARBON_FOOTPRINT_V3,
+    DRAFT_NAMES,
+    EXTENSION_V3,
+    HOST_FIELDS,
+    LABEL_ONLY_PCF,
+    MEMBERS_EXTENSION_SCHEMA,
+    PRODUCT_FOOTPRINT_V3,
+)
+from .pact_values import (
+    MemberReport,
+    NotCarried,
+    array,
+    choice,
+    item_object,
+    matching,
+    member_object,
+    strings,
+    text,
+    urns,
 )
 from .vocabulary import DECLARED_UNITS
 
-__all__ = ["LABEL_DECLARED_UNITS", "ImportDefaults", "footprints_in", "import_footprint"]
+__all__ = [
+    "LABEL_DECLARED_UNITS",
+    "ImportDefaults",
+    "ImportResult",
+    "NotCarried",
+    "footprints_in",
+    "import_footprint",
+    "import_with_report",
+]
 
 LABEL_DECLARED_UNITS = DECLARED_UNITS  # the label schema's declared units: one vocabulary (mapping/vocabulary.py)
-_NONPOSITIVE = ("landManagementBiogenicCO2Removals",)
-_FOOTPRINT_MEMBERS = {
-    *HOST_FIELDS,
-    "validityPeriodStart",
-    "validityPeriodEnd",
-    "companyName",
-    "companyIds",
-    "productDescription",
-    "productIds",
-    "productClassifications",
-    "productNameCompany",
-    "comment",
-    "pcf",
-    "extensions",
-}
-_PCF_MEMBERS = {
-    "declaredUnitOfMeasurement",
-    "declaredUnitAmount",
-    "productMassPerDeclaredUnit",
-    "referencePeriodStart",
-    "referencePeriodEnd",
-    *DRAFT_NAMES,
-    *DRAFT_NAMES.values(),
-    *GEOGRAPHY_FIELDS,
-    *CARRIED_DECIMALS,
-    *CARRIED_TEXTS,
-    "packagingEmissionsIncluded",
-    "ipccCharacterizationFactors",
-    "crossSectoralStandards",
-    "productOrSectorSpecificRules",
-    "secondaryEmissionFactorSources",
-    "exemptedEmissionsPercent",
-    "primaryDataShare",
-    "dqi",
-    "verification",
-}
-_VERIFICATION_MEMBERS = ("coverage", "providerName", "completedAt", "standardName", "comments")
+_HOST_REASON = "set by the host (identity and life cycle): the label's log entry has its own"
+_MAX_EXTENSIONS = 10  # the label record's pactExtensions.maxItems
+_LABEL_URL_CHARS = 500  # the label record's dataSchema / documentation maxLength
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,16 @@ class ImportDefaults:
     profile_id: str = "pact-v3"
     profile_version: str = "1"
     verification_level: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """A footprint's label record; the members it does not hold; the v3 members it holds only as stated in its
+    members extension (``pactExtensions``, :data:`~mapping.pact_members.MEMBERS_EXTENSION_SCHEMA`)."""
+
+    label: dict[str, Any]
+    not_carried: tuple[NotCarried, ...]
+    in_extension: tuple[str, ...]
 
 
 def footprints_in(text: str) -> list[dict[str, Any]]:
@@ -120,15 +130,22 @@ def _no_float(text: str) -> Any:
 
 
 def import_footprint(pf: dict[str, Any], defaults: ImportDefaults) -> dict[str, Any]:
-    """Requires one PACT footprint (a JSON object). The label record it becomes (``pact.*`` errors name the
-    member that cannot be carried and why)."""
-    for key in pf:
-        if key not in _FOOTPRINT_MEMBERS:
-            raise refuse(f"/{key}", "not a member of PACT v3's ProductFootprint, so nothing in a label carries it")
-    pcf = _object(pf, "pcf", "")
-    for key in pcf:
-        if key not in _PCF_MEMBERS:
-            raise refuse(f"/pcf/{key}", "not a member of PACT v3's CarbonFootprint, so nothing in a label carries it")
+    """Requires one PACT footprint (a JSON object). Its label record only; a caller showing the importer what
+    the label does not hold uses :func:`import_with_report`."""
+    return import_with_report(pf, defaults).label
+
+
+def import_with_report(pf: dict[str, Any], defaults: ImportDefaults) -> ImportResult:
+    """Requires one PACT footprint (a JSON object). The label record it becomes and what of it the label does
+    not hold (``pact.*`` errors name the member refused and why)."""
+    report = MemberReport()
+    _host(pf, report)
+    report.unknown(pf, {*PRODUCT_FOOTPRINT_V3, *HOST_FIELDS}, "", "ProductFootprint")
+    pcf = member_object(pf, "pcf", "")
+    report.unknown(pcf, {*CARBON_FOOTPRINT_V3, *DRAFT_NAMES, *LABEL_ONLY_PCF}, "/pcf", "CarbonFootprint")
+    for draft, name in DRAFT_NAMES.items():
+        if draft in pcf and name in pcf:
+            raise refuse(f"/pcf/{draft}", f"states {name} under both its v3 name and the draft's {draft}")
     needed = {
         "scheme": defaults.scheme,
         "manufacturer country": defaults.manufacturer_country,
@@ -137,158 +154,109 @@ def import_footprint(pf: dict[str, Any], defaults: ImportDefaults) -> dict[str, 
     absent = [k for k, v in needed.items() if not v]
     if absent:
         raise refuse("/", f"PACT does not state the label's {', '.join(absent)}: give them", "pact.missing_default")
+    profile = {"id": defaults.profile_id, "version": defaults.profile_version}
     label: dict[str, Any] = {
-        "label_id": defaults.label_id or f"PACT-{_text(pf, 'id', '')}",
+        "label_id": defaults.label_id or f"PACT-{text(pf, 'id', '')}",
         "scheme": defaults.scheme,
         "claim": {"type": "footprint", "basis": "gross"},  # a PACT footprint is a gross footprint
         "product": _product(pf),
-        "footprint": _footprint(pcf, defaults.boundary or ""),
-        "methodology": _methodology(pcf, defaults),
-        "verification": _verification(pcf, defaults.verification_level),
+        "footprint": footprint_of(pcf, defaults.boundary or "", report),
+        "methodology": methodology_of(pcf, profile, report),
+        "verification": verification_of(pcf, defaults.verification_level, report),
         "cites": [],
     }
     label["product"]["manufacturer"]["country"] = defaults.manufacturer_country
     _validity(pf, pcf, label)
     if "comment" in pf:
-        label["comment"] = _text(pf, "comment", "", empty=True)
-    extensions = [e for e in _list(pf, "extensions", "") if not _is_proof(e)]
+        label["comment"] = text(pf, "comment", "", empty=True)
+    captured = captured_members(pcf, report)
+    extensions = _extensions(pf, report, _MAX_EXTENSIONS - (1 if captured else 0))
+    if captured:
+        data = {"pcf": captured}
+        extensions.append(
+            {"specVersion": PROOF_EXTENSION_SPEC_VERSION, "dataSchema": MEMBERS_EXTENSION_SCHEMA, "data": data}
+        )
     if extensions:
         label["pactExtensions"] = extensions
-    return label
+    return ImportResult(label, tuple(report.not_carried), tuple(report.in_extension))
 
 
-def _is_proof(ext: Any) -> bool:
-    return isinstance(ext, dict) and PROOF_EXTENSION_NAME in str(ext.get("dataSchema", ""))
+def _host(pf: dict[str, Any], report: MemberReport) -> None:
+    """The host's members: type-checked where v3 defines them, then reported (the log sets the label's own)."""
+    if "id" in pf:
+        text(pf, "id", "")
+    if "specVersion" in pf:
+        matching(pf, "specVersion", "", r"\d+\.\d+\.\d+(-\d{8})?")
+    if "created" in pf:
+        text(pf, "created", "")
+    if "status" in pf:
+        choice(pf, "status", "", STATUSES)
+    if "precedingPfIds" in pf:
+        strings(pf, "precedingPfIds", "")
+    for key in HOST_FIELDS:
+        if key in pf:
+            report.drop(f"/{key}", _HOST_REASON)
 
 
 def _product(pf: dict[str, Any]) -> dict[str, Any]:
-    product: dict[str, Any] = {"name": _text(pf, "productNameCompany", "")}
-    description = _text(pf, "productDescription", "", empty=True)
+    product: dict[str, Any] = {"name": text(pf, "productNameCompany", "")}
+    description = text(pf, "productDescription", "", empty=True)
     if description:
         product["description"] = description
-    ids = _urns(pf, "productIds", "")
+    ids = urns(pf, "productIds", "")
     product["productIds"] = ids
     gtins = [u.split(":", 2)[2] for u in ids if u.lower().startswith("urn:gtin:")]
     if gtins:
         product["ids"] = [{"system": "gtin", "value": g} for g in gtins]
     if "productClassifications" not in pf:
         raise refuse("/productClassifications", "a label needs a product category and the footprint states none")
-    classes = _urns(pf, "productClassifications", "")
+    classes = urns(pf, "productClassifications", "")
     product["productClassifications"] = classes
     cpc = "urn:pact:productclassification:un-cpc:"
     first = next((c for c in classes if c.lower().startswith(cpc)), None)
     product["category"] = (
         {"system": "cpc", "code": first[len(cpc) :]} if first else {"system": "other", "code": classes[0]}
     )
-    product["manufacturer"] = {"name": _text(pf, "companyName", ""), "companyIds": _urns(pf, "companyIds", "")}
+    product["manufacturer"] = {"name": text(pf, "companyName", ""), "companyIds": urns(pf, "companyIds", "")}
     return product
 
 
-def _footprint(pcf: dict[str, Any], boundary: str) -> dict[str, Any]:
-    f = "/pcf"
-    unit = _text(pcf, "declaredUnitOfMeasurement", f)
-    if unit not in LABEL_DECLARED_UNITS:
-        raise refuse(f"{f}/declaredUnitOfMeasurement", f"a label has no declared unit {unit!r}")
-    excluding = _total(pcf, "pcfExcludingBiogenicUptake")
-    fp: dict[str, Any] = {
-        "pcf": {"value": excluding, "unit": "kgCO2e"},  # stated emissions total, as a label's headline
-        "declaredUnitOfMeasurement": unit,
-        "declaredUnitAmount": _decimal(pcf, "declaredUnitAmount", f, "nonneg"),
-        "boundary": boundary,
-        "pcfExcludingBiogenicUptake": excluding,
-        "pcfIncludingBiogenicUptake": _total(pcf, "pcfIncludingBiogenicUptake"),
-        "ipccCharacterizationFactors": _gwp_sets(pcf),
-        "referencePeriodStart": _day(pcf, "referencePeriodStart", exclusive=False),
-        "referencePeriodEnd": _day(pcf, "referencePeriodEnd", exclusive=True),
-    }
-    if "productMassPerDeclaredUnit" in pcf:
-        fp["productMassPerDeclaredUnit"] = _decimal(pcf, "productMassPerDeclaredUnit", f, "nonneg")
-    for name in GEOGRAPHY_FIELDS:
-        if name in pcf:
-            fp[name] = _text(pcf, name, f)
-    for name in CARRIED_DECIMALS:
-        if name in pcf:
-            fp[name] = _decimal(pcf, name, f, "nonpos" if name in _NONPOSITIVE else "nonneg")
-    uptake = [n for n in ("biogenicCO2Withdrawal", "biogenicCO2Uptake") if n in pcf]
-    if len(uptake) == 2:
-        raise refuse(f"{f}/biogenicCO2Uptake", "states the uptake under both of its names")
-    if uptake:
-        fp["biogenicCO2Uptake"] = _decimal(pcf, uptake[0], f, "nonpos")
-    if "packagingEmissionsIncluded" in pcf:
-        if not isinstance(pcf["packagingEmissionsIncluded"], bool):
-            raise refuse(f"{f}/packagingEmissionsIncluded", "must be true or false", "pact.bad_value")
-        fp["packagingEmissionsIncluded"] = pcf["packagingEmissionsIncluded"]
-    for name in CARRIED_TEXTS:
-        if name in pcf:
-            fp[name] = _text(pcf, name, f, empty=True)
-    if "secondaryEmissionFactorSources" in pcf:
-        fp["secondaryEmissionFactorSources"] = [
-            {
-                "name": _text(s, "name", f"{f}/secondaryEmissionFactorSources/{i}"),
-                "version": _text(s, "version", f"{f}/secondaryEmissionFactorSources/{i}"),
-            }
-            for i, s in enumerate(_list(pcf, "secondaryEmissionFactorSources", f))
-        ]
-    fp["exemptedEmissionsPercent"] = _percent(pcf, "exemptedEmissionsPercent")
-    if "primaryDataShare" in pcf:
-        fp["primaryDataShare"] = _percent(pcf, "primaryDataShare")
-    if "dqi" in pcf:
-        dqi = _object(pcf, "dqi", f)
-        for key in dqi:
-            if key not in DQI_KEYS:
-                raise refuse(f"{f}/dqi/{key}", f"not one of PACT v3's ratings ({', '.join(DQI_KEYS)})")
-        fp["dqi"] = {k: _decimal(dqi, k, f"{f}/dqi", "nonneg") for k in dqi}
-    return fp
+def _extensions(pf: dict[str, Any], report: MemberReport, room: int) -> list[dict[str, Any]]:
+    """The footprint's data model extensions a label holds (at most ``room``); the others reported."""
+    out: list[dict[str, Any]] = []
+    for i, raw in enumerate(array(pf, "extensions", "")):
+        at = f"/extensions/{i}"
+        ext = item_object(raw, at)
+        for name in ("specVersion", "dataSchema", "data"):
+            if name not in ext:
+                raise refuse(f"{at}/{name}", "PACT requires it", "pact.missing_field")
+        text(ext, "specVersion", at)
+        text(ext, "dataSchema", at)
+        member_object(ext, "data", at)
+        if "documentation" in ext:
+            text(ext, "documentation", at)
+        report.unknown(ext, EXTENSION_V3, at, "DataModelExtension")
+        why = _unheld_extension(ext)
+        if why is None and len(out) >= room:
+            why = f"a label holds at most {_MAX_EXTENSIONS} extensions, its own members extension among them"
+        if why is None:
+            out.append({k: ext[k] for k in EXTENSION_V3 if k in ext})
+        else:
+            report.drop(at, why)
+    return out
 
 
-def _methodology(pcf: dict[str, Any], defaults: ImportDefaults) -> dict[str, Any]:
-    standards = _list(pcf, "crossSectoralStandards", "/pcf")
-    for i, s in enumerate(standards):
-        if not isinstance(s, str) or not s:
-            raise refuse(f"/pcf/crossSectoralStandards/{i}", "must be a non-empty string", "pact.bad_value")
-    if not standards:
-        raise refuse("/pcf/crossSectoralStandards", "PACT requires at least one standard", "pact.bad_value")
-    meth: dict[str, Any] = {
-        "standards": list(standards),
-        "crossSectoralStandards": list(standards),
-        "profile": {"id": defaults.profile_id, "version": defaults.profile_version},
-    }
-    if "productOrSectorSpecificRules" in pcf:
-        rules = []
-        for i, rule in enumerate(_list(pcf, "productOrSectorSpecificRules", "/pcf")):
-            at = f"/pcf/productOrSectorSpecificRules/{i}"
-            r = _object({"r": rule}, "r", at)
-            for key in r:
-                if key not in ("operator", "ruleNames", "otherOperatorName"):
-                    raise refuse(f"{at}/{key}", "not a member of PACT's ProductOrSectorSpecificRule")
-            out = {"operator": _text(r, "operator", at), "ruleNames": [str(n) for n in _list(r, "ruleNames", at)]}
-            if "otherOperatorName" in r:
-                out["otherOperatorName"] = _text(r, "otherOperatorName", at)
-            rules.append(out)
-        meth["productOrSectorSpecificRules"] = rules
-    return meth
-
-
-def _verification(pcf: dict[str, Any], level: str | None) -> dict[str, Any]:
-    if "verification" not in pcf:  # not verified: whatever level was offered does not apply
-        return {"level": "none"}
-    v = _object(pcf, "verification", "/pcf")
-    pact: dict[str, Any] = {}
-    for key, value in v.items():
-        if key not in _VERIFICATION_MEMBERS:
-            raise refuse(f"/pcf/verification/{key}", "not a member of PACT's Verification")
-        at = f"/pcf/verification/{key}"
-        pact[key] = (
-            instant_text(instant(value, at)) if key == "completedAt" else _text(v, key, "/pcf/verification", empty=True)
-        )
-    stated = bool(pact.get("providerName") or pact.get("completedAt") or pact.get("coverage"))
-    if stated and level is None:
-        raise refuse(
-            "/pcf/verification",
-            "the footprint was verified but PACT states no assurance level; give limited or reasonable",
-            "pact.missing_default",
-        )
-    return {"level": level or "none", "pact": pact}
+def _unheld_extension(ext: dict[str, Any]) -> str | None:
+    schema = ext["dataSchema"]
+    if PROOF_EXTENSION_NAME in schema:
+        return "a carbonledger ledger proof: the log makes the new label's own"
+    if schema == MEMBERS_EXTENSION_SCHEMA:
+        return "carbonledger's members extension is made by the import from pcf, never taken from a footprint"
+    if not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", ext["specVersion"]):
+        return f"a label holds an extension's specVersion as major.minor.patch, not {ext['specVersion']!r}"
+    if len(schema) > _LABEL_URL_CHARS or len(ext.get("documentation", "")) > _LABEL_URL_CHARS:
+        return f"a label holds an extension's URLs up to {_LABEL_URL_CHARS} characters"
+    return None
 
 
 def _validity(pf: dict[str, Any], pcf: dict[str, Any], label: dict[str, Any]) -> None:
@@ -308,77 +276,3 @@ def _validity(pf: dict[str, Any], pcf: dict[str, Any], label: dict[str, Any]) ->
         label["validityPeriodStart"] = instant_text(start)
     if end.time() != datetime.min.time():
         label["validityPeriodEnd"] = instant_text(end)
-
-
-def _day(pcf: dict[str, Any], name: str, *, exclusive: bool) -> str:
-    moment = instant(pcf.get(name), f"/pcf/{name}")
-    if moment.time() != datetime.min.time():
-        raise refuse(f"/pcf/{name}", f"{pcf[name]} is not 00:00 UTC: a label's reference period is whole days")
-    day: date = moment.date() - timedelta(days=1) if exclusive else moment.date()
-    return day.isoformat()
-
-
-def _total(pcf: dict[str, Any], name: str) -> str:
-    draft = next(d for d, v in DRAFT_NAMES.items() if v == name)
-    present = [n for n in (name, draft) if n in pcf]
-    if len(present) == 2:
-        raise refuse(f"/pcf/{draft}", f"states the total under both {name} and {draft}")
-    if not present:
-        raise refuse(f"/pcf/{name}", "PACT requires it", "pact.missing_field")
-    return _decimal(pcf, present[0], "/pcf")
-
-
-def _gwp_sets(pcf: dict[str, Any]) -> list[str]:
-    sets = _list(pcf, "ipccCharacterizationFactors", "/pcf")
-    for i, s in enumerate(sets):
-        if s not in PACT_GWP_SETS:
-            raise refuse(f"/pcf/ipccCharacterizationFactors/{i}", f"a label declares no GWP set {s!r}")
-    if not sets:
-        raise refuse("/pcf/ipccCharacterizationFactors", "PACT requires at least one", "pact.bad_value")
-    return list(sets)
-
-
-def _percent(pcf: dict[str, Any], name: str) -> str:
-    value = _decimal(pcf, name, "/pcf", "nonneg")
-    if Decimal(value) > 100 or len(value.partition(".")[2]) > 6:
-        raise refuse(f"/pcf/{name}", f"a label's percentage is 0 to 100 with at most 6 decimals, got {value}")
-    return value
-
-
-def _decimal(obj: dict[str, Any], name: str, at: str, sign: str | None = None) -> str:
-    if name not in obj:
-        raise refuse(f"{at}/{name}", "PACT requires it", "pact.missing_field")
-    return pact_decimal(obj[name], f"{at}/{name}", sign=sign)
-
-
-def _text(obj: dict[str, Any], name: str, at: str, *, empty: bool = False) -> str:
-    value = obj.get(name)
-    if not isinstance(value, str) or (not value and not empty):
-        raise refuse(
-            f"{at}/{name}", f"expected a {'' if empty else 'non-empty '}string, got {value!r}", "pact.bad_value"
-        )
-    return value
-
-
-def _object(obj: dict[str, Any], name: str, at: str) -> dict[str, Any]:
-    value = obj.get(name)
-    if not isinstance(value, dict):
-        raise refuse(f"{at}/{name}", "expected an object", "pact.bad_value")
-    return value
-
-
-def _list(obj: dict[str, Any], name: str, at: str) -> list[Any]:
-    value = obj.get(name, [])
-    if not isinstance(value, list):
-        raise refuse(f"{at}/{name}", "expected an array", "pact.bad_value")
-    return value
-
-
-def _urns(obj: dict[str, Any], name: str, at: str) -> list[str]:
-    values = _list(obj, name, at)
-    for i, v in enumerate(values):
-        if not isinstance(v, str) or not v.lower().startswith("urn:") or len(v) > 500 or any(c.isspace() for c in v):
-            raise refuse(f"{at}/{name}/{i}", f"expected a URN (RFC 8141), got {v!r}", "pact.bad_value")
-    if not values:
-        raise refuse(f"{at}/{name}", "PACT requires at least one URN", "pact.missing_field")
-    return list(values)

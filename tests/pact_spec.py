@@ -8,6 +8,10 @@ statement of the same constraints, is the check that always runs.
 OpenAPI 3.1 schemas are JSON Schema Draft 2020-12. The whole document is one registered resource, so the
 ``#/components/schemas/...`` references inside it resolve within it; formats (``uuid``, ``date-time``) are
 checked.
+
+Validation cannot tell a member the schema defines from one it merely lets through (no schema of the
+specification says ``additionalProperties: false``), so :func:`undefined_members` compares names: it walks an
+instance along the schema's ``properties``, following ``$ref``.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ __all__ = [
     "errors",
     "event_validator",
     "footprint_validator",
+    "resolve",
     "response_validator",
+    "schema_members",
     "schema_validator",
     "spec_document",
     "spec_file",
+    "undefined_members",
 ]
 
 SPEC_URI = "urn:carbonledger:test:pact-v3-openapi"
@@ -121,3 +128,46 @@ def errors(validator: Any, instance: Any) -> list[tuple[str, str, str]]:
     """Every way ``instance`` fails ``validator``: (JSON Pointer, keyword, message), sorted."""
     found = validator.iter_errors(instance)
     return sorted(("/" + "/".join(map(str, e.absolute_path)), str(e.validator), e.message[:200]) for e in found)
+
+
+def resolve(schema: Any) -> Any:
+    """``schema`` with every ``$ref`` (``#/...``, within the document) followed; its sibling keywords dropped."""
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+        target: Any = spec_document()
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        schema = target
+    return schema
+
+
+def schema_members(name: str) -> set[str]:
+    """The members ``components/schemas/<name>`` defines: its ``properties`` and the members its ``required`` lists."""
+    schema = resolve({"$ref": f"#/components/schemas/{_escape(name)}"})
+    return set(schema.get("properties", {})) | set(schema.get("required", []))
+
+
+def undefined_members(instance: Any, name: str = "ProductFootprint") -> list[str]:
+    """The JSON Pointer of every member of ``instance``, at every level, that ``components/schemas/<name>``
+    does not define (nor the schemas its properties and items lead to, ``$ref`` followed); an object schema
+    with no ``properties`` (a DataModelExtension's ``data``) is open, and not descended into."""
+    out: list[str] = []
+    _walk(instance, {"$ref": f"#/components/schemas/{_escape(name)}"}, "", out)
+    return out
+
+
+def _walk(value: Any, schema: Any, at: str, out: list[str]) -> None:
+    schema = resolve(schema)
+    if not isinstance(schema, dict):
+        return
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        properties = schema["properties"]
+        defined = set(properties) | set(schema.get("required", []))
+        for key, item in value.items():
+            where = f"{at}/{_escape(key)}"
+            if key not in defined:
+                out.append(where)
+            elif key in properties:
+                _walk(item, properties[key], where, out)
+    elif isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            _walk(item, schema["items"], f"{at}/{i}", out)

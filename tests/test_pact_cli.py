@@ -80,6 +80,18 @@ def test_import_writes_label_records_ready_to_sign(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "/pcf/verification" in refused.stderr
 
 
+def test_import_names_on_stderr_each_member_it_does_not_carry(tmp_path: Path) -> None:
+    """A valid footprint with a member no label field holds imports; the member is named, never dropped silently."""
+    pf = json.loads((VECTORS / "footprints.json").read_text())["footprints"][0]
+    pf["pcf"]["x-partner-note"] = "kept by the partner only"
+    src = tmp_path / "one.json"
+    src.write_text(json.dumps(pf))
+    args = ["pact", "import", str(src), "--scheme", GD, "--manufacturer-country", "DE", "--boundary", "cradle-to-gate"]
+    out = Cli(tmp_path / "h").run(*args, "--verification-level", "limited")
+    assert json.loads(out.stdout)["label_id"] == f"PACT-{pf['id']}"
+    assert f"note: PACT-{pf['id']}: /pcf/x-partner-note not carried" in out.stderr
+
+
 def test_serve_refuses_a_certificate_without_its_key(tmp_path: Path) -> None:
     init_home(tmp_path / "h", origin="pact.tls/log")
     out = Cli(tmp_path / "h").run("serve", "--tls-cert", str(tmp_path / "c.pem"), ok=False)
