@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .errors import MappingError
+from .vocabulary import DECLARED_UNITS
 
 __all__ = [
     "CCU_CALCULATION_APPROACHES",
@@ -70,18 +71,8 @@ CROSS_SECTORAL_STANDARDS = (
 PACT_GWP_SETS = ("AR4", "AR5", "AR6")
 GEOGRAPHY_FIELDS = ("geographyRegionOrSubregion", "geographyCountry", "geographyCountrySubdivision")
 # The enumerations of PACT v3's schema that the import checks (a value outside one breaks the schema).
-PACT_DECLARED_UNITS = (
-    "liter",
-    "kilogram",
-    "cubic meter",
-    "kilowatt hour",
-    "megajoule",
-    "ton kilometer",
-    "square meter",
-    "piece",
-    "hour",
-    "megabit second",
-)
+# PACT's declared units: the label's (mapping.vocabulary) and two the label schema has no place for.
+PACT_DECLARED_UNITS = (*DECLARED_UNITS, "hour", "megabit second")
 REGIONS = (
     "Africa",
     "Americas",
