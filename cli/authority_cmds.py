@@ -41,6 +41,10 @@ def scheme_register(
     key: KeyOpt,
     role: Annotated[str, typer.Option(help="scheme or data-publisher")] = "scheme",
     name_zh: Annotated[str | None, typer.Option(help="Chinese name.")] = None,
+    name_zh_hant: Annotated[
+        str | None,
+        typer.Option(help="Traditional Chinese form of --name-zh, shown on zh-Hant pages (Hong Kong, Taiwan, Macao)."),
+    ] = None,
     country: Annotated[str | None, typer.Option(help="ISO 3166 alpha-2.")] = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
@@ -49,6 +53,8 @@ def scheme_register(
     info: dict[str, Any] = {"id": scheme_id, "name": name, "role": role}
     if name_zh:
         info["name_zh"] = name_zh
+    if name_zh_hant:
+        info["name_zh_hant"] = name_zh_hant
     if country:
         info["country"] = country
     root = read_key_file(key)

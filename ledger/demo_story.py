@@ -71,6 +71,7 @@ from .signing import Signer
 __all__ = [
     "CURRENT_ID",
     "DEMO_SCHEMES",
+    "DEMO_TRADITIONAL",
     "HK",
     "HK_ID",
     "HUZHOU_ID",
@@ -94,6 +95,8 @@ GD, HK, CN, CT, JP, KR, EPD = (
     "kr-keiti-cfp",
     "epd-intl-en15804a2",
 )
+# (id, name, name_zh, country); DEMO_TRADITIONAL gives each name_zh's character-for-character Traditional form
+# (shared/domain/schemes.md gives no official Traditional name for these four).
 DEMO_SCHEMES = [
     (GD, "Guangdong carbon label", "广东碳标签", "CN"),
     (HK, "Hong Kong CMA Testing carbon label", "香港中华厂商联合会检定中心碳标签", "HK"),
@@ -104,6 +107,12 @@ DEMO_SCHEMES = [
     (EPD, "EPD International (EN 15804+A2)", None, "SE"),
     (HZ, "Huzhou carbon label pilot", "湖州碳标签", "CN"),
 ]
+DEMO_TRADITIONAL = {
+    "广东碳标签": "廣東碳標籤",
+    "香港中华厂商联合会检定中心碳标签": "香港中華廠商聯合會檢定中心碳標籤",
+    "全国统一产品碳足迹标识": "全國統一產品碳足跡標識",
+    "湖州碳标签": "湖州碳標籤",
+}
 STANDARD_PROFILES = ["iso14067-2018", "gbt24067-2024", "pas2050-2011", "pact-v3"]
 BULK = 120
 
@@ -210,8 +219,8 @@ class DemoStory:
             if self.log.scheme(scheme_id) is not None:
                 continue
             info: dict[str, Any] = {"id": scheme_id, "name": name, "role": "scheme", "country": country}
-            if name_zh:
-                info["name_zh"] = name_zh
+            if name_zh:  # a scheme registered by an earlier demo keeps its names as registered (skipped above)
+                info["name_zh"], info["name_zh_hant"] = name_zh, DEMO_TRADITIONAL[name_zh]
             r = self.submit("scheme.register", {"scheme": info, "public_key": _b64(self.roots[scheme_id])},
                             self.roots[scheme_id])  # fmt: skip
             self.say(f"  scheme [cyan]{scheme_id}[/] registered its root key at index {r.index}")

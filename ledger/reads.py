@@ -17,19 +17,25 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from mapping.errors import CarbonLedgerError, MappingError, NotFoundError
-from verifier.b64 import decode_canonical
+from mapping.errors import CarbonLedgerError, NotFoundError
 from verifier.envelope import parse_entry
-from verifier.merkle import leaf_hash
 from verifier.report import Report
 
 from . import agreements_service, bundles, datasets_service
 from .log import Log
-from .tables import EntryRow, LabelRow
+from .read_models import (
+    EntrySummary,
+    LabelCheck,
+    SchemeInfo,
+    entry_dict,
+    entry_payload,
+    label_fields,
+    scheme_profile,
+)
+from .tables import LabelRow
 from .witnessing import no_witnesses
 
 __all__ = ["MAX_SEARCH_RESULTS", "RECENT_ENTRIES", "EntrySummary", "LabelCheck", "Reads", "SchemeInfo", "entry_payload"]
@@ -38,49 +44,7 @@ MAX_SEARCH_RESULTS = 100
 RECENT_ENTRIES = 50
 CACHED_CHECKS = 256  # label checks kept (least recently used go first)
 T = TypeVar("T")
-
-
-def entry_payload(envelope: bytes) -> dict[str, Any]:
-    """The decoded payload of a logged (already admitted) envelope."""
-    doc = json.loads(envelope)
-    return json.loads(decode_canonical(doc["payload"]))
-
-
 GROWTH_POINTS = 60
-
-
-@dataclass(frozen=True)
-class SchemeInfo:
-    scheme_id: str
-    name: str
-    name_zh: str | None
-    role: str
-    country: str | None
-    root_key_id: str
-    registered_index: int
-
-    def display_name(self, lang: str) -> str:
-        return self.name_zh if lang.startswith("zh") and self.name_zh else self.name
-
-
-@dataclass(frozen=True)
-class EntrySummary:
-    index: int
-    kind: str
-    signer: str
-    scheme: str | None
-    subject: str | None
-    integrated: str  # ISO 8601, UTC, seconds
-
-
-@dataclass(frozen=True)
-class LabelCheck:
-    """The server-side check of a logged label: its bundle's verification report (against the log's own keys,
-    about ``to`` on ``at``), and the log's equivalence verdict for ``to`` — or why there is none."""
-
-    report: Report
-    verdict: dict[str, Any] | None
-    verdict_error: CarbonLedgerError | None
 
 
 class Reads:
@@ -142,11 +106,11 @@ class Reads:
 
     def entry(self, index: int) -> dict[str, Any]:
         """The entry at ``index``, as ``GET /v1/entries/{index}`` answers it (``log.no_such_entry`` if none)."""
-        return _entry_dict(self.log.entry(index))
+        return entry_dict(self.log.entry(index))
 
     def entry_by_id(self, entry_id: str) -> dict[str, Any]:
         """The entry whose entry id is ``entry_id``, as :meth:`entry` answers it (``log.no_such_entry`` if none)."""
-        return _entry_dict(self.log.entry_by_id(entry_id))
+        return entry_dict(self.log.entry_by_id(entry_id))
 
     def recent_entries(self, before: int | None = None, n: int = RECENT_ENTRIES) -> tuple[list[EntrySummary], int]:
         """Up to ``n`` entries with indexes in ``[start, end)``, newest first, where ``end`` is ``before`` (or the
@@ -188,6 +152,7 @@ class Reads:
                     scheme_id=r.scheme_id,
                     name=r.name,
                     name_zh=info.get("name_zh"),
+                    name_zh_hant=info.get("name_zh_hant"),
                     role=r.role,
                     country=info.get("country"),
                     root_key_id=r.root_key_id,
@@ -203,11 +168,12 @@ class Reads:
                 "id": s.scheme_id,
                 "name": s.name,
                 "name_zh": s.name_zh,
+                "name_zh_hant": s.name_zh_hant,
                 "country": s.country,
                 "role": s.role,
                 "root_key_id": s.root_key_id,
                 "registered_index": s.registered_index,
-                "profile": _scheme_profile(s.scheme_id),
+                "profile": scheme_profile(s.scheme_id),
             }
             for s in self.schemes()
         ]
@@ -232,7 +198,7 @@ class Reads:
 
     def labels(self, scheme: str | None = None, limit: int = 100, after: int | None = None) -> list[dict[str, Any]]:
         """``GET /v1/labels``: labels in log order (of ``scheme``, when given), after log index ``after``."""
-        return [_label_fields(x) for x in self.log.store.labels(scheme, limit, after)]
+        return [label_fields(x) for x in self.log.store.labels(scheme, limit, after)]
 
     def find_labels(
         self,
@@ -276,7 +242,7 @@ class Reads:
     @staticmethod
     def label_summary(row: LabelRow) -> dict[str, Any]:
         """A search result of ``GET /v1/labels/search``."""
-        return {**_label_fields(row), "entry_id": row.entry_id}
+        return {**label_fields(row), "entry_id": row.entry_id}
 
     def label_detail(self, row: LabelRow) -> dict[str, Any]:
         """``GET /v1/labels/{id}``: the label record as logged, with its index, entry id and status."""
@@ -363,7 +329,7 @@ class Reads:
 
     # ---- agreements and datasets -------------------------------------------------------------------------
     def agreements(self, at: date | datetime | None = None) -> list[dict[str, Any]]:
-        """Every agreement version in log order with its status at ``at`` (default: the log's clock):
+        """Every agreement version, by agreement id then version, with its status at ``at`` (default: the log's clock):
         :func:`ledger.agreements_service.agreement_list`'s rows (``id``, ``version``, ``schemes``, ``direction``,
         ``terms_hash``, ``status``, ``proposed_index``, ``accepted_index``, ``withdrawn_index``, …)."""
         return agreements_service.agreement_list(self.log, at)
@@ -380,39 +346,3 @@ class Reads:
 
     def dataset(self, dataset_id: str, version: int | None = None) -> dict[str, Any]:
         return datasets_service.dataset_show(self.log, dataset_id, version)
-
-
-def _entry_dict(row: EntryRow) -> dict[str, Any]:
-    envelope = row.envelope
-    return {
-        "index": row.idx,
-        "entry_id": row.entry_id,
-        "kind": row.kind,
-        "signer": row.signer,
-        "seq": row.seq,
-        "leaf_hash": leaf_hash(envelope).hex(),
-        "envelope": json.loads(envelope),
-    }
-
-
-def _label_fields(row: LabelRow) -> dict[str, Any]:
-    return {
-        "label_id": row.label_id,
-        "scheme": row.scheme,
-        "product": row.product_name,
-        "model": row.model,
-        "gtin": row.gtin,
-        "manufacturer": row.manufacturer,
-        "status": row.status,
-        "index": row.idx,
-    }
-
-
-def _scheme_profile(scheme_id: str) -> dict[str, str] | None:
-    from mapping.profiles import get_profile
-
-    try:
-        p = get_profile(scheme_id)
-    except MappingError:
-        return None
-    return {"id": p.id, "version": p.version}

@@ -1,11 +1,12 @@
 """Scheme and profile names in a page's language, as their records state them (issue 19: Hong Kong readers).
 
 A scheme's registration in the log (``scheme.register``) names it in English (``name``) and Chinese
-(``name_zh``). A shipped methodology profile (``mapping/data/profiles/<id>.json``) names itself the same way and
-may add the Traditional form ``name_zh_hant`` (its README says where each comes from). A zh-Hant page shows a
-registered scheme's Traditional name when the scheme's own profile gives one for the very name registered (the
-profile's ``name_zh`` is the registration's): the same name, in the other script. Otherwise both Chinese
-variants see ``name_zh`` as registered, and a scheme with none its English name; nothing converts a name.
+(``name_zh``), and may add the Traditional form (``name_zh_hant``): a zh-Hant page shows that first. A shipped
+methodology profile (``mapping/data/profiles/<id>.json``) names itself the same way and may add ``name_zh_hant``
+(its README says where each comes from). A registration without a Traditional name gets its profile's when the
+profile gives one for the very name registered (the profile's ``name_zh`` is the registration's): the same name,
+in the other script. Otherwise both Chinese variants see ``name_zh`` as registered, and a scheme with none its
+English name; nothing converts a name.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def chinese_scheme_name(info: SchemeInfo, lang: str, forms: Mapping[str, tuple[s
     if not info.name_zh:
         return None
     if lang == ZH_HANT:
+        if info.name_zh_hant:
+            return info.name_zh_hant
         simplified, traditional = (traditional_forms() if forms is None else forms).get(info.scheme_id, ("", ""))
         if simplified == info.name_zh:
             return traditional
