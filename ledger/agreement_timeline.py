@@ -21,9 +21,10 @@ from verifier.trust import fingerprint
 
 from .log import Log
 
-__all__ = ["STEP_KINDS", "agreement_timelines"]
+__all__ = ["STEP_KINDS", "TITLE_KEYS", "agreement_timelines"]
 
 STEP_KINDS = ("propose", "counter", "revise", "accept", "withdraw", "expiry")
+TITLE_KEYS = ("title", "title_zh", "title_zh_hant")  # the terms' optional titles a step carries
 
 
 def _iso(t: datetime) -> str:
@@ -34,7 +35,8 @@ def agreement_timelines(log: Log, agreement_ids: list[str] | None = None) -> dic
     """For each agreement id (those given, in that order; else every one, by first proposal), its steps in time
     order. Each step: ``kind`` (:data:`STEP_KINDS`), ``at``, ``version``, ``index`` (None for an expiry),
     ``scheme``, ``key_id``, ``fingerprint``, ``holder`` (None when the log keeps none), ``terms_hash``,
-    ``answers`` (the version a counter or revision answers), ``reason``, ``title`` (a proposal's terms' title),
+    ``answers`` (the version a counter or revision answers), ``reason``, ``title``, ``title_zh`` and ``title_zh_hant``
+    (a proposal's terms' title in English, Simplified and Traditional Chinese, None where they state none),
     ``compared_to`` (the version a proposal's ``changes`` are from, None for the first), ``changes``
     (:class:`mapping.terms_diff.TermsChange` dicts) and ``future`` (an expiry still ahead)."""
     events = sorted(log.agreement_events(), key=lambda e: e.index)
@@ -94,7 +96,7 @@ def _step(log: Log, ev: AgreementEvent, key_id: str | None, earlier: dict[int, A
         "terms_hash": ev.terms_hash,
         "answers": None if ev.answers is None else ev.answers.version,
         "reason": ev.reason,
-        "title": None if ev.terms is None else ev.terms.document.get("title"),
+        **{key: None if ev.terms is None else ev.terms.document.get(key) for key in TITLE_KEYS},
         "compared_to": compared_to,
         "changes": changes,
         "future": False,
@@ -125,7 +127,7 @@ def _expiry(v: VersionState, now: datetime) -> dict[str, Any] | None:
         "terms_hash": v.terms_hash,
         "answers": None,
         "reason": None,
-        "title": None,
+        **dict.fromkeys(TITLE_KEYS),
         "compared_to": None,
         "changes": [],
         "future": at > now,

@@ -20,7 +20,9 @@ Terms are a JSON document (schema: ``verifier/schemas/agreement-terms.schema.jso
      "tolerance": "0.01", "valid_from": "2024-01-01", "valid_until": "2026-12-31",
      "carry_over": "until_version_end",          # optional, see mapping/equivalence.py rule 4
      "supersedes": null | {"version": n, "terms_hash": <64 hex>},
-     "illustrative": true, "notes": "..."}
+     "illustrative": true, "notes": "...",
+     "title": "...", "title_zh": "...", "title_zh_hant": "..."}  # optional; a Chinese page shows title_zh_hant
+                                                 # (zh-Hant), then title_zh, then title
 
 Conditions name label fields by JSON Pointer, ``*`` standing for each element of a list
 (``/footprint/electricity/*/factor/kind``), so terms can state what real mutual-recognition terms check: the
@@ -84,6 +86,8 @@ _TOP_OPTIONAL = (
     "illustrative",
     "notes",
     "title",
+    "title_zh",
+    "title_zh_hant",
 )
 
 
@@ -325,7 +329,7 @@ def parse_terms(
     illustrative = obj.get("illustrative", False)
     if not isinstance(illustrative, bool):
         raise invalid("/illustrative must be true or false", "/illustrative")
-    for key in ("notes", "title"):
+    for key in ("notes", "title", "title_zh", "title_zh_hant"):
         if key in obj and (not isinstance(obj[key], str) or not 0 < len(obj[key]) <= _MAX_TEXT):
             raise invalid(f"/{key} must be a non-empty string of at most {_MAX_TEXT} characters", f"/{key}")
 

@@ -4,6 +4,7 @@ comes before the footprint, so a phone shows it first."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -57,7 +58,7 @@ def _page(client: TestClient, label_id: str) -> str:
     ("label_id", "kind", "words"),
     [
         ("B-VALID", "valid", ["Authentic and valid", "Valid until 2028-12-31"]),
-        ("B-RECALLED", "revoked", ["Revoked", "Revoked on 2026-11-24", "refrigerant mass misstated"]),
+        ("B-RECALLED", "revoked", ["Revoked", "On 2026-11-24. Reason given: refrigerant mass misstated"]),
         ("B-FIRST", "superseded", ["Superseded", "Replaced on 2026-11-24", f'href="/labels/{GD}/B-SECOND"']),
         ("B-OLD", "expired", ["Expired", "validity ended on 2022-12-31"]),
         ("B-SOON", "not_yet_valid", ["Not yet valid", "valid only from 2027-01-01"]),
@@ -91,3 +92,13 @@ def test_the_log_page_draws_its_growth_from_its_checkpoints(client: TestClient) 
     size = client.get("/v1/log").json()["tree_size"]
     assert 'role="img"' in svg and '<path d="M' in svg and f">{size}<" in svg  # the newest checkpoint's size
     assert svg.count("H") >= 2  # one step per checkpoint kept
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "Revoked"), ("zh", "撤销"), ("zh-hant", "撤銷")])
+def test_the_revoked_banner_says_revoked_once(client: TestClient, lang: str, word: str) -> None:
+    """The heading said "Revoked" and the detail began "Revoked on …": the word twice in a row."""
+    html = client.get(f"/labels/{GD}/B-RECALLED", params={"lang": lang}).text
+    start = html.index('id="status-banner"')
+    banner = re.sub(r"<[^>]+>", " ", html[start : html.index("</section>", start)])
+    assert banner.count(word) == 1, banner
+    assert "2026-11-24" in banner and "refrigerant mass misstated" in banner

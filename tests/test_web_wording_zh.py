@@ -2,7 +2,9 @@
 
 The faults guarded: zh-Hant readers saw the Simplified names the demo registered (广东碳标签) because a
 registration could not state a Traditional one; Chinese pages wrote ASCII colons after Chinese words (结论: 真实);
-the English page of a superseded label said its status twice in a row (``superseded ✗ Superseded``).
+the English page of a superseded label said its status twice in a row (``superseded ✗ Superseded``), and a
+revoked label's banner ``Revoked`` then ``Revoked on {date}``; Chinese pages wrapped the exit code in ASCII
+parentheses (``(退出码 0：…)``).
 """
 
 from __future__ import annotations
@@ -102,22 +104,36 @@ def test_chinese_pages_write_no_ascii_colon_after_a_chinese_word(client: TestCli
         assert not re.search(r"在 \S+ 制度下", text), page  # no spaces around an embedded name
 
 
+@pytest.mark.parametrize("lang", ["zh", "zh-hant"])
+def test_chinese_pages_wrap_the_exit_code_in_full_width_parentheses(client: TestClient, lang: str) -> None:
+    label = main_text(client.get(f"/labels/{GD}/{MIDEA_ID}", params={"lang": lang}).text)
+    exits = re.findall(r".?(?:退出码|結束代碼) \d+：[^）)]*.?", label)
+    assert exits, label  # the label page's server check shows its exit code
+    assert all(e.startswith("（") and e.endswith("）") for e in exits), exits  # not "(退出码 0：…)"
+
+
 REPEATED = r"(?i)\b([a-z]{3,})\W+\1\b"
 
 
-def test_the_english_page_of_a_superseded_label_says_no_word_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize("status", ["superseded", "revoked"])
+def test_the_english_page_of_a_superseded_or_revoked_label_says_no_word_twice(tmp_path: Path, status: str) -> None:
+    """A superseded label's pill and heading said ``superseded ✗ Superseded``; a revoked label's banner said
+    ``Revoked`` then ``Revoked on {date}``."""
     store = Store(f"sqlite:///{tmp_path / 'ledger.db'}")
     log = Log(store, SigningKey.generate(), "wording.test/log", Policy(frozenset({GD})), lambda: NOW)
     root, cqc = Signer(), Signer()
     log.submit(root.register(GD))
-    log.submit(root.authorize(GD, cqc, kinds=["label.issue", "label.supersede"]))
+    log.submit(root.authorize(GD, cqc, kinds=["label.issue", "label.revoke", "label.supersede"]))
     first, second = log.submit(cqc.issue(label_for(GD, "W-FIRST"))), log.submit(cqc.issue(label_for(GD, "W-NEXT")))
-    log.submit(cqc.sign("label.supersede", {"scheme": GD, "label_id": "W-FIRST", "label_entry": first.entry_id,
-                                            "replacement_entry": second.entry_id, "reason": "new data"}))  # fmt: skip
+    ref = {"scheme": GD, "label_id": "W-FIRST", "label_entry": first.entry_id}
+    if status == "superseded":
+        log.submit(cqc.sign("label.supersede", {**ref, "replacement_entry": second.entry_id, "reason": "new data"}))
+    else:
+        log.submit(cqc.sign("label.revoke", {**ref, "reason": "refrigerant mass misstated"}))
     try:
         with TestClient(create_app(log)) as c:
             html = c.get(f"/labels/{GD}/W-FIRST", params={"lang": "en"}).text
     finally:
         store.close()
-    assert "banner-superseded" in html
+    assert f"banner-{status}" in html
     assert not re.findall(REPEATED, main_text(html))
