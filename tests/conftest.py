@@ -225,6 +225,26 @@ def copy_demo_home(demo_home_template: Path) -> Callable[[Path], Path]:
     return copy
 
 
+@pytest.fixture(scope="module")
+def demo_pages(demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The service's pages and API over a module's own copy of the demo home, through FastAPI's TestClient."""
+    from fastapi.testclient import TestClient
+
+    from ledger.api import create_app
+    from ledger.home import load_settings, open_log
+
+    home = tmp_path_factory.mktemp("demo-pages") / "home"
+    shutil.copytree(demo_home_template, home)
+    log = open_log(load_settings(home), precheck_workers=False)
+    app = create_app(log)
+    try:
+        with TestClient(app) as c:
+            yield c
+    finally:
+        app.state.deps.sequencer.close()
+        log.store.close()
+
+
 DATA = Path(__file__).parent / "data"
 
 

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from html import unescape
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.api import create_app
-from ledger.home import load_settings, open_log
 from ledger.reads import SchemeInfo
 from ledger.web.compare_view import profile_choices
 from ledger.web.i18n import EN, ZH_HANS, ZH_HANT
@@ -30,17 +25,8 @@ CN_POWER = "cn-electricity-footprint"
 
 
 @pytest.fixture(scope="module")
-def client(demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    home = tmp_path_factory.mktemp("names") / "home"
-    shutil.copytree(demo_home_template, home)
-    log = open_log(load_settings(home), precheck_workers=False)
-    app = create_app(log)
-    try:
-        with TestClient(app) as c:
-            yield c
-    finally:
-        app.state.deps.sequencer.close()
-        log.store.close()
+def client(demo_pages: TestClient) -> TestClient:
+    return demo_pages
 
 
 def titles_on(html: str) -> dict[str, str]:

@@ -10,8 +10,6 @@ parentheses (``(退出码 0：…)``).
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 
@@ -20,7 +18,6 @@ from fastapi.testclient import TestClient
 
 from ledger.api import create_app
 from ledger.demo_story import DEMO_SCHEMES, DEMO_TRADITIONAL, GD, HK, MIDEA_ID
-from ledger.home import load_settings, open_log
 from ledger.log import Log
 from ledger.reads import SchemeInfo
 from ledger.store import Store
@@ -36,17 +33,8 @@ TRADITIONAL_OF = dict(zip("广东签华厂联会检标国统产迹识", "廣東�
 
 
 @pytest.fixture(scope="module")
-def client(demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    home = tmp_path_factory.mktemp("wording") / "home"
-    shutil.copytree(demo_home_template, home)
-    log = open_log(load_settings(home), precheck_workers=False)
-    app = create_app(log)
-    try:
-        with TestClient(app) as c:
-            yield c
-    finally:
-        app.state.deps.sequencer.close()
-        log.store.close()
+def client(demo_pages: TestClient) -> TestClient:
+    return demo_pages
 
 
 def main_text(html: str) -> str:
