@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,25 +77,43 @@ def _free_port() -> int:
 
 
 class ServeProcess:
-    def __init__(self, home: Path, log_path: Path) -> None:
+    """`carbonledger serve` on a free port of this host, as a process; ``preexec_fn`` runs in the child before it
+    starts (a test binds it by file modes)."""
+
+    def __init__(self, home: Path, log_path: Path, preexec_fn: Callable[[], None] | None = None) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CARBONLEDGER_HOME": str(home), "NO_COLOR": "1"}
         self.out = log_path.open("ab")
-        self.proc = subprocess.Popen([*_SERVE, "--port", str(self.port)], env=env, stdout=self.out, stderr=self.out)
+        self.proc = subprocess.Popen(
+            [*_SERVE, "--port", str(self.port)], env=env, stdout=self.out, stderr=self.out, preexec_fn=preexec_fn
+        )
 
-    def wait_ready(self, timeout_s: float = 60) -> None:
+    def answering(self, timeout_s: float = 60) -> bool:
+        """True once it answers ``/v1/log``, False if it exited first; RuntimeError if neither within the time."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"serve exited with {self.proc.returncode} (see {self.out.name})")
+                return False
             try:
                 if httpx.get(self.base + "/v1/log", timeout=1).status_code == 200:
-                    return
+                    return True
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"serve did not answer within {timeout_s} s (see {self.out.name})")
+
+    def wait_ready(self, timeout_s: float = 60) -> None:
+        if not self.answering(timeout_s):
+            raise RuntimeError(f"serve exited with {self.proc.returncode} (see {self.out.name})")
+
+    def stop(self) -> int:
+        """SIGTERM (a graceful stop) and its exit status."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        code = self.proc.wait(timeout=30)
+        self.out.close()
+        return code
 
     def kill(self) -> None:
         if self.proc.poll() is None:

@@ -185,3 +185,19 @@ def read_only(log: Any) -> Iterator[Any]:
     before = log.store.tree_size()  # every change to a log is an entry appended to it
     yield log
     assert log.store.tree_size() == before, "this test wrote to the module's shared log: give it a log of its own"
+
+
+def assert_every_receipt_kept(home: Path, receipts: list[dict[str, Any]]) -> None:
+    """After a fault: each acknowledged receipt's entry is in the home's store at its index, and fsck re-derives
+    every stored hash, leaf, entry id and the status map without a difference."""
+    from ledger.fsck import fsck
+    from ledger.home import load_settings, open_log
+
+    log = open_log(load_settings(home), precheck_workers=False)
+    try:
+        for r in receipts:
+            assert log.store.entry(r["index"]).entry_id == r["entry_id"]  # type: ignore[union-attr]
+        report = fsck(log.store, log.origin, log.vkey)
+        assert report.ok, report.to_dict()
+    finally:
+        log.store.close()

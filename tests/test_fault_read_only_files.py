@@ -28,11 +28,13 @@ import httpx
 import orjson
 import pytest
 
-from ledger.bench_crash import _SERVE, CRASH_SCHEME, IssuerChain, _free_port, register_issuers
+from ledger.bench_crash import CRASH_SCHEME, IssuerChain, ServeProcess, register_issuers
 from ledger.fsck import fsck
-from ledger.home import init_home, load_settings, open_log
+from ledger.home import init_home
 from ledger.store import Store
 from verifier.keys import SigningKey
+
+from .helpers import assert_every_receipt_kept
 
 _PR_CAPBSET_DROP = 24
 _DAC_CAPS = (1, 2, 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
@@ -147,38 +149,9 @@ def test_attack_sqlite_files_made_read_only_under_a_running_log(sqlite_url: str)
 
 
 # ---- a real `serve` under load --------------------------------------------------------------------------------
-class ReadOnlyServe:
+def read_only_serve(home: Path, out: Path) -> ServeProcess:
     """`carbonledger serve` bound by file modes (a process: the point is that it does not die)."""
-
-    def __init__(self, home: Path, out: Path) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "CARBONLEDGER_HOME": str(home), "NO_COLOR": "1"}
-        self.out = out.open("ab")
-        self.proc = subprocess.Popen(
-            [*_SERVE, "--port", str(self.port)],
-            env=env,
-            stdout=self.out,
-            stderr=self.out,
-            preexec_fn=_bound_by_file_modes,
-        )
-
-    def ready(self) -> bool:
-        for _ in range(600):
-            if self.proc.poll() is not None:
-                return False
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.base + "/v1/log", timeout=1).status_code == 200:
-                    return True
-            threading.Event().wait(0.05)
-        raise AssertionError("serve did not answer")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        code = self.proc.wait(timeout=30)
-        self.out.close()
-        return code
+    return ServeProcess(home, out, preexec_fn=_bound_by_file_modes)
 
 
 def _submit_loop(base: str, chain: IssuerChain, stop: threading.Event, seen: list[tuple[int, str | None]]) -> None:
@@ -205,8 +178,8 @@ def test_attack_serve_under_load_while_its_files_turn_read_only(tmp_path: Path) 
     home = tmp_path / "home"
     init_home(home, origin="ro.test/log", allowed_schemes=[CRASH_SCHEME])
     chains = [IssuerChain(SigningKey.generate()) for _ in range(4)]
-    server = ReadOnlyServe(home, tmp_path / "serve.log")
-    assert server.ready()
+    server = read_only_serve(home, tmp_path / "serve.log")
+    assert server.answering(30)
     with httpx.Client(base_url=server.base, timeout=30) as client:
         register_issuers(client, SigningKey.generate(), chains)
     stop, seen = threading.Event(), []  # type: ignore[var-annotated]
@@ -228,18 +201,11 @@ def test_attack_serve_under_load_while_its_files_turn_read_only(tmp_path: Path) 
     assert server.stop() in (0, 128 + 15, -15), "serve ended by a signal other than the SIGTERM sent"
     assert all(status in (201, 503) for status, _ in seen)
     with read_only_files(home / "ledger.db"):
-        again = ReadOnlyServe(home, tmp_path / "again.log")
-        assert not again.ready()
+        again = read_only_serve(home, tmp_path / "again.log")
+        assert not again.answering(30)
         assert again.proc.returncode == 1, again.proc.returncode  # a clean refusal, not SIGBUS (-7)
         assert "store.read_only" in (tmp_path / "again.log").read_text()
         again.stop()
-    log = open_log(load_settings(home), precheck_workers=False)
-    try:
-        receipts = [r for c in chains for r in c.receipts]
-        assert receipts
-        for r in receipts:
-            assert log.store.entry(r["index"]).entry_id == r["entry_id"]  # type: ignore[union-attr]
-        report = fsck(log.store, log.origin, log.vkey)
-        assert report.ok, report.to_dict()
-    finally:
-        log.store.close()
+    receipts = [r for c in chains for r in c.receipts]
+    assert receipts
+    assert_every_receipt_kept(home, receipts)
