@@ -42,12 +42,6 @@ class SchemeInfo:
     registered_index: int
     name_zh_hant: str | None = None  # the Traditional form the registration states, if it states one
 
-    def display_name(self, lang: str) -> str:
-        """The name as registered in ``lang``: ``name_zh_hant`` first for zh-Hant, ``name_zh`` for Chinese."""
-        if lang == "zh-Hant" and self.name_zh_hant:
-            return self.name_zh_hant
-        return self.name_zh if lang.startswith("zh") and self.name_zh else self.name
-
 
 @dataclass(frozen=True)
 class EntrySummary:

@@ -88,6 +88,7 @@ class Profile:
     extends_version: str | None
     publisher: str
     document_json: str
+    name_zh_hant: str | None = None  # the Traditional form of name_zh, where the profile states one
 
     @property
     def document(self) -> dict[str, Any]:
@@ -285,6 +286,7 @@ def _to_profile(doc: dict[str, Any]) -> Profile:
         extends_version=None if ext is None else ext["version"],
         publisher=doc["publisher"],
         document_json=json.dumps(doc, ensure_ascii=False, sort_keys=True),
+        name_zh_hant=doc.get("name_zh_hant"),
     )
 
 

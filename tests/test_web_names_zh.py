@@ -87,11 +87,20 @@ def test_a_traditional_form_of_another_name_is_not_shown_for_the_registered_one(
 
 
 def _profile_with(**names: str | None) -> Profile:
-    """A shipped profile's document with its names replaced (the page reads names from the document)."""
+    """A shipped profile with its names replaced, as the loader would read that document."""
     shipped = get_profile("gd-carbon-label").to_dict()
     doc = {k: v for k, v in shipped.items() if not k.startswith("name_zh")} | {"name_zh": None} | names
     return Profile(
-        doc["id"], doc["version"], doc["kind"], doc["name"], doc["name_zh"], None, None, "p", json.dumps(doc)
+        doc["id"],
+        doc["version"],
+        doc["kind"],
+        doc["name"],
+        doc["name_zh"],
+        None,
+        None,
+        "p",
+        json.dumps(doc),
+        name_zh_hant=doc.get("name_zh_hant"),
     )
 
 

@@ -21,19 +21,11 @@ from .i18n import ZH_HANT, is_chinese
 __all__ = ["chinese_scheme_name", "profile_name", "scheme_display_name", "traditional_forms"]
 
 
-def _field(profile: Any, name: str) -> str | None:
-    """A profile's ``name`` field: an attribute where the loader carries it, else its published document's."""
-    value = getattr(profile, name, None)
-    if value is None and hasattr(profile, "document"):
-        value = profile.document.get(name)
-    return value if isinstance(value, str) and value else None
-
-
 def profile_name(profile: Any, lang: str) -> str:
     """A shipped profile's name in ``lang``: ``name_zh_hant`` first for Traditional, ``name_zh`` for either
     Chinese, else ``name`` (else its id)."""
     fields = (["name_zh_hant"] if lang == ZH_HANT else []) + (["name_zh"] if is_chinese(lang) else []) + ["name"]
-    return next((v for v in (_field(profile, f) for f in fields) if v), str(getattr(profile, "id", profile)))
+    return next((v for v in (getattr(profile, f, None) for f in fields) if v), str(getattr(profile, "id", profile)))
 
 
 @cache
@@ -46,9 +38,8 @@ def traditional_forms() -> Mapping[str, tuple[str, str]]:
         return {}
     out: dict[str, tuple[str, str]] = {}
     for p in list_profiles():
-        simplified, traditional = _field(p, "name_zh"), _field(p, "name_zh_hant")
-        if simplified and traditional:
-            out[p.id] = (simplified, traditional)
+        if p.name_zh and p.name_zh_hant:
+            out[p.id] = (p.name_zh, p.name_zh_hant)
     return out
 
 
