@@ -14,19 +14,15 @@ what the log holds, like the rest of the story (:class:`ledger.demo_story.DemoSt
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
 from verifier.keys import SigningKey
-from verifier.verify import verify_bundle
 
 from .agreements_service import equivalence, propose_fields, terms_hash_of
-from .bundles import build_bundle, export_trust
-from .demo_records import HUZHOU_ID, HZ, in_force_around
-from .home import write_json_atomic
+from .demo_buyer import equivalence_words, verify_offline
+from .demo_records import HUZHOU_ID, HZ, shipped_terms
 from .log import Log, Receipt
 
 
@@ -49,16 +45,11 @@ CN = "cn-cnca-cfp-label"
 ADOPTION = "huzhou-to-cn-adoption"
 
 
-def _terms() -> dict[str, Any]:
-    path = resources.files("mapping") / "data" / "agreements" / f"{ADOPTION}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def adopt_huzhou_labels(story: DemoStory, states: set[tuple[str, int, str]]) -> None:
     """The national label proposes the adoption terms (what it accepts, and on which conditions); Huzhou accepts.
     ``states`` holds the (agreement id, version, kind) of every agreement event already in the log."""
     if (ADOPTION, 1, "propose") not in states:
-        terms = in_force_around(_terms(), story.today)
+        terms = shipped_terms(ADOPTION, story.today)
         r = story.submit("agreement.propose", propose_fields(CN, terms), story.roots[CN])
         story.say(f"  the national label proposed {ADOPTION} v1 (adopting Huzhou labels, one way) at index {r.index}")
     if (ADOPTION, 1, "accept") not in states:
@@ -71,17 +62,11 @@ def huzhou_buyer(story: DemoStory, out: str) -> dict[str, Any]:
     """A buyer under the national label verifies the Huzhou label offline (bundle and trust file in ``out``) and
     asks for its equivalence; the summary of what they learn."""
     log = story.log
-    vkeys = story.witnesses.vkeys
-    trust = export_trust(log, buyer_scheme=CN, witness_vkeys=vkeys, threshold=len(vkeys))
-    write_json_atomic(Path(out) / "trust-cn-buyer.json", trust.to_dict())
-    bundle = build_bundle(log, HUZHOU_ID, HZ, CN)
-    (Path(out) / f"{HUZHOU_ID}.bundle.json").write_bytes(bundle)
-    today = log.clock().date()
-    report = verify_bundle(bundle, trust, at=today, now=log.clock(), target_scheme=CN).to_dict()
+    verified, _ = verify_offline(log, Path(out), story.witnesses.vkeys, (HUZHOU_ID, HZ), CN, "trust-cn-buyer.json")
+    report = verified.to_dict()
     story.say(f"  a national-label buyer verified {HUZHOU_ID} offline: [bold]{report['verdict']}[/]")
     for c in report["citations"]:
         story.say(f"    cites {c['dataset']} v{c['version']} {c['key']}: {c['status']}", markup=False)
-    v = equivalence(log, HUZHOU_ID, CN, today, HZ)
-    via = f" by {v['agreement']['id']} v{v['agreement']['version']}" if v.get("agreement") else ""
-    story.say(f"  equivalence under {CN}: [bold]{v['verdict']}[/]{via}")
+    v = equivalence(log, HUZHOU_ID, CN, log.clock().date(), HZ)
+    story.say(f"  equivalence under {CN}: {equivalence_words(v)}")
     return {"label": HUZHOU_ID, "verify": report, "equivalence": v}

@@ -41,8 +41,8 @@ __all__ = [
     "current_record",
     "hk_record",
     "huzhou_record",
-    "in_force_around",
     "midea_record",
+    "shipped_terms",
 ]
 
 CURRENT_ID, HK_ID, MIDEA_ID, HUZHOU_ID, HK, GD, HZ = (
@@ -318,9 +318,10 @@ def bulk_record(i: int) -> dict[str, Any]:
     return rec
 
 
-def in_force_around(terms: dict[str, Any], today: date) -> dict[str, Any]:
-    """The shipped (illustrative) terms with a window around the day the demo runs — from a year before to five
-    years after — so the README's commands give the same verdicts any day."""
+def shipped_terms(name: str, today: date) -> dict[str, Any]:
+    """The shipped (illustrative) terms ``mapping/data/agreements/<name>.json`` with a window around the day the
+    demo runs — from a year before to five years after — so the README's commands give the same verdicts any day."""
+    terms = json.loads((resources.files("mapping") / "data" / "agreements" / f"{name}.json").read_text("utf-8"))
     return dict(
         terms,
         valid_from=(today - timedelta(days=365)).isoformat(),

@@ -40,7 +40,8 @@ from verifier.keys import SigningKey
 from verifier.verify import verify_bundle
 
 from .agreements_service import equivalence, propose_fields, terms_hash_of
-from .bundles import build_bundle, export_trust
+from .bundles import build_bundle
+from .demo_buyer import equivalence_words, verify_offline
 from .demo_huzhou import HZ, adopt_huzhou_labels, huzhou_buyer
 from .demo_records import (
     CURRENT_ID,
@@ -52,8 +53,8 @@ from .demo_records import (
     current_record,
     hk_record,
     huzhou_record,
-    in_force_around,
     midea_record,
+    shipped_terms,
 )
 from .demo_witnesses import start_demo_witnesses
 from .home import CONFIG_FILE, Settings, init_home, load_settings, read_key_file, write_json_atomic, write_key_file
@@ -306,7 +307,7 @@ class DemoStory:
     # 5 ------------------------------------------------------------------------------------------------
     def negotiate(self) -> None:
         states = {(e.agreement_id, e.version, e.kind) for e in self.log.agreement_events()}
-        mutual = in_force_around(_terms("gd-hk-mutual"), self.today)
+        mutual = shipped_terms("gd-hk-mutual", self.today)
         if ("gd-hk-mutual", 1, "propose") not in states:
             r = self.submit("agreement.propose", propose_fields(GD, mutual), self.roots[GD])
             self.say(f"  Guangdong proposed mutual recognition gd-hk-mutual v1 at index {r.index}")
@@ -322,7 +323,7 @@ class DemoStory:
         if ("gd-to-carbontrust-ar6", 1, "propose") not in states:
             # The AR6 re-characterization reads its GWP values from the table this log published (step 2),
             # pinned by entry id, so the converted value's trail names the signed registry entry.
-            one_way = in_force_around(_terms("gd-to-carbontrust-ar6"), self.today)
+            one_way = shipped_terms("gd-to-carbontrust-ar6", self.today)
             gwp_entry = self.log.store.dataset_rows(GWP_DATASET_ID)[-1]
             pin = {"dataset": GWP_DATASET_ID, "version": gwp_entry.version, "entry": gwp_entry.entry_id, "key": "*"}
             one_way["datasets"] = [*one_way.get("datasets", []), pin]
@@ -350,13 +351,9 @@ class DemoStory:
     def buyer(self) -> dict[str, Any]:
         out = self.home / "demo-out"
         out.mkdir(exist_ok=True)
-        vkeys = self.witnesses.vkeys  # the buyer demands both schemes' witnesses
-        trust = export_trust(self.log, buyer_scheme=HK, witness_vkeys=vkeys, threshold=len(vkeys))
-        write_json_atomic(out / "trust-hk-buyer.json", trust.to_dict())
-        bundle = build_bundle(self.log, CURRENT_ID, GD, HK)
-        (out / f"{CURRENT_ID}.bundle.json").write_bytes(bundle)
+        # the buyer demands both schemes' witnesses
+        report, trust = verify_offline(self.log, out, self.witnesses.vkeys, (CURRENT_ID, GD), HK, "trust-hk-buyer.json")
         today = self.log.clock().date()
-        report = verify_bundle(bundle, trust, at=today, now=self.log.clock(), target_scheme=HK)
         self.say(
             f"  Hong Kong buyer verified {CURRENT_ID} offline: [bold]{report.verdict()}[/] (exit {report.exit_code()})"
         )
@@ -371,17 +368,9 @@ class DemoStory:
         )
         verdicts = {}
         for target in (HK, CT, JP):
-            v = equivalence(self.log, CURRENT_ID, target, today, GD)
-            verdicts[target] = v
-            extra = f" → {v['converted']['value']} {v['converted']['unit']}" if v.get("converted") else ""
-            via = f" by {v['agreement']['id']} v{v['agreement']['version']}" if v.get("agreement") else ""
-            self.say(f"  equivalence under {target}: [bold]{v['verdict']}[/]{via}{extra}")
+            verdicts[target] = v = equivalence(self.log, CURRENT_ID, target, today, GD)
+            self.say(f"  equivalence under {target}: {equivalence_words(v)}")
         return {"report": report.to_dict(), "equivalence": verdicts, "out": str(out)}
-
-
-def _terms(name: str) -> dict[str, Any]:
-    path = resources.files("mapping") / "data" / "agreements" / f"{name}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _gwp_csv_text() -> str:
