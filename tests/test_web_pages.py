@@ -461,12 +461,15 @@ async def test_compare_page_renders_a_diff_table(client: httpx.AsyncClient, monk
     class Item:
         def __init__(self, dimension: str, cls: str, a: Any, b: Any, reason: str) -> None:
             self.dimension, self.cls, self.a, self.b, self.reason = dimension, cls, a, b, reason
+            self.conversion, self.needs = None, []
 
         def to_dict(self) -> dict[str, Any]:
             return dict(vars(self))
 
     profiles = types.ModuleType("mapping.profiles")
-    profiles.list_profiles = lambda: [types.SimpleNamespace(id=GD), types.SimpleNamespace(id=HK)]  # type: ignore[attr-defined]
+    profiles.list_profiles = lambda: [  # type: ignore[attr-defined]
+        types.SimpleNamespace(id=pid, kind="scheme", name=pid, name_zh=None, name_zh_hant=None) for pid in (GD, HK)
+    ]
 
     def get_profile(pid: str) -> Any:
         if pid not in (GD, HK):

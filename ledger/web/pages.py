@@ -11,6 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+import mapping.differ
+import mapping.profiles
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.note_syntax import split_note
 
@@ -18,7 +20,7 @@ from .. import paging
 from ..reads import Reads
 from ..tables import INT64_MAX, bounded_int
 from .agreement_view import agreement_router
-from .compare_view import compare_view, mapping_api, profile_choices
+from .compare_view import compare_view, profile_choices
 from .growth_chart import growth_svg
 from .i18n import choose_lang, translator
 from .paging import BadCursor, bad_cursor_page, page_links, read_cursor, with_next
@@ -84,11 +86,7 @@ def build_router(reads: Reads, pages: Pages) -> APIRouter:
     def compare(request: Request, a: str = "", b: str = "") -> HTMLResponse:
         lang = choose_lang(request)[0]
         t = translator(lang)
-        api = mapping_api()
-        if api is None:
-            return pages.render(request, "compare.html", available=False, a=a, b=b, profiles=[], view=None, error=None)
-        get_profile, list_profiles, diff = api
-        profiles = profile_choices(list_profiles(), lang)
+        profiles = profile_choices(mapping.profiles.list_profiles(), lang)
         names = {p["id"]: p["label"] for p in profiles}
         view = None
         error = None
@@ -99,13 +97,14 @@ def build_router(reads: Reads, pages: Pages) -> APIRouter:
                     break
             else:
                 try:
-                    view = compare_view(list(diff(get_profile(a), get_profile(b))))
+                    view = compare_view(
+                        mapping.differ.diff(mapping.profiles.get_profile(a), mapping.profiles.get_profile(b))
+                    )
                 except (CarbonLedgerError, LookupError) as e:
                     error = str(e)
         return pages.render(
             request,
             "compare.html",
-            available=True,
             a=a,
             b=b,
             profiles=profiles,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+
+from mapping.profiles import Profile, list_profiles
 
 from ..reads import SchemeInfo
 from .i18n import ZH_HANT, is_chinese
@@ -21,21 +22,16 @@ from .i18n import ZH_HANT, is_chinese
 __all__ = ["chinese_scheme_name", "profile_name", "scheme_display_name", "traditional_forms"]
 
 
-def profile_name(profile: Any, lang: str) -> str:
+def profile_name(profile: Profile, lang: str) -> str:
     """A shipped profile's name in ``lang``: ``name_zh_hant`` first for Traditional, ``name_zh`` for either
     Chinese, else ``name`` (else its id)."""
     fields = (["name_zh_hant"] if lang == ZH_HANT else []) + (["name_zh"] if is_chinese(lang) else []) + ["name"]
-    return next((v for v in (getattr(profile, f, None) for f in fields) if v), str(getattr(profile, "id", profile)))
+    return next((v for v in (getattr(profile, f) for f in fields) if v), profile.id)
 
 
 @cache
 def traditional_forms() -> Mapping[str, tuple[str, str]]:
-    """Profile id → (``name_zh``, ``name_zh_hant``) of every shipped profile stating both (none when this build has
-    no mapping layer)."""
-    try:
-        from mapping.profiles import list_profiles
-    except ImportError:
-        return {}
+    """Profile id → (``name_zh``, ``name_zh_hant``) of every shipped profile stating both."""
     out: dict[str, tuple[str, str]] = {}
     for p in list_profiles():
         if p.name_zh and p.name_zh_hant:
