@@ -18,14 +18,19 @@ GTIN_LENGTHS = (8, 12, 13, 14)
 
 
 def check_digit(body: str) -> int:
-    """The check digit of ``body``: a GTIN's digits without its last one."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    """The check digit of ``body``: a GTIN's digits without its last one (ASCII digits; ``ValueError`` else)."""
+    if body.strip("0123456789"):
+        raise ValueError(f"a GTIN's digits are ASCII digits, not {body!r}")
+    # Summing the code points of every other digit from the right, less 48 ("0") for each, is the sum of
+    # those digits: one C loop per parity instead of one int() per digit (tests: the naive formula).
+    tripled, single = body[::-2].encode(), body[-2::-2].encode()
+    total = 3 * (sum(tripled) - 48 * len(tripled)) + sum(single) - 48 * len(single)
     return (10 - total % 10) % 10
 
 
 def gtin_problem(value: str) -> str | None:
     """Why ``value`` is not a GTIN (a sentence a person can act on), or None when it is one."""
-    if not value.isascii() or not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return f"GTIN {value!r} must be digits only"
     if len(value) not in GTIN_LENGTHS:
         return f"GTIN {value!r} has {len(value)} digits; a GTIN has 8, 12, 13 or 14"

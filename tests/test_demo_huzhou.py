@@ -130,21 +130,22 @@ def _logged_huzhou(home: Path) -> tuple[dict[str, Any], int, str, list[Any]]:
 
 def test_adoption_holds_only_under_its_conditions_and_one_way(tmp_path: Path, copy_demo_home: Any) -> None:
     label, index, signed_at, history = _logged_huzhou(copy_demo_home(tmp_path / "home"))
-    assert offline_verdict(label, HZ, index, signed_at, CN, TODAY, history).verdict == "recognized"
+    on = date.fromisoformat(signed_at[:10])  # the day the demo ran: its agreement is in force from then on
+    assert offline_verdict(label, HZ, index, signed_at, CN, on, history).verdict == "recognized"
     # without the certificates Huzhou merges with its carbon label, the national label does not adopt it
     bare = copy.deepcopy(label)
     del bare["certifications"]
-    v = offline_verdict(bare, HZ, index, signed_at, CN, TODAY, history).to_dict()
+    v = offline_verdict(bare, HZ, index, signed_at, CN, on, history).to_dict()
     assert v["verdict"] == "not_recognized"
     assert any(r.startswith("failed: /certifications/*/programme") and "absent" in r for r in v["reasons"])
     # nor with a combustion-only electricity factor (GB/T 24067 counts electricity over its life cycle)
     co2 = copy.deepcopy(label)
     co2["footprint"]["electricity"][0]["factor"]["kind"] = "combustion-co2"
-    v = offline_verdict(co2, HZ, index, signed_at, CN, TODAY, history).to_dict()
+    v = offline_verdict(co2, HZ, index, signed_at, CN, on, history).to_dict()
     assert v["verdict"] == "not_recognized"
     assert any(r.startswith("failed: /footprint/electricity/*/factor/kind") for r in v["reasons"])
     # one way: the national scheme's label is not thereby a Huzhou label
-    assert offline_verdict(label, CN, index, signed_at, HZ, TODAY, history).verdict == "no_agreement"
+    assert offline_verdict(label, CN, index, signed_at, HZ, on, history).verdict == "no_agreement"
 
 
 def test_a_demo_home_of_an_earlier_version_admits_huzhou_when_the_demo_runs_again(tmp_path: Path) -> None:

@@ -48,7 +48,14 @@ def test_not_a_gtin_says_why(value: str, words: str) -> None:
     assert problem is not None and words in problem
 
 
-@given(st.text(alphabet="0123456789", min_size=7, max_size=13))
+@pytest.mark.parametrize("body", ["12a4", "٤٠٠٦", "2²", " 12", "-12"])
+def test_attack_a_check_digit_of_something_other_than_ascii_digits_is_refused(body: str) -> None:
+    # the fast sum reads code points: a non-digit must never be summed as one
+    with pytest.raises(ValueError):
+        check_digit(body)
+
+
+@given(st.text(alphabet="0123456789", min_size=0, max_size=20))
 def test_check_digit_agrees_with_the_naive_reference(body: str) -> None:
     assert check_digit(body) == _reference_check_digit(body)
     full = with_check_digit(body)
