@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mapping.errors import CarbonLedgerError
+from verifier.collector import collector_paused
 from verifier.envelope import Entry
 from verifier.keys import VerifyingKey
 from verifier.ledger_state import Change
@@ -62,7 +63,14 @@ class MonitorReplay:
 
     def add(self, start: int, pending: precheck.PendingBatch) -> Refusal | None:
         """Requires ``start`` == :attr:`size`. Fold the batch at ``start``; on the first refused entry stop and
-        return it (the state then holds the entries before it, the map does not: the replay is to be dropped)."""
+        return it (the state then holds the entries before it, the map does not: the replay is to be dropped).
+
+        The collector is paused for the batch (verifier/collector.py): what the fold keeps is acyclic, and with the
+        collector on, its generations walked the ever larger state the replay holds about twice per entry."""
+        with collector_paused():
+            return self._add(start, pending)
+
+    def _add(self, start: int, pending: precheck.PendingBatch) -> Refusal | None:
         results: list[object] = [None] * len(pending.envelopes)
         parsed, verified = precheck.finish(pending, results, self.known_key)
         first_error = next((i for i, r in enumerate(results) if isinstance(r, CarbonLedgerError)), None)
