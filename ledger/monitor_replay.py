@@ -66,7 +66,8 @@ class MonitorReplay:
         return it (the state then holds the entries before it, the map does not: the replay is to be dropped).
 
         The collector is paused for the batch (verifier/collector.py): what the fold keeps is acyclic, and with the
-        collector on, its generations walked the ever larger state the replay holds about twice per entry."""
+        collector on, its collections walked the ever larger state the replay holds (parsing one payload cost
+        26 µs instead of 4 on ``bench monitor``)."""
         with collector_paused():
             return self._add(start, pending)
 

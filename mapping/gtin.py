@@ -21,8 +21,13 @@ def check_digit(body: str) -> int:
     """The check digit of ``body``: a GTIN's digits without its last one (ASCII digits; ``ValueError`` else)."""
     if body.strip("0123456789"):
         raise ValueError(f"a GTIN's digits are ASCII digits, not {body!r}")
-    # Summing the code points of every other digit from the right, less 48 ("0") for each, is the sum of
-    # those digits: one C loop per parity instead of one int() per digit (tests: the naive formula).
+    return _check_digit_of_digits(body)
+
+
+def _check_digit_of_digits(body: str) -> int:
+    """:func:`check_digit` of a ``body`` known to be ASCII digits. Summing the code points of every other digit
+    from the right, less 48 ("0") for each, is the sum of those digits: one C loop per parity instead of one
+    int() per digit (tests: the naive formula)."""
     tripled, single = body[::-2].encode(), body[-2::-2].encode()
     total = 3 * (sum(tripled) - 48 * len(tripled)) + sum(single) - 48 * len(single)
     return (10 - total % 10) % 10
@@ -30,11 +35,11 @@ def check_digit(body: str) -> int:
 
 def gtin_problem(value: str) -> str | None:
     """Why ``value`` is not a GTIN (a sentence a person can act on), or None when it is one."""
-    if not (value.isascii() and value.isdigit()):
+    if not value.isascii() or not value.isdigit():
         return f"GTIN {value!r} must be digits only"
     if len(value) not in GTIN_LENGTHS:
         return f"GTIN {value!r} has {len(value)} digits; a GTIN has 8, 12, 13 or 14"
-    expected = check_digit(value[:-1])
+    expected = _check_digit_of_digits(value[:-1])  # digits only, checked above
     if int(value[-1]) != expected:
         return f"GTIN {value!r} fails the GS1 check digit: its last digit should be {expected}"
     return None
