@@ -25,6 +25,7 @@ from . import (
     pact_cmds,
     serve_cmds,
     setup_cmds,
+    shipment_cmds,
     tiles_cmds,
     verify_cmds,
     witness_cmds,
@@ -91,6 +92,7 @@ bench_cmds.register(bench_app)
 crash_cmds.register(bench_app)
 demo_cmds.register(app)
 verify_cmds.register(app)
+shipment_cmds.register(app)
 import_cmds.register(app)
 serve_cmds.register(app)
 pact_cmds.register(app)

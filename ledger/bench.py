@@ -43,7 +43,6 @@ from .stored_tree import StoredTree
 from .tables import CheckpointRow, EntryRow, NodeRow
 
 BENCH_SCHEME = "bench-carbon-label"
-_VERIFY_CHUNK = 100  # bundles per timed verify sample, each next to a raw sample of the same labels
 _PIPELINE_GROUP = 10  # batches signed ahead, then ingested back to back
 
 
@@ -101,7 +100,9 @@ def realistic_label(i: int) -> dict[str, Any]:
     }
 
 
-class _BenchIssuer:
+class BenchIssuer:
+    """A scheme root and one certification body issuing realistic labels, each entry chained to the last."""
+
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.root = SigningKey.generate()
@@ -146,7 +147,7 @@ class _BenchIssuer:
         return out
 
 
-def _raw_verify_seconds(issuer: SigningKey, envelopes: list[bytes]) -> float:
+def raw_verify_seconds(issuer: SigningKey, envelopes: list[bytes]) -> float:
     """Time Ed25519 verification alone of the entries' signed bytes (parsed beforehand, untimed)."""
     items = [(e.signed_message(), e.signature) for e in map(parse_entry, envelopes)]
     vk = issuer.verifying_key
@@ -172,7 +173,7 @@ def bench_ingest(
             lambda: now,
             precheck_workers=precheck_workers,
         )
-        bi = _BenchIssuer(now)
+        bi = BenchIssuer(now)
         for r in log.submit_many(bi.setup_entries()):
             if not hasattr(r, "index"):
                 raise RuntimeError(f"bench setup refused: {r}")
@@ -192,7 +193,7 @@ def bench_ingest(
                 done += count
             for envelopes in group:
                 sizes.append(statistics.median(len(e) for e in envelopes))
-                raw_s = _raw_verify_seconds(bi.issuer, envelopes)
+                raw_s = raw_verify_seconds(bi.issuer, envelopes)
                 raw_rates.append(len(envelopes) / raw_s)
                 total_raw_s += raw_s
             # Timed: the group through the pipelined write path; each batch's time is the interval
@@ -321,62 +322,5 @@ def bench_proofs(size: int, samples: int = 1000, db: Path | None = None, seed: i
         **bench_status.proof_summary(status_s, uncached_s),
         "status_map_bytes_per_entry": round(map_bytes / size),  # one chunked build: no per-batch old roots
         "build_s": round(build_s, 1),
-        "max_rss_mb": round(max_rss_mb(), 1),
-    }
-
-
-def bench_verify(n: int, rounds: int = 5, bundle_version: int | None = None) -> dict[str, Any]:
-    """Verify ``n`` bundles of different labels against one checkpoint, as a customs broker checks a shipment.
-
-    Checkpoint signatures, shared envelopes and their proofs are verified once and cached by content hash
-    (:class:`verifier.verify.VerifierCache`); each label's own signature and proof are checked every time.
-    Each chunk of the shipment goes through :func:`verifier.verify.verify_shipment` (every step of every
-    bundle, phase by phase). The baseline is raw Ed25519 verification of the same label payloads, timed in
-    the same run. ``bundle_version``: the bundles' version (default the log's: v2, with status proofs).
-    """
-    from datetime import date
-
-    from verifier.verify import VerifierCache, verify_shipment
-
-    from .bundles import DEFAULT_BUNDLE_VERSION, build_bundle, export_trust
-
-    now = datetime.now(UTC).replace(microsecond=0)
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{tmp}/verify.db")
-        log = Log(store, SigningKey.generate(), "bench.local/log", Policy(frozenset({BENCH_SCHEME})), lambda: now)
-        bi = _BenchIssuer(now)
-        log.submit_many(bi.setup_entries())
-        envelopes = bi.labels(0, n)
-        for r in log.submit_many(envelopes, with_proofs=False):
-            if not hasattr(r, "index"):
-                raise RuntimeError(f"bench entry refused: {r}")
-        bundles = [build_bundle(log, f"BENCH-{i:08d}", version=bundle_version) for i in range(n)]
-        trust = export_trust(log)
-        store.close()
-    at = date(2026, 1, 1)
-    settle_startup_heap()  # a broker's process before its shipment, as the log's processes do
-    # Each round is one shipment (a fresh cache), timed in chunks; after each chunk the raw verification of
-    # the same chunk's labels is timed, so both rates are sampled side by side on this noisy machine.
-    verify_rates, raw_rates = [], []
-    for _ in range(rounds):
-        cache = VerifierCache()
-        for start in range(0, n, _VERIFY_CHUNK):
-            chunk = bundles[start : start + _VERIFY_CHUNK]
-            t0 = time.perf_counter()
-            for report in verify_shipment(chunk, trust, at=at, now=now, cache=cache):
-                if report.exit_code() != 0:
-                    raise RuntimeError(f"bench bundle did not verify: {report.to_dict()['steps']}")
-            verify_rates.append(len(chunk) / (time.perf_counter() - t0))
-            raw_rates.append(len(chunk) / _raw_verify_seconds(bi.issuer, envelopes[start : start + len(chunk)]))
-    median_rate, baseline = statistics.median(verify_rates), statistics.median(raw_rates)
-    return {
-        "n": n,
-        "rounds": rounds,
-        "chunk": _VERIFY_CHUNK,
-        "bundle_version": bundle_version or DEFAULT_BUNDLE_VERSION,
-        "bundle_bytes_median": statistics.median(len(b) for b in bundles),
-        "median_per_s": round(median_rate, 1),
-        "baseline_per_s": round(baseline, 1),
-        "ratio": round(median_rate / baseline, 3),
         "max_rss_mb": round(max_rss_mb(), 1),
     }

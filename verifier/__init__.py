@@ -1,4 +1,5 @@
-"""The trust kernel and the buyer's verifier. Pure: no I/O beyond what it is handed; clock passed in.
+"""The trust kernel and the buyer's verifier. Pure: no I/O beyond what it is handed; clock passed in (but for
+shipment_workers.py, which spreads a shipment over worker processes).
 
 Plain Python: importing it runs no hook and checks nothing; a buyer who only verifies needs only the default
 install (see README, Install).
@@ -17,6 +18,7 @@ __all__ = [
     "note",
     "report",
     "rules",
+    "shipment_workers",
     "status_commit",
     "status_map",
     "status_map_proof",

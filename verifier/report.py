@@ -20,7 +20,7 @@ known (``proven`` true only from a map proof), and :func:`report_header` never p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not_applicable"
 
@@ -49,8 +49,9 @@ EXIT_OK, EXIT_NOT_AUTHENTIC, EXIT_NOT_EQUIVALENT, EXIT_UNUSABLE, EXIT_NOT_VALID,
 EXIT_STALE = 8
 
 
-@dataclass(slots=True, frozen=True)  # a report changes a step only through Report.set
-class StepResult:
+class StepResult(NamedTuple):  # immutable: a report changes a step only through Report.set
+    """One step's outcome (a tuple: ten a bundle are made, and a dataclass's init costs twice as much)."""
+
     step: int
     status: str
     detail: str
@@ -118,6 +119,39 @@ class Report:
             EXIT_INCONSISTENT: "inconsistent_checkpoint",
             EXIT_STALE: "status_stale",
         }[self.exit_code()]
+
+    def to_state(self) -> tuple[Any, ...]:
+        """The report as plain values (tuples, dicts, str, int), for another process to rebuild with
+        :meth:`from_state`: a dataclass's pickling costs about fifty times as much."""
+        return (
+            tuple((s.step, s.status, s.detail, s.name) for s in self.steps.values()),
+            self.label,
+            self.label_index,
+            self.tree_size,
+            self.equivalence,
+            self.keep_checkpoint,
+            self.citations,
+            self.status,
+            self.stale,
+        )
+
+    @classmethod
+    def from_state(cls, state: tuple[Any, ...]) -> Report:
+        """The report :meth:`to_state` gave ``state`` for (equal to it, steps in the same order)."""
+        steps, label, label_index, tree_size, equivalence, keep, citations, status, stale = state
+        report = cls(
+            label=label,
+            label_index=label_index,
+            tree_size=tree_size,
+            equivalence=equivalence,
+            keep_checkpoint=keep,
+            citations=citations,
+            status=status,
+            stale=stale,
+        )
+        for step, step_status, detail, name in steps:
+            report.set(step, step_status, detail, name)
+        return report
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON. ``status`` (stable; None when step 8 was not checked): ``as_of_size`` (int, the

@@ -6,6 +6,7 @@ same bytes), so a hit is the result the same input gave before; the label's own 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,8 @@ class VerifierCache:
     # Results derived from shared items alone (a scheme's root timeline, a key's authorizations), keyed by
     # the items themselves: a key holds its items, so their identities stay unique while it is kept.
     derived: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # names this shipment to worker processes, which keep their own caches for it (verifier/shipment_workers.py)
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def remember(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """``compute()``, remembered under ``key`` (a bounded memo: cleared when it grows past its limit)."""

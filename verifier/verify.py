@@ -47,7 +47,8 @@ BundleInput = bytes | bytearray | memoryview | str
 TrustInput = Trust | bytes | bytearray | memoryview | str
 
 
-def _read_as_bytes(data: BundleInput, what: str) -> bytes:
+def read_as_bytes(data: BundleInput, what: str) -> bytes:
+    """Requires nothing. ``data`` as bytes; raises :class:`InputError` (``input.type``) for anything not bytes-like."""
     if isinstance(data, bytes):
         return data
     if isinstance(data, bytearray | memoryview):
@@ -110,7 +111,7 @@ def verify_shipment(
         cache = VerifierCache()
     try:  # one trust file for the whole shipment: parsed once, its refusal each bundle's step 1
         t: Trust | CarbonLedgerError = (
-            trust if isinstance(trust, Trust) else parse_trust(_read_as_bytes(trust, "trust file"))
+            trust if isinstance(trust, Trust) else parse_trust(read_as_bytes(trust, "trust file"))
         )
     except CarbonLedgerError as e:
         t = e
@@ -121,10 +122,14 @@ def verify_shipment(
                 check_label_signature(s.b, s.folded)
                 if s.bound:
                     steps_2_and_3(s.report, s.b, s.folded, s.proven)
-        return [
+        reports = [
             _steps_7_to_10(s, at, now, kept, consistency_proof, target_scheme, cache) if isinstance(s, _Started) else s
             for s in started
         ]
+        # The bundles' parsed documents and folds die here, while the collector is paused: alive at its
+        # resumption, they would all be walked by the collection it then starts.
+        del started
+    return reports
 
 
 __all__ = [
@@ -132,6 +137,7 @@ __all__ = [
     "KeptCheckpoint",
     "TrustInput",
     "VerifierCache",
+    "read_as_bytes",
     "verify_bundle",
     "verify_bundle_or_raise",
     "verify_shipment",
@@ -168,7 +174,7 @@ def _steps_1_to_6(
         report.set(1, FAILED, f"unusable input [{t.code}]: {t.message}")
         return report
     try:
-        b = parse_bundle(_read_as_bytes(bundle_bytes, "bundle"), cache.items, cache.status_items)
+        b = parse_bundle(read_as_bytes(bundle_bytes, "bundle"), cache.items, cache.status_items)
         body_origin = cache.note_origins.get(b.checkpoint)
         if body_origin is None:
             body_origin = cache.note_origins[b.checkpoint] = split_note(b.checkpoint)[0].split("\n", 1)[0]

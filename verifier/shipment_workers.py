@@ -1,0 +1,258 @@
+"""A shipment verified on several processes: the reports :func:`verifier.verify.verify_shipment` gives, sooner.
+
+A customs broker checks hundreds of bundles against one checkpoint; each bundle's own work (its parse, its
+label's signature, its proofs, its fold) is independent of the others', so the shipment is cut into one
+contiguous slice per process: this process verifies the first slice while each worker verifies one of the
+others, against its own :class:`~verifier.shipment_cache.VerifierCache` for the same shipment (the caches
+share nothing: each checks a shared item once, so every report is the one a single process gives). Reports
+cross the process boundary as plain values (:meth:`Report.to_state`).
+
+This is the verifier's one module that starts processes. The workers are a clean interpreter each
+(``spawn``): they import the verifier alone, never a fork of a process holding connections or threads. A
+worker that dies is not a failed verification: its slice is verified here instead, and the pool restarts
+on the next shipment.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from mapping.errors import CarbonLedgerError
+from verifier.report import Report
+from verifier.shipment_cache import VerifierCache
+from verifier.steps_log import KeptCheckpoint
+from verifier.trust import Trust, parse_trust
+from verifier.verify import BundleInput, TrustInput, read_as_bytes, verify_shipment
+
+__all__ = ["ShipmentWorkers", "default_processes"]
+
+_MIN_SLICE = 8  # bundles: below this a slice costs more to send than to verify here
+_CACHES_KEPT = 4  # shipments a worker remembers caches for (a broker verifies one at a time, in chunks)
+_PARENT_POLL_S = 1.0
+_READY = b"ready"  # a worker's first message, once it has imported the verifier
+
+
+def default_processes() -> int:
+    """The processes a broker's shipment is verified on by default: one a core, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class ShipmentWorkers:
+    """Requires ``processes >= 1`` (this one included: ``processes - 1`` workers start; 1 verifies in this
+    process alone). A context manager (entering starts the workers); :meth:`close` stops them. Not for several
+    threads at once.
+
+    Each worker is a process with a pipe, written and read by the calling thread alone: a slice is sent
+    before this process starts on its own slice and read once it is done, so no helper thread competes with
+    the verification for the interpreter lock (a pool's feeder thread did, and delayed every slice by
+    milliseconds)."""
+
+    def __init__(self, processes: int) -> None:
+        if processes < 1:
+            raise ValueError(f"a shipment is verified on at least one process, not {processes}")
+        self.processes = processes
+        self._workers: list[tuple[BaseProcess, Connection] | None] = [None] * (processes - 1)
+        self._unready: set[int] = set()  # workers whose start-up message is not read yet
+        self._failed_start = False  # a worker died before it was up: every slice is verified here from then on
+
+    def __enter__(self) -> ShipmentWorkers:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> ShipmentWorkers:
+        """Start the workers now and wait until each has imported the verifier (a shipment's first slice would
+        otherwise pay for it)."""
+        for i in range(len(self._workers)):
+            self._worker(i)
+        for i in sorted(self._unready):
+            self._await_ready(i)
+        return self
+
+    def close(self) -> None:
+        for i in range(len(self._workers)):
+            self._stop(i)
+
+    def verify(
+        self,
+        bundles: Sequence[BundleInput],
+        trust: TrustInput,
+        *,
+        at: date,
+        now: datetime,
+        kept: KeptCheckpoint | None = None,
+        consistency_proof: list[bytes] | None = None,
+        target_scheme: str | None = None,
+        cache: VerifierCache | None = None,
+        label_id: str | None = None,
+        label_scheme: str | None = None,
+    ) -> list[Report]:
+        """:func:`verify_shipment`'s reports for these arguments, in order."""
+        if cache is None:
+            cache = VerifierCache()
+        question = {
+            "kept": kept,
+            "consistency_proof": consistency_proof,
+            "target_scheme": target_scheme,
+            "label_id": label_id,
+            "label_scheme": label_scheme,
+        }
+        t = _parsed(trust)
+        if not isinstance(t, Trust):  # every report is step 1's refusal of the trust file: nothing to share out
+            return verify_shipment(bundles, trust, at=at, now=now, cache=cache, **question)
+        slices = _slices(len(bundles), 1 if self._failed_start else self.processes)
+        sent: list[tuple[slice, int | None]] = []
+        for i, part in enumerate(slices[1:]):
+            chunk = [bytes(b) if isinstance(b, bytearray | memoryview) else b for b in bundles[part]]
+            # A slice holding anything but bytes (step 1 refuses it) is verified here, as is one a worker lost.
+            ok = all(type(b) is bytes for b in chunk) and self._send(i, (cache.token, chunk, t, at, now, question))
+            sent.append((part, i if ok else None))
+        reports = verify_shipment(bundles[slices[0]], t, at=at, now=now, cache=cache, **question)
+        for part, worker in sent:
+            states = None if worker is None else self._receive(worker)
+            if states is None:
+                reports.extend(verify_shipment(bundles[part], t, at=at, now=now, cache=cache, **question))
+            else:
+                reports.extend(map(Report.from_state, states))
+        return reports
+
+    def _worker(self, i: int) -> tuple[BaseProcess, Connection] | None:
+        w = self._workers[i]
+        if w is None or not w[0].is_alive():
+            if w is not None:
+                self._stop(i)
+            ours, theirs = multiprocessing.get_context("spawn").Pipe()
+            process = multiprocessing.get_context("spawn").Process(
+                target=_serve, args=(theirs, os.getpid()), name=f"carbonledger-shipment-{i}", daemon=True
+            )
+            process.start()
+            theirs.close()
+            w = self._workers[i] = (process, ours)
+            self._unready.add(i)
+        return w
+
+    def _send(self, i: int, message: tuple[Any, ...]) -> bool:
+        w = self._worker(i)
+        try:
+            w[1].send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            return True
+        except (OSError, ValueError, pickle.PicklingError):  # a worker gone, or a question it cannot take
+            self._stop(i)
+            return False
+
+    def _receive(self, i: int) -> list[tuple[Any, ...]] | None:
+        """The worker's report states, or None when it died on the way (its slice is then verified here)."""
+        w = self._workers[i]
+        try:
+            answer = pickle.loads(w[1].recv_bytes()) if w is not None and self._await_ready(i) else None
+        except (OSError, EOFError):
+            answer = None
+        if not isinstance(answer, list):
+            self._stop(i)
+            return None
+        return answer
+
+    def _await_ready(self, i: int) -> bool:
+        """Whether worker ``i`` is up (its start-up message read now, or before); a worker that died starting
+        is stopped."""
+        w = self._workers[i]
+        if i in self._unready and w is not None:
+            self._unready.discard(i)
+            try:
+                if w[1].recv_bytes() == _READY:
+                    return True
+            except (OSError, EOFError):
+                pass
+            self._stop(i)
+            self._failed_start = True  # not retried: a worker that cannot start would cost a spawn a shipment
+            return False
+        return w is not None
+
+    def _stop(self, i: int) -> None:
+        self._unready.discard(i)
+        w, self._workers[i] = self._workers[i], None
+        if w is None:
+            return
+        process, conn = w
+        conn.close()  # the worker reads end-of-file and exits
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _slices(n: int, processes: int) -> list[slice]:
+    """Contiguous slices of ``range(n)``, one a process, none under :data:`_MIN_SLICE` (at least one slice). The
+    first, this process's, is as large as the others: rebuilding the workers' reports costs it about what a
+    worker spends receiving its slice."""
+    parts = max(1, min(processes, n // _MIN_SLICE))
+    size, extra = divmod(n, parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        out.append(slice(start, end))
+        start = end
+    return out
+
+
+def _parsed(trust: TrustInput) -> Trust | CarbonLedgerError:
+    """The trust file parsed once for every process (a refused one: every report's step 1, verified here)."""
+    if isinstance(trust, Trust):
+        return trust
+    try:
+        return parse_trust(read_as_bytes(trust, "trust file"))
+    except CarbonLedgerError as e:
+        return e
+
+
+# ---- the worker side ----------------------------------------------------------------------------
+_caches: OrderedDict[str, VerifierCache] = OrderedDict()
+
+
+def _serve(conn: Connection, parent_pid: int) -> None:
+    """A worker's life: slices in, report states out, until the parent closes its end (or is gone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the parent's to handle
+    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    gc.collect()
+    gc.freeze()  # the start-up heap stays out of the collector's walks
+    conn.send_bytes(_READY)
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (OSError, EOFError):
+            return
+        token, bundles, trust, at, now, question = pickle.loads(message)
+        conn.send_bytes(pickle.dumps(_verify_slice(token, bundles, trust, at, now, question), protocol=5))
+
+
+def _verify_slice(
+    token: str, bundles: list[bytes], trust: Trust, at: date, now: datetime, question: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """A slice's reports as plain values, against this worker's cache for the shipment ``token`` names."""
+    cache = _caches.get(token)
+    if cache is None:
+        while len(_caches) >= _CACHES_KEPT:
+            _caches.popitem(last=False)
+        cache = _caches[token] = VerifierCache()
+    else:
+        _caches.move_to_end(token)
+    return [r.to_state() for r in verify_shipment(bundles, trust, at=at, now=now, cache=cache, **question)]
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(0)
