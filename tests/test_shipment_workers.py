@@ -131,3 +131,51 @@ def test_verify_shipment_command_gives_each_file_its_verdict(
     assert main([*args[:2], "--trust", str(trust), "--at", "2023-01-01", "--json"]) == 0
     capsys.readouterr()
     assert main(["verify-shipment", str(files[0]), "--trust", str(tmp_path / "missing.json")]) == 5
+
+
+def test_attack_an_answer_left_by_an_interrupted_shipment_is_never_read_for_the_next(
+    ship: Shipment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while this process verifies its slice leaves a worker's answer unread; the next shipment (other
+    bundles) must get its own reports, not that answer."""
+    import verifier.shipment_workers as sw
+
+    first, second = _mixed(ship), [ship.bundle("GD-2")] * 30
+    real = sw.verify_shipment
+    calls = {"n": 0}
+
+    def interrupted_once(*args: object, **kw: object) -> list[Report]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    with ShipmentWorkers(2) as w:
+        monkeypatch.setattr(sw, "verify_shipment", interrupted_once)
+        with pytest.raises(KeyboardInterrupt):
+            w.verify(first, ship.trust(), at=AT, now=NOW)
+        monkeypatch.setattr(sw, "verify_shipment", real)
+        assert w.verify(second, ship.trust(), at=AT, now=NOW) == real(second, ship.trust(), at=AT, now=NOW)
+        assert w.verify(first, ship.trust(), at=AT, now=NOW) == real(first, ship.trust(), at=AT, now=NOW)
+
+
+def test_attack_a_hung_worker_is_stopped_and_its_slice_verified_here(
+    ship: Shipment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import verifier.shipment_workers as sw
+
+    bundles = _mixed(ship)
+    expected = verify_shipment(bundles, ship.trust(), at=AT, now=NOW)
+    monkeypatch.setattr(sw, "_ANSWER_S", 0.5)
+    monkeypatch.setattr(sw, "_ANSWER_S_PER_BUNDLE", 0.0)
+    monkeypatch.setattr(sw, "_STOP_S", 0.1)
+    with ShipmentWorkers(2) as w:
+        process = w._workers[0][0]  # type: ignore[index]
+        os.kill(process.pid, signal.SIGSTOP)  # type: ignore[arg-type]
+        try:
+            assert w.verify(bundles, ship.trust(), at=AT, now=NOW) == expected
+        finally:
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        assert not process.is_alive()
+        assert w.verify(bundles, ship.trust(), at=AT, now=NOW) == expected  # a new worker took its place

@@ -41,6 +41,9 @@ __all__ = ["ShipmentWorkers", "default_processes"]
 _MIN_SLICE = 8  # bundles: below this a slice costs more to send than to verify here
 _CACHES_KEPT = 4  # shipments a worker remembers caches for (a broker verifies one at a time, in chunks)
 _PARENT_POLL_S = 1.0
+_STOP_S = 5.0  # seconds a stopped worker may take to exit before it is killed
+_START_S = 120.0  # seconds a new worker may take to import the verifier
+_ANSWER_S, _ANSWER_S_PER_BUNDLE = 60.0, 1.0  # a slice's answer is awaited this long, then verified here
 _READY = b"ready"  # a worker's first message, once it has imported the verifier
 
 
@@ -66,6 +69,7 @@ class ShipmentWorkers:
         self._workers: list[tuple[BaseProcess, Connection] | None] = [None] * (processes - 1)
         self._unready: set[int] = set()  # workers whose start-up message is not read yet
         self._failed_start = False  # a worker died before it was up: every slice is verified here from then on
+        self._asked = 0  # requests sent: each answer names its request, and only that one's is taken
 
     def __enter__(self) -> ShipmentWorkers:
         return self.start()
@@ -114,19 +118,30 @@ class ShipmentWorkers:
         if not isinstance(t, Trust):  # every report is step 1's refusal of the trust file: nothing to share out
             return verify_shipment(bundles, trust, at=at, now=now, cache=cache, **question)
         slices = _slices(len(bundles), 1 if self._failed_start else self.processes)
-        sent: list[tuple[slice, int | None]] = []
-        for i, part in enumerate(slices[1:]):
-            chunk = [bytes(b) if isinstance(b, bytearray | memoryview) else b for b in bundles[part]]
-            # A slice holding anything but bytes (step 1 refuses it) is verified here, as is one a worker lost.
-            ok = all(type(b) is bytes for b in chunk) and self._send(i, (cache.token, chunk, t, at, now, question))
-            sent.append((part, i if ok else None))
-        reports = verify_shipment(bundles[slices[0]], t, at=at, now=now, cache=cache, **question)
-        for part, worker in sent:
-            states = None if worker is None else self._receive(worker)
-            if states is None:
-                reports.extend(verify_shipment(bundles[part], t, at=at, now=now, cache=cache, **question))
-            else:
-                reports.extend(map(Report.from_state, states))
+        sent: list[tuple[slice, int | None, int]] = []  # (slice, worker or None, the request's number)
+        try:
+            for i, part in enumerate(slices[1:]):
+                chunk = [bytes(b) if isinstance(b, bytearray | memoryview) else b for b in bundles[part]]
+                # A slice holding anything but bytes (step 1 refuses it) is verified here, as one a worker lost is.
+                self._asked += 1
+                message = (self._asked, cache.token, chunk, t, at, now, question)
+                ok = all(type(b) is bytes for b in chunk) and self._send(i, message)
+                sent.append((part, i if ok else None, self._asked))
+            reports = verify_shipment(bundles[slices[0]], t, at=at, now=now, cache=cache, **question)
+            for k, (part, worker, number) in enumerate(sent):
+                states = None if worker is None else self._receive(worker, number, part.stop - part.start)
+                if states is None:
+                    reports.extend(verify_shipment(bundles[part], t, at=at, now=now, cache=cache, **question))
+                else:
+                    reports.extend(map(Report.from_state, states))
+                sent[k] = (part, None, number)  # answered: nothing outstanding from this worker
+        except BaseException:
+            # Interrupted (Ctrl-C) or failed with answers outstanding: those workers are stopped, so that no
+            # later shipment reads an answer meant for this one.
+            for _, worker, _ in sent:
+                if worker is not None:
+                    self._stop(worker)
+            raise
         return reports
 
     def _worker(self, i: int) -> tuple[BaseProcess, Connection] | None:
@@ -153,17 +168,24 @@ class ShipmentWorkers:
             self._stop(i)
             return False
 
-    def _receive(self, i: int) -> list[tuple[Any, ...]] | None:
-        """The worker's report states, or None when it died on the way (its slice is then verified here)."""
+    def _receive(self, i: int, number: int, bundles: int) -> list[tuple[Any, ...]] | None:
+        """Worker ``i``'s report states for request ``number`` (of ``bundles`` bundles), or None when it died, did
+        not answer in time or answered something else (it is then stopped, and the slice verified here)."""
         w = self._workers[i]
+        answer = None
         try:
-            answer = pickle.loads(w[1].recv_bytes()) if w is not None and self._await_ready(i) else None
-        except (OSError, EOFError):
+            if w is not None and self._await_ready(i) and w[1].poll(_ANSWER_S + _ANSWER_S_PER_BUNDLE * bundles):
+                answer = pickle.loads(w[1].recv_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError):
             answer = None
-        if not isinstance(answer, list):
+        if not (isinstance(answer, tuple) and len(answer) == 2 and answer[0] == number):
             self._stop(i)
             return None
-        return answer
+        states = answer[1]
+        if not (isinstance(states, list) and len(states) == bundles):
+            self._stop(i)
+            return None
+        return states
 
     def _await_ready(self, i: int) -> bool:
         """Whether worker ``i`` is up (its start-up message read now, or before); a worker that died starting
@@ -172,7 +194,7 @@ class ShipmentWorkers:
         if i in self._unready and w is not None:
             self._unready.discard(i)
             try:
-                if w[1].recv_bytes() == _READY:
+                if w[1].poll(_START_S) and w[1].recv_bytes() == _READY:
                     return True
             except (OSError, EOFError):
                 pass
@@ -188,7 +210,7 @@ class ShipmentWorkers:
             return
         process, conn = w
         conn.close()  # the worker reads end-of-file and exits
-        process.join(timeout=5)
+        process.join(timeout=_STOP_S)
         if process.is_alive():
             process.kill()
             process.join()
@@ -234,8 +256,9 @@ def _serve(conn: Connection, parent_pid: int) -> None:
             message = conn.recv_bytes()
         except (OSError, EOFError):
             return
-        token, bundles, trust, at, now, question = pickle.loads(message)
-        conn.send_bytes(pickle.dumps(_verify_slice(token, bundles, trust, at, now, question), protocol=5))
+        number, token, bundles, trust, at, now, question = pickle.loads(message)
+        states = _verify_slice(token, bundles, trust, at, now, question)
+        conn.send_bytes(pickle.dumps((number, states), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _verify_slice(
