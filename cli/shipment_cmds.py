@@ -9,10 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from ledger.input_files import read_input_file
-from mapping.errors import InputError, UnreadableEvidenceError
-from verifier.report import verdict_line
+from mapping.errors import InputError, UnreadableEvidenceError, UsageError
+from verifier.report import EXIT_UNUSABLE, verdict_line
 from verifier.shipment_workers import ShipmentWorkers, default_processes
-from verifier.verify import VerifierCache
 
 from .output import console, emit
 
@@ -22,8 +21,10 @@ __all__ = ["register"]
 def register(app: typer.Typer) -> None:
     @app.command("verify-shipment")
     def verify_shipment_cmd(
-        bundle_files: Annotated[list[Path], typer.Argument(help="The bundle files, each of one label.")],
-        trust: Annotated[Path, typer.Option("--trust", help="Trust file.")],
+        bundle_files: Annotated[
+            list[Path] | None, typer.Argument(metavar="BUNDLE...", help="The bundle files, each of one label.")
+        ] = None,
+        trust: Annotated[Path | None, typer.Option("--trust", help="Trust file.")] = None,
         to: Annotated[str | None, typer.Option("--to", help="Is each label equivalent under this scheme?")] = None,
         at: Annotated[str | None, typer.Option("--at", help="Date asked, YYYY-MM-DD (default today).")] = None,
         processes: Annotated[
@@ -34,18 +35,37 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Verify bundles offline against one trust file, each exactly as `verify` does (without its kept
         checkpoint). Exit 0 when every bundle verifies, else the exit code of the first that does not (in
-        the order given); --json lists each bundle's verdict, exit code and report."""
+        the order given; a file that cannot be read is unusable input, 5); --json lists each bundle's verdict,
+        exit code and report."""
+        if trust is None:
+            raise UsageError("--trust TRUST_FILE is required", code="input.missing", field="--trust")
+        if not bundle_files:
+            raise UsageError("give one or more BUNDLE files", code="input.missing", field="BUNDLE")
         trust_bytes = read_input_file(trust, "trust file", error=UnreadableEvidenceError)
-        bundles = [read_input_file(p, "bundle", error=UnreadableEvidenceError) for p in bundle_files]
         try:
             asked = date.fromisoformat(at) if at else datetime.now(UTC).date()
         except ValueError as e:
             raise InputError(f"--at {at!r} is not a YYYY-MM-DD date", code="input.invalid", field="--at") from e
-        with ShipmentWorkers(processes or _default_processes(len(bundles))) as workers:
+        read: dict[int, bytes] = {}
+        items: list[dict[str, Any]] = []
+        for i, path in enumerate(bundle_files):
+            try:
+                read[i] = read_input_file(path, "bundle", error=UnreadableEvidenceError)
+                items.append({"file": str(path)})
+            except UnreadableEvidenceError as e:  # this bundle's step 1, not the shipment's end
+                items.append(
+                    {"file": str(path), "verdict": "unusable_input", "exit_code": EXIT_UNUSABLE, "error": e.to_dict()}
+                )
+        with ShipmentWorkers(processes or _default_processes(len(read))) as workers:
             reports = workers.verify(
-                bundles, trust_bytes, at=asked, now=datetime.now(UTC), target_scheme=to, cache=VerifierCache()
+                list(read.values()),
+                trust_bytes,
+                at=asked,
+                now=datetime.now(UTC),
+                target_scheme=to,
             )
-        items = [{"file": str(p), **r.to_dict()} for p, r in zip(bundle_files, reports, strict=True)]
+        for i, report in zip(read, reports, strict=True):
+            items[i].update(report.to_dict())
         failing = [it["exit_code"] for it in items if it["exit_code"]]
         out = {
             "bundles": len(items),
@@ -67,5 +87,6 @@ def _print_summary(v: dict[str, Any]) -> None:
     from rich.markup import escape
 
     for it in v["reports"]:
-        console().print(f"{escape(it['file'])}: {escape(verdict_line(it))}", highlight=False)
+        said = verdict_line(it) if "steps" in it else f"UNUSABLE_INPUT: {it['error']['message']}"
+        console().print(f"{escape(it['file'])}: {escape(said)}", highlight=False)
     console().print(f"[bold]{v['verified']} of {v['bundles']} bundles verified[/]")

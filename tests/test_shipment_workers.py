@@ -19,7 +19,7 @@ from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 from verifier.report import Report
 from verifier.shipment_workers import ShipmentWorkers, _slices
-from verifier.verify import VerifierCache, verify_shipment
+from verifier.verify import KeptCheckpoint, VerifierCache, verify_shipment
 
 from .helpers import NOW
 from .test_verify import GD, HK, Shipment
@@ -57,6 +57,10 @@ def test_every_report_is_the_one_a_single_process_gives(ship: Shipment, workers:
         assert spread == alone
         assert [r.to_dict() for r in spread] == [r.to_dict() for r in alone]
     assert workers.verify([], ship.trust(), at=AT, now=NOW) == []
+    # a question no process can be sent (a buffer in the consistency proof) is answered here, as verify_shipment does
+    kept = KeptCheckpoint("verify.test/log", 1, bytes(32))
+    odd = {"at": AT, "now": NOW, "kept": kept, "consistency_proof": [memoryview(bytes(32))]}
+    assert workers.verify(bundles, ship.trust(), **odd) == verify_shipment(bundles, ship.trust(), **odd)  # type: ignore[arg-type]
 
 
 def test_a_refused_trust_file_or_text_input_is_step_1_for_each_bundle(ship: Shipment, workers: ShipmentWorkers) -> None:
@@ -131,6 +135,18 @@ def test_verify_shipment_command_gives_each_file_its_verdict(
     assert main([*args[:2], "--trust", str(trust), "--at", "2023-01-01", "--json"]) == 0
     capsys.readouterr()
     assert main(["verify-shipment", str(files[0]), "--trust", str(tmp_path / "missing.json")]) == 5
+    capsys.readouterr()
+    # a file that cannot be read is that bundle's unusable input, not the end of the shipment
+    assert main(["verify-shipment", str(files[0]), str(tmp_path / "gone.json"), *args[-5:]]) == 5
+    out = json.loads(capsys.readouterr().out)
+    assert [(r["exit_code"], r["verdict"]) for r in out["reports"]] == [
+        (0, "authentic_and_valid"),
+        (5, "unusable_input"),
+    ]
+    assert out["reports"][1]["error"]["code"] == "input.unreadable"
+    for missing in (["verify-shipment", str(files[0])], ["verify-shipment", "--trust", str(trust)]):
+        assert main([*missing, "--json"]) == 2
+        assert json.loads(capsys.readouterr().out)["error"]["code"] == "input.missing"
 
 
 def test_attack_an_answer_left_by_an_interrupted_shipment_is_never_read_for_the_next(

@@ -8,7 +8,9 @@ share nothing: each checks a shared item once, so every report is the one a sing
 cross the process boundary as plain values (:meth:`Report.to_state`).
 
 This is the verifier's one module that starts processes. The workers are a clean interpreter each
-(``spawn``): they import the verifier alone, never a fork of a process holding connections or threads. A
+(``spawn``), never a fork of a process holding connections or threads: they import the verifier and, as every
+spawned process does, the caller's main module (a script guards its work with ``if __name__ == "__main__"``;
+a worker that cannot start is not retried, and the shipments are verified in the calling process alone). A
 worker that dies is not a failed verification: its slice is verified here instead, and the pool restarts
 on the next shipment.
 """
@@ -87,8 +89,7 @@ class ShipmentWorkers:
         return self
 
     def close(self) -> None:
-        for i in range(len(self._workers)):
-            self._stop(i)
+        self._stop(*range(len(self._workers)))
 
     def verify(
         self,
@@ -138,9 +139,7 @@ class ShipmentWorkers:
         except BaseException:
             # Interrupted (Ctrl-C) or failed with answers outstanding: those workers are stopped, so that no
             # later shipment reads an answer meant for this one.
-            for _, worker, _ in sent:
-                if worker is not None:
-                    self._stop(worker)
+            self._stop(*(worker for _, worker, _ in sent if worker is not None), kill=True)
             raise
         return reports
 
@@ -160,11 +159,15 @@ class ShipmentWorkers:
         return w
 
     def _send(self, i: int, message: tuple[Any, ...]) -> bool:
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # a question no process can be sent (a buffer)
+            return False
         w = self._worker(i)
         try:
-            w[1].send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            w[1].send_bytes(data)
             return True
-        except (OSError, ValueError, pickle.PicklingError):  # a worker gone, or a question it cannot take
+        except (OSError, ValueError):  # the worker is gone
             self._stop(i)
             return False
 
@@ -178,12 +181,9 @@ class ShipmentWorkers:
                 answer = pickle.loads(w[1].recv_bytes())
         except (OSError, EOFError, pickle.UnpicklingError):
             answer = None
-        if not (isinstance(answer, tuple) and len(answer) == 2 and answer[0] == number):
-            self._stop(i)
-            return None
-        states = answer[1]
+        states = answer[1] if isinstance(answer, tuple) and len(answer) == 2 and answer[0] == number else None
         if not (isinstance(states, list) and len(states) == bundles):
-            self._stop(i)
+            self._stop(i, kill=True)  # dead, hung, or out of step with its requests
             return None
         return states
 
@@ -198,22 +198,27 @@ class ShipmentWorkers:
                     return True
             except (OSError, EOFError):
                 pass
-            self._stop(i)
+            self._stop(i, kill=True)
             self._failed_start = True  # not retried: a worker that cannot start would cost a spawn a shipment
             return False
         return w is not None
 
-    def _stop(self, i: int) -> None:
-        self._unready.discard(i)
-        w, self._workers[i] = self._workers[i], None
-        if w is None:
-            return
-        process, conn = w
-        conn.close()  # the worker reads end-of-file and exits
-        process.join(timeout=_STOP_S)
-        if process.is_alive():
-            process.kill()
-            process.join()
+    def _stop(self, *workers: int, kill: bool = False) -> None:
+        """Stop these workers: each reads end-of-file and exits (within :data:`_STOP_S` together, else it is
+        killed); ``kill``: at once, for a worker busy with a slice nobody will read."""
+        stopping = []
+        for i in workers:
+            self._unready.discard(i)
+            w, self._workers[i] = self._workers[i], None
+            if w is not None:
+                w[1].close()
+                stopping.append(w[0])
+        deadline = time.monotonic() + (0 if kill else _STOP_S)
+        for process in stopping:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
 
 
 def _slices(n: int, processes: int) -> list[slice]:
@@ -256,9 +261,12 @@ def _serve(conn: Connection, parent_pid: int) -> None:
             message = conn.recv_bytes()
         except (OSError, EOFError):
             return
-        number, token, bundles, trust, at, now, question = pickle.loads(message)
+        number, token, bundles, trust, at, now, question = pickle.loads(message)  # from the parent, in its form
         states = _verify_slice(token, bundles, trust, at, now, question)
-        conn.send_bytes(pickle.dumps((number, states), protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            conn.send_bytes(pickle.dumps((number, states), protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:  # the parent stopped waiting (it verifies the slice itself): nothing to tell it
+            return
 
 
 def _verify_slice(
