@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +36,7 @@ from mapping.errors import CarbonLedgerError
 from verifier import schemas
 from verifier.envelope import Entry, claimed_signer, entry_from_checked_envelope, parse_entry
 from verifier.keys import VerifyingKey
+from verifier.worker_process import become_worker
 
 ErrorDetail = tuple[str, str, str, str | None]  # (class name, code, message, field)
 Verified = tuple[str, bytes, bytes]  # (entry id, signature, public key): the exact bytes whose signature verified
@@ -45,7 +45,6 @@ Outcome = tuple[Literal["verified"], Verified] | tuple[Literal["parsed"], None] 
 
 POOL_MIN_BATCH = 256  # below this, starting work in other processes costs more than it saves
 _CHUNKS_PER_WORKER = 4
-PARENT_POLL_S = 0.5  # how often a worker looks whether the process that started it is still there
 THREAD_MIN_BATCH = 32  # smaller batches verify inline: a thread hand-off costs more than it saves
 _THREAD_CHUNK = 64
 _THREADS = 2
@@ -177,7 +176,7 @@ def _pool() -> ProcessPoolExecutor:
             _pool_instance = ProcessPoolExecutor(
                 max_workers=workers(),
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init,
+                initializer=become_worker,
                 initargs=(os.getpid(),),
             )
         return _pool_instance
@@ -191,26 +190,6 @@ def shutdown_workers() -> None:
         pool, _pool_instance = _pool_instance, None
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _worker_init(parent_pid: int) -> None:
-    """Worker side, once per process: leave SIGINT to the parent (a terminal's Ctrl-C reaches the whole process
-    group; the parent then shuts the pool down), and exit as soon as the parent is gone.
-
-    The parent's death is seen by polling ``os.getppid()``: an orphan is re-parented, so its parent id changes.
-    (``prctl(PR_SET_PDEATHSIG)`` is not used: it fires when the *thread* that spawned the worker exits, and the
-    pool spawns workers from whichever thread submits work — a sequencer's thread may end long before the
-    process does.)"""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(
-        target=_exit_when_orphaned, args=(parent_pid,), name="carbonledger-parent-watch", daemon=True
-    ).start()
-
-
-def _exit_when_orphaned(parent_pid: int, poll_s: float = PARENT_POLL_S) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(poll_s)
-    os._exit(0)  # the parent is gone: nobody will read this worker's results
 
 
 def _ready(pause_s: float) -> int:

@@ -21,8 +21,6 @@ import gc
 import multiprocessing
 import os
 import pickle
-import signal
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -37,12 +35,12 @@ from verifier.shipment_cache import VerifierCache
 from verifier.steps_log import KeptCheckpoint
 from verifier.trust import Trust, parse_trust
 from verifier.verify import BundleInput, TrustInput, read_as_bytes, verify_shipment
+from verifier.worker_process import become_worker
 
 __all__ = ["ShipmentWorkers", "default_processes"]
 
 _MIN_SLICE = 8  # bundles: below this a slice costs more to send than to verify here
 _CACHES_KEPT = 4  # shipments a worker remembers caches for (a broker verifies one at a time, in chunks)
-_PARENT_POLL_S = 1.0
 _STOP_S = 5.0  # seconds a stopped worker may take to exit before it is killed
 _START_S = 120.0  # seconds a new worker may take to import the verifier
 _ANSWER_S, _ANSWER_S_PER_BUNDLE = 60.0, 1.0  # a slice's answer is awaited this long, then verified here
@@ -251,8 +249,7 @@ _caches: OrderedDict[str, VerifierCache] = OrderedDict()
 
 def _serve(conn: Connection, parent_pid: int) -> None:
     """A worker's life: slices in, report states out, until the parent closes its end (or is gone)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the parent's to handle
-    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    become_worker(parent_pid)
     gc.collect()
     gc.freeze()  # the start-up heap stays out of the collector's walks
     conn.send_bytes(_READY)
@@ -281,9 +278,3 @@ def _verify_slice(
     else:
         _caches.move_to_end(token)
     return [r.to_state() for r in verify_shipment(bundles, trust, at=at, now=now, cache=cache, **question)]
-
-
-def _exit_when_orphaned(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(_PARENT_POLL_S)
-    os._exit(0)
