@@ -257,6 +257,7 @@ class Monitor:
 
     def _finish(self, start: int, pending: Any) -> Finding | None:
         """Requires ``start`` == the replay's size. Fold the started chunk; its first refused entry, as a finding."""
+        pending = self.replay.restarted_if_stale(pending)
         refusal = self.replay.add(start, pending)
         if refusal is None:
             return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from mapping.errors import CarbonLedgerError
 from verifier.collector import collector_paused
-from verifier.envelope import Entry
+from verifier.envelope import Entry, claimed_signer
 from verifier.keys import VerifyingKey
 from verifier.ledger_state import Change
 from verifier.memory_state import MemoryState
@@ -60,6 +60,18 @@ class MonitorReplay:
     def start(self, envelopes: Sequence[bytes]) -> precheck.PendingBatch:
         """Start the stateless checks of the next batch (signatures under the keys the state knows now)."""
         return precheck.start(envelopes, self.known_key, self.use_workers)
+
+    def restarted_if_stale(self, pending: precheck.PendingBatch) -> precheck.PendingBatch:
+        """``pending``, or its checks started again when the state now knows a signer's key they had not: a chunk
+        started while the chunk before it (which authorized that key) was being folded would otherwise have
+        every such signature verified by the fold, in this thread, instead of by the workers."""
+        if pending.keys is None:  # checked in this thread at the fold, under the keys known then
+            return pending
+        had, known = pending.keys, self.known_key
+        signers = {claimed_signer(env) for env in pending.envelopes}
+        if any(s is not None and s not in had and known(s) is not None for s in signers):
+            return self.start(pending.envelopes)
+        return pending
 
     def add(self, start: int, pending: precheck.PendingBatch) -> Refusal | None:
         """Requires ``start`` == :attr:`size`. Fold the batch at ``start``; on the first refused entry stop and
