@@ -44,6 +44,9 @@ _CACHES_KEPT = 4  # shipments a worker remembers caches for (a broker verifies o
 _STOP_S = 5.0  # seconds a stopped worker may take to exit before it is killed
 _START_S = 120.0  # seconds a new worker may take to import the verifier
 _ANSWER_S, _ANSWER_S_PER_BUNDLE = 60.0, 1.0  # a slice's answer is awaited this long, then verified here
+# This process's slice against a worker's: 1.2 measured 215 and 263 µs a bundle against 233 and 278 for even
+# slices (two interleaved runs of 8 rounds, 2,000 bundles v2 in chunks of 100, two cores).
+_HOME_SHARE = 1.2
 _READY = b"ready"  # a worker's first message, once it has imported the verifier
 
 
@@ -221,12 +224,15 @@ class ShipmentWorkers:
 
 def _slices(n: int, processes: int) -> list[slice]:
     """Contiguous slices of ``range(n)``, one a process, none under :data:`_MIN_SLICE` (at least one slice). The
-    first, this process's, is as large as the others: rebuilding the workers' reports costs it about what a
-    worker spends receiving its slice."""
+    first, this process's, is :data:`_HOME_SHARE` times a worker's: a worker also unpickles its slice and
+    pickles its answers, which cost it more than rebuilding the reports costs this process."""
     parts = max(1, min(processes, n // _MIN_SLICE))
-    size, extra = divmod(n, parts)
-    out, start = [], 0
-    for i in range(parts):
+    if parts == 1:
+        return [slice(0, n)]
+    home = min(round(n * _HOME_SHARE / (_HOME_SHARE + parts - 1)), n - _MIN_SLICE * (parts - 1))
+    size, extra = divmod(n - home, parts - 1)
+    out, start = [slice(0, home)], home
+    for i in range(parts - 1):
         end = start + size + (1 if i < extra else 0)
         out.append(slice(start, end))
         start = end
