@@ -139,7 +139,9 @@ class Report:
     def from_state(cls, state: tuple[Any, ...]) -> Report:
         """The report :meth:`to_state` gave ``state`` for (equal to it, steps in the same order)."""
         steps, label, label_index, tree_size, equivalence, keep, citations, status, stale = state
-        report = cls(
+        made = {step[0]: StepResult._make(step) for step in steps}  # what Report.set would make, in that order
+        return cls(
+            steps=made,
             label=label,
             label_index=label_index,
             tree_size=tree_size,
@@ -148,10 +150,8 @@ class Report:
             citations=citations,
             status=status,
             stale=stale,
+            _failed={n for n, s in made.items() if s.status == FAILED},
         )
-        for step, step_status, detail, name in steps:
-            report.set(step, step_status, detail, name)
-        return report
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON. ``status`` (stable; None when step 8 was not checked): ``as_of_size`` (int, the
