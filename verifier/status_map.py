@@ -192,8 +192,9 @@ def read_nodes(reader: NodeReader, node_hashes: Iterable[bytes]) -> dict[bytes, 
     wanted = set(node_hashes)
     if not wanted:
         return {}
-    if isinstance(reader, BatchNodeReader):
-        found = reader.get_many(wanted)
+    get_many = getattr(reader, "get_many", None)  # a BatchNodeReader (a Protocol's isinstance costs ~10 µs a call)
+    if get_many is not None:
+        found = get_many(wanted)
         if len(found) != len(wanted) or not all(h in found for h in wanted):
             h = next(h for h in wanted if h not in found)
             raise NotFoundError(f"the node store holds no status map node {h.hex()}", code="map.node_missing")
