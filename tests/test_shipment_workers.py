@@ -195,3 +195,15 @@ def test_attack_a_hung_worker_is_stopped_and_its_slice_verified_here(
                 os.kill(process.pid, signal.SIGKILL)  # type: ignore[arg-type]
         assert not process.is_alive()
         assert w.verify(bundles, ship.trust(), at=AT, now=NOW) == expected  # a new worker took its place
+
+
+def test_workers_started_without_waiting_answer_the_first_shipment(ship: Shipment) -> None:
+    bundles = _mixed(ship)
+    expected = verify_shipment(bundles, ship.trust(), at=AT, now=NOW)
+    w = ShipmentWorkers(3).start(wait=False)
+    try:
+        assert w._unready  # nobody has waited for them
+        assert w.verify(bundles, ship.trust(), at=AT, now=NOW) == expected
+        assert not w._unready and all(x is not None for x in w._workers)  # both answered: none was stopped
+    finally:
+        w.close()

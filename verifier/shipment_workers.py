@@ -80,13 +80,15 @@ class ShipmentWorkers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self) -> ShipmentWorkers:
-        """Start the workers now and wait until each has imported the verifier (a shipment's first slice would
-        otherwise pay for it)."""
+    def start(self, wait: bool = True) -> ShipmentWorkers:
+        """Start the workers now and (``wait``) wait until each has imported the verifier, about a third of a
+        second. Without waiting, a first shipment sent at once overlaps their start-up with this process's own
+        slice (its answers are then awaited as any are)."""
         for i in range(len(self._workers)):
             self._worker(i)
-        for i in sorted(self._unready):
-            self._await_ready(i)
+        if wait:
+            for i in sorted(self._unready):
+                self._await_ready(i)
         return self
 
     def close(self) -> None:
