@@ -70,6 +70,8 @@ class MonitorReplay:
         had, known = pending.keys, self.known_key
         signers = {claimed_signer(env) for env in pending.envelopes}
         if any(s is not None and s not in had and known(s) is not None for s in signers):
+            for outcome in pending.outcomes or ():
+                outcome.cancel()  # those not running yet: the workers go on to the new checks
             return self.start(pending.envelopes)
         return pending
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -185,25 +186,21 @@ def test_attack_a_hung_worker_is_stopped_and_its_slice_verified_here(
     monkeypatch.setattr(sw, "_ANSWER_S", 0.5)
     monkeypatch.setattr(sw, "_ANSWER_S_PER_BUNDLE", 0.0)
     monkeypatch.setattr(sw, "_STOP_S", 0.1)
+    big = [bytes(bytearray(b)) for b in bundles * 8]  # distinct objects: a slice of ~1 MB, more than a socket holds
     with ShipmentWorkers(2) as w:
         process = w._workers[0][0]  # type: ignore[index]
         os.kill(process.pid, signal.SIGSTOP)  # type: ignore[arg-type]
         try:
-            assert w.verify(bundles, ship.trust(), at=AT, now=NOW) == expected
+            assert w.verify(bundles, ship.trust(), at=AT, now=NOW) == expected  # its answer never comes
+            w.verify(big, ship.trust(), at=AT, now=NOW)  # a new worker took its place: this one is fine
+            stuck = w._workers[0][0]  # type: ignore[index]
+            os.kill(stuck.pid, signal.SIGSTOP)  # type: ignore[arg-type]
+            started = time.monotonic()
+            assert w.verify(big, ship.trust(), at=AT, now=NOW) == verify_shipment(big, ship.trust(), at=AT, now=NOW)
+            assert time.monotonic() - started < 30  # the send to the stopped worker timed out (0.5 s)
+            assert not stuck.is_alive()
         finally:
             if process.is_alive():
                 os.kill(process.pid, signal.SIGKILL)  # type: ignore[arg-type]
         assert not process.is_alive()
         assert w.verify(bundles, ship.trust(), at=AT, now=NOW) == expected  # a new worker took its place
-
-
-def test_workers_started_without_waiting_answer_the_first_shipment(ship: Shipment) -> None:
-    bundles = _mixed(ship)
-    expected = verify_shipment(bundles, ship.trust(), at=AT, now=NOW)
-    w = ShipmentWorkers(3).start(wait=False)
-    try:
-        assert w._unready  # nobody has waited for them
-        assert w.verify(bundles, ship.trust(), at=AT, now=NOW) == expected
-        assert not w._unready and all(x is not None for x in w._workers)  # both answered: none was stopped
-    finally:
-        w.close()

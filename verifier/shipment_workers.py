@@ -21,6 +21,8 @@ import gc
 import multiprocessing
 import os
 import pickle
+import socket
+import struct
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -80,15 +82,13 @@ class ShipmentWorkers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self, wait: bool = True) -> ShipmentWorkers:
-        """Start the workers now and (``wait``) wait until each has imported the verifier, about a third of a
-        second. Without waiting, a first shipment sent at once overlaps their start-up with this process's own
-        slice (its answers are then awaited as any are)."""
+    def start(self) -> ShipmentWorkers:
+        """Start the workers now and wait until each has imported the verifier (about a third of a second here;
+        a slice is sent only to a worker that reads, so a shipment's first slice would wait for it anyway)."""
         for i in range(len(self._workers)):
             self._worker(i)
-        if wait:
-            for i in sorted(self._unready):
-                self._await_ready(i)
+        for i in sorted(self._unready):
+            self._await_ready(i)
         return self
 
     def close(self) -> None:
@@ -157,6 +157,7 @@ class ShipmentWorkers:
             )
             process.start()
             theirs.close()
+            _bounded_writes(ours)
             w = self._workers[i] = (process, ours)
             self._unready.add(i)
         return w
@@ -168,10 +169,12 @@ class ShipmentWorkers:
             return False
         w = self._worker(i)
         try:
-            w[1].send_bytes(data)
+            w[1].send_bytes(data)  # a worker that stopped reading times out (_bounded_writes)
             return True
-        except (OSError, ValueError):  # the worker is gone
-            self._stop(i)
+        except (OSError, ValueError):  # the worker is gone or stuck
+            if i in self._unready:
+                self._failed_start = True  # it died before it was up: not retried (see _await_ready)
+            self._stop(i, kill=True)
             return False
 
     def _receive(self, i: int, number: int, bundles: int) -> list[tuple[Any, ...]] | None:
@@ -224,6 +227,14 @@ class ShipmentWorkers:
                 process.join()
 
 
+def _bounded_writes(conn: Connection) -> None:
+    """A write to ``conn`` fails (``OSError``) once it has made no progress for :data:`_ANSWER_S` seconds, so a
+    worker stopped or stuck before reading its slice never holds the shipment: the socket's send timeout."""
+    limit = max(_ANSWER_S, 0.001)  # a zero timeout would mean none
+    with socket.socket(fileno=os.dup(conn.fileno())) as sock:  # the option is the socket's, shared by both fds
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(limit), int(limit % 1 * 1e6)))
+
+
 def _slices(n: int, processes: int) -> list[slice]:
     """Contiguous slices of ``range(n)``, one a process, none under :data:`_MIN_SLICE` (at least one slice). The
     first, this process's, is :data:`_HOME_SHARE` times a worker's: a worker also unpickles its slice and
@@ -260,7 +271,10 @@ def _serve(conn: Connection, parent_pid: int) -> None:
     become_worker(parent_pid)
     gc.collect()
     gc.freeze()  # the start-up heap stays out of the collector's walks
-    conn.send_bytes(_READY)
+    try:
+        conn.send_bytes(_READY)
+    except OSError:  # the parent closed before this worker was up: nothing to do
+        return
     while True:
         try:
             message = conn.recv_bytes()
