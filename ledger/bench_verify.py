@@ -36,7 +36,7 @@ from .store import Store
 
 __all__ = ["bench_verify"]
 
-CHUNK = 100  # bundles per timed sample, each next to a raw sample of the same labels
+CHUNK = 100  # bundles handed to the verifier at a time, as a broker's tool feeds them
 
 
 def bench_verify(

@@ -47,13 +47,22 @@ BundleInput = bytes | bytearray | memoryview | str
 TrustInput = Trust | bytes | bytearray | memoryview | str
 
 
-def read_as_bytes(data: BundleInput, what: str) -> bytes:
-    """Requires nothing. ``data`` as bytes; raises :class:`InputError` (``input.type``) for anything not bytes-like."""
+def _read_as_bytes(data: BundleInput, what: str) -> bytes:
     if isinstance(data, bytes):
         return data
     if isinstance(data, bytearray | memoryview):
         return bytes(data)
     raise InputError(f"a {what} is read as bytes, not {type(data).__name__}", code="input.type", field=what)
+
+
+def parsed_trust(trust: TrustInput) -> Trust | CarbonLedgerError:
+    """Requires nothing. ``trust`` parsed, or why it was refused (each bundle's step 1 then says so)."""
+    if isinstance(trust, Trust):
+        return trust
+    try:
+        return parse_trust(_read_as_bytes(trust, "trust file"))
+    except CarbonLedgerError as e:
+        return e
 
 
 def verify_bundle(
@@ -109,12 +118,7 @@ def verify_shipment(
     unsigned ``target_scheme`` field."""
     if cache is None:
         cache = VerifierCache()
-    try:  # one trust file for the whole shipment: parsed once, its refusal each bundle's step 1
-        t: Trust | CarbonLedgerError = (
-            trust if isinstance(trust, Trust) else parse_trust(read_as_bytes(trust, "trust file"))
-        )
-    except CarbonLedgerError as e:
-        t = e
+    t = parsed_trust(trust)  # one trust file for the whole shipment: parsed once, its refusal each bundle's step 1
     with collector_paused():  # a shipment's objects die by reference counting (verifier.collector)
         started = [_steps_1_to_6(bundle, t, now, cache, label_id, label_scheme) for bundle in bundles]
         for s in started:  # every label signature in one phase (Ed25519's code and tables stay hot)
@@ -137,7 +141,7 @@ __all__ = [
     "KeptCheckpoint",
     "TrustInput",
     "VerifierCache",
-    "read_as_bytes",
+    "parsed_trust",
     "verify_bundle",
     "verify_bundle_or_raise",
     "verify_shipment",
@@ -174,7 +178,7 @@ def _steps_1_to_6(
         report.set(1, FAILED, f"unusable input [{t.code}]: {t.message}")
         return report
     try:
-        b = parse_bundle(read_as_bytes(bundle_bytes, "bundle"), cache.items, cache.status_items)
+        b = parse_bundle(_read_as_bytes(bundle_bytes, "bundle"), cache.items, cache.status_items)
         body_origin = cache.note_origins.get(b.checkpoint)
         if body_origin is None:
             body_origin = cache.note_origins[b.checkpoint] = split_note(b.checkpoint)[0].split("\n", 1)[0]
