@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ledger.http_client import new_client
 from mapping.errors import CarbonLedgerError, InputError, OversizedError
 from verifier.canonical import canonicalize
 
@@ -35,7 +36,7 @@ class LogService:
             if self.http_client is not None:
                 r = self.http_client.get(url, params=params)  # type: ignore[arg-type]
             else:
-                with httpx.Client(timeout=TIMEOUT_S) as client:
+                with new_client(timeout=TIMEOUT_S) as client:
                     r = client.get(url, params=params)  # type: ignore[arg-type]
         except httpx.HTTPError as e:
             raise InputError(f"cannot reach {url}: {e}", code="remote.unreachable") from e

@@ -18,13 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from verifier.envelope import parse_entry
 from verifier.keys import SigningKey
 
 from .bench_crash import CRASH_SCHEME, IssuerChain, ServeProcess, register_issuers
 from .home import init_home
+from .http_client import new_client
 
 __all__ = ["bench_processes"]
 
@@ -54,7 +53,7 @@ def _raw_per_s(chains: list[IssuerChain], envelopes: list[list[bytes]]) -> float
 
 
 def _send(base: str, envelopes: list[bytes], errors: list[str]) -> None:
-    with httpx.Client(base_url=base, timeout=60) as client:
+    with new_client(base_url=base, timeout=60) as client:
         for env in envelopes:
             for _ in range(_MAX_RETRIES):
                 r = client.post("/v1/entries", content=env, headers=_JSON)
@@ -123,7 +122,7 @@ def bench_processes(
             servers = _servers(home, count, tmp)
             try:
                 if label == "one":
-                    with httpx.Client(base_url=servers[0].base, timeout=30) as client:
+                    with new_client(base_url=servers[0].base, timeout=30) as client:
                         register_issuers(client, SigningKey.generate(), chains)
                 figures[label] = per_chain * submitters / _timed_run(servers, envelopes)
             finally:

@@ -22,6 +22,8 @@ import orjson
 from mapping.errors import InputError, NotFoundError, OversizedError, UnavailableError
 from verifier.b64 import decode_canonical
 
+from .http_client import new_client
+
 __all__ = ["MAX_BYTES", "RANGE", "TIMEOUT_S", "ApiSource", "fetch_witness_checkpoint", "get_limited"]
 
 TIMEOUT_S = 15.0
@@ -36,7 +38,7 @@ def get_limited(
     """Requires limit >= 0. The answer to ``GET url``, its body read whole; ``input.oversized`` as soon as the body
     passes ``limit`` bytes — read as it streams, so an endless answer costs at most ``limit`` bytes of memory, not
     all of it. Transport faults raise ``httpx.HTTPError`` (the caller names them)."""
-    own = httpx.Client(timeout=TIMEOUT_S) if client is None else None
+    own = new_client(timeout=TIMEOUT_S) if client is None else None
     asked = own if client is None else client
     assert asked is not None
     try:

@@ -27,6 +27,8 @@ from mapping.errors import CarbonLedgerError, NoteError
 from verifier.note import COSIGNATURE_V1_KEY_TYPE, Checkpoint, parse_checkpoint, parse_vkey, split_note
 from verifier.note_syntax import VKey, parse_signature_line, verify_line
 
+from .http_client import new_client
+
 __all__ = ["MAX_RESPONSE_BYTES", "CosignResult", "WitnessConfig", "gather_cosignatures", "request_cosignature"]
 
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -211,7 +213,7 @@ def gather_cosignatures(
     text, lines, _ = _parse_note(note)
     if not witnesses:
         return note, []
-    client = http_client or httpx.Client()
+    client = http_client or new_client()
     pool = ThreadPoolExecutor(max_workers=len(witnesses), thread_name_prefix="witness")
     try:
         futures = [

@@ -24,13 +24,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 
 from ledger.bench_crash import CRASH_SCHEME, IssuerChain, ServeProcess, register_issuers
 from ledger.fsck import fsck
 from ledger.home import init_home
+from ledger.http_client import new_client
 from ledger.store import Store
 from verifier.keys import SigningKey
 
@@ -156,7 +156,7 @@ def read_only_serve(home: Path, out: Path) -> ServeProcess:
 
 def _submit_loop(base: str, chain: IssuerChain, stop: threading.Event, seen: list[tuple[int, str | None]]) -> None:
     n = 0
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with new_client(base_url=base, timeout=30) as client:
         while not stop.is_set():
             envelope, eid = chain.next_label(n)
             r = client.post("/v1/entries", content=envelope, headers={"content-type": "application/json"})
@@ -180,7 +180,7 @@ def test_attack_serve_under_load_while_its_files_turn_read_only(tmp_path: Path) 
     chains = [IssuerChain(SigningKey.generate()) for _ in range(4)]
     server = read_only_serve(home, tmp_path / "serve.log")
     assert server.answering(30)
-    with httpx.Client(base_url=server.base, timeout=30) as client:
+    with new_client(base_url=server.base, timeout=30) as client:
         register_issuers(client, SigningKey.generate(), chains)
     stop, seen = threading.Event(), []  # type: ignore[var-annotated]
     threads = [threading.Thread(target=_submit_loop, args=(server.base, c, stop, seen)) for c in chains]
@@ -191,8 +191,9 @@ def test_attack_serve_under_load_while_its_files_turn_read_only(tmp_path: Path) 
         with read_only_files(home / "ledger.db"):
             stop.wait(1.5)
             assert server.proc.poll() is None  # alive under load with read-only files
-            for _ in range(20):  # reads go on meanwhile
-                assert httpx.get(server.base + "/v1/checkpoint", timeout=10).status_code in (200, 503)
+            with new_client(timeout=10) as reader:
+                for _ in range(20):  # reads go on meanwhile
+                    assert reader.get(server.base + "/v1/checkpoint").status_code in (200, 503)
         stop.wait(0.5)
     finally:
         stop.set()

@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ledger.bench_crash import CRASH_SCHEME, IssuerChain, ServeProcess, register_issuers, submit_until_stopped
 from ledger.home import init_home
+from ledger.http_client import new_client
 from verifier.keys import SigningKey
 
 from .helpers import assert_every_receipt_kept
@@ -31,7 +31,7 @@ def test_attack_second_server_restarts_beside_a_live_writer(pg_url: str, tmp_pat
     stop, counter, threads = threading.Event(), [0], []
     try:
         writer.wait_ready()
-        with httpx.Client(base_url=writer.base, timeout=30) as client:
+        with new_client(base_url=writer.base, timeout=30) as client:
             register_issuers(client, SigningKey.generate(), chains)
         threads = [
             threading.Thread(target=submit_until_stopped, args=(writer.base, c, stop, counter)) for c in chains[:2]
@@ -42,7 +42,7 @@ def test_attack_second_server_restarts_beside_a_live_writer(pg_url: str, tmp_pat
             second = ServeProcess(home, tmp_path / f"second-{restart}.log")
             try:
                 second.wait_ready()  # its opening read the store while the writer appended
-                with httpx.Client(base_url=second.base, timeout=30) as client:
+                with new_client(base_url=second.base, timeout=30) as client:
                     assert client.get("/v1/checkpoint").status_code == 200
                     # one submission through the second server's own sequencer
                     envelope, eid = chains[2].next_label(counter[0])
