@@ -189,12 +189,16 @@ STATUS_PAGE_BITS = 20  # pages a batch may write: 2**20
 STATUS_PAGE_LEVELS = 4
 
 
-# Keyed by hashes: WITHOUT ROWID on SQLite, so each table is one B-tree (no second index for the key).
 class StatusRecordRow(SQLModel, table=True):
-    """The current status record of each status-bearing object (verifier/status_records.py), by its map key."""
+    """The current status record of each status-bearing object (verifier/status_records.py), by its map key.
+
+    A rowid table on SQLite (its key in an index of its own), not WITHOUT ROWID: map keys are hashes, so a batch's
+    new records land all over a table keyed by them, a dirty page of ~250-byte rows each (some 700 pages a batch
+    of 1,000 at 20,000 records), where in rowid order they are appended and only the 40-byte index entries
+    scatter. Measured (`bench ingest --n 20000`, interleaved, three rounds): 3,645 entries/s against 3,055.
+    A store made before keeps its WITHOUT ROWID table; both hold the same rows and answer the same queries."""
 
     __tablename__ = "status_records"
-    __table_args__ = {"sqlite_with_rowid": False}
 
     map_key: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
     kind: str = Field(max_length=16)
@@ -202,6 +206,7 @@ class StatusRecordRow(SQLModel, table=True):
     record: bytes = Field(sa_column=Column(LargeBinary, nullable=False), description="canonical JSON (RFC 8785)")
 
 
+# Keyed by hashes and written only when a record is replaced: WITHOUT ROWID on SQLite, one B-tree.
 class StatusRecordVersionRow(SQLModel, table=True):
     """A record an update replaced, by its map value (leaf_value of its bytes): what an older root's leaf
     holds, so a status proof at an older checkpoint comes with the record it proves."""
