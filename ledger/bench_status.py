@@ -84,10 +84,12 @@ def time_status_proofs(
 
 
 def status_table_bytes(store: Store) -> int:
-    """The bytes the status map's tables (and their indexes) take in a SQLite store (``dbstat``)."""
+    """The bytes the status map's tables and their indexes take in a SQLite store (``dbstat``; an index is counted
+    by the table it belongs to, so a rowid table's key index — ``status_records``' — counts too)."""
     marks = ",".join("?" * len(STATUS_TABLES))
+    sql = f"SELECT sum(d.pgsize) FROM dbstat d JOIN sqlite_master m ON m.name = d.name WHERE m.tbl_name IN ({marks})"
     with store.read() as conn:
-        row = conn.exec_driver_sql(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({marks})", STATUS_TABLES).first()
+        row = conn.exec_driver_sql(sql, STATUS_TABLES).first()
     return int(row[0] or 0) if row else 0
 
 

@@ -24,6 +24,15 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+_SHARED_CONTEXT_OPTIONS = frozenset({"verify", "cert", "http2"})
+
+
 def new_client(**options: Any) -> httpx.Client:
-    """An ``httpx.Client`` with ``options`` (``timeout``, ``base_url``, …), verifying TLS with :func:`tls_context`."""
+    """An ``httpx.Client`` with ``options`` (``timeout``, ``base_url``, …), verifying TLS with :func:`tls_context`.
+
+    Refuses ``verify``, ``cert`` and ``http2`` (TypeError): each would change the one context every client
+    shares (a client certificate loaded into it would be every client's; HTTP/2 sets its ALPN protocols).
+    A caller that needs them makes its own ``httpx.Client``."""
+    if shared := _SHARED_CONTEXT_OPTIONS & options.keys():
+        raise TypeError(f"new_client shares one TLS context and takes no {', '.join(sorted(shared))}")
     return httpx.Client(verify=tls_context(), **options)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ssl
 
+import pytest
+
 from ledger.http_client import new_client, tls_context
 
 
@@ -22,3 +24,11 @@ def test_clients_share_one_context() -> None:
         assert a.timeout.connect == b.timeout.connect == 1
         # httpx keeps the context on the connection pool of the client's default transport
         assert a._transport._pool._ssl_context is b._transport._pool._ssl_context is tls_context()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("option", ["verify", "cert", "http2"])
+def test_attack_no_caller_changes_the_context_every_client_shares(option: str) -> None:
+    # A client certificate (or a lenient verify) given to one client must not become every client's.
+    with pytest.raises(TypeError, match=option):
+        new_client(**{option: True})
+    assert tls_context().verify_mode == ssl.CERT_REQUIRED
