@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from mapping.errors import CarbonLedgerError
 from verifier.collector import collector_paused
-from verifier.envelope import Entry, claimed_signer
+from verifier.envelope import Entry
 from verifier.keys import VerifyingKey
 from verifier.ledger_state import Change
 from verifier.memory_state import MemoryState
@@ -68,8 +68,7 @@ class MonitorReplay:
         if pending.keys is None:  # checked in this thread at the fold, under the keys known then
             return pending
         had, known = pending.keys, self.known_key
-        signers = {claimed_signer(env) for env in pending.envelopes}
-        if any(s is not None and s not in had and known(s) is not None for s in signers):
+        if any(s not in had and known(s) is not None for s in pending.signers):
             for outcome in pending.outcomes or ():
                 outcome.cancel()  # those not running yet: the workers go on to the new checks
             return self.start(pending.envelopes)

@@ -56,11 +56,13 @@ Results = list[Any]  # one slot per envelope of a batch; a check's error goes in
 @dataclass(slots=True)
 class PendingBatch:
     """A batch whose stateless checks may be running in worker processes (``outcomes`` pending), with the
-    committed signer keys they verify signatures under; None when this process checks it itself."""
+    committed signer keys they verify signatures under and every signer the envelopes claim; None when this
+    process checks it itself."""
 
     envelopes: Sequence[bytes]
     keys: dict[str, bytes] | None = None
     outcomes: list[Future[list[Outcome]]] | None = None
+    signers: frozenset[str] = frozenset()
 
 
 def start(envelopes: Sequence[bytes], known_key: KnownKey, use_workers: bool) -> PendingBatch:
@@ -68,12 +70,9 @@ def start(envelopes: Sequence[bytes], known_key: KnownKey, use_workers: bool) ->
     the keys ``known_key`` gives now), else nothing yet — :func:`finish` then checks it in this process."""
     if not (use_workers and len(envelopes) >= POOL_MIN_BATCH):
         return PendingBatch(envelopes)
-    keys: dict[str, bytes] = {}
-    for env in envelopes:
-        signer = claimed_signer(env)
-        if signer is not None and signer not in keys and (vk := known_key(signer)) is not None:
-            keys[signer] = vk.public_key
-    return PendingBatch(envelopes, keys, start_in_workers(envelopes, keys))
+    signers = frozenset(s for s in map(claimed_signer, envelopes) if s is not None)
+    keys = {signer: vk.public_key for signer in signers if (vk := known_key(signer)) is not None}
+    return PendingBatch(envelopes, keys, start_in_workers(envelopes, keys), signers)
 
 
 def finish(
