@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from mapping.errors import ConfigError
 from mapping.negotiation import AgreementEvent
 from verifier.envelope import Entry, parse_entry
 from verifier.ledger_state import (
@@ -120,7 +121,11 @@ class BatchView:
         if row is None:
             return None
         envelope = self._store.dataset_envelope_by_id(entry_id, self._conn)
-        assert envelope is not None
+        if envelope is None:  # a damaged store: its dataset table names an entry its entries table lacks
+            raise ConfigError(
+                f"the store holds dataset entry {entry_id} in its dataset table but not in its entries",
+                code="store.corrupt",
+            )
         payload = parse_entry(envelope).body
         self.dataset_payloads[entry_id] = (rows.dataset_record(row), payload)
         return self.dataset_payload(entry_id)
@@ -159,13 +164,13 @@ class BatchView:
                 self.keys[ch.record.key_id] = ch.record
             elif isinstance(ch, RevokeKey):
                 old = self.key(ch.key_id)
-                assert old is not None
+                assert old is not None  # the rule book found it in this view (key_revoke, scheme_rotate)
                 self.keys[ch.key_id] = dataclasses.replace(
                     old, revoked_index=ch.revoked_index, revoked_from_index=ch.revoked_from_index
                 )
             elif isinstance(ch, RotateRoot):
                 old_scheme = self.scheme(ch.scheme_id)
-                assert old_scheme is not None
+                assert old_scheme is not None  # scheme_rotate's current_root found it in this view
                 self.schemes[ch.scheme_id] = dataclasses.replace(old_scheme, root_key_id=ch.new_root_key_id)
                 self.rotations.append(ch)
             elif isinstance(ch, AddLabel):

@@ -76,7 +76,7 @@ def time_status_proofs(
             record, proof = status.prove(conn, size, "label", object_id)
         times.append(time.perf_counter() - t)
         if k % 50 == 0:
-            assert record is not None
+            assert record is not None  # build_synthetic_status gave every BENCH label a record
             with store.read() as conn:
                 root = status.root_at(conn, size)[0]
             verify_map_proof(root, map_key("label", object_id), leaf_value(record_bytes(record)), proof)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from mapping.errors import AmbiguousError, CarbonLedgerError, InvalidParameterError, NotFoundError
+from mapping.errors import AmbiguousError, CarbonLedgerError, ConfigError, InvalidParameterError, NotFoundError
 from verifier.bundle import encode_bundle
 from verifier.envelope import parse_entry
 from verifier.ledger_state import ROOT
@@ -172,7 +172,10 @@ def bundle_with_checkpoint(
         )
     label = find_label(log, label_id, scheme)
     cp = log.store.latest_checkpoint()
-    assert cp is not None  # a log holding a label has a checkpoint
+    if cp is None:  # a log holding a label has a checkpoint, unless its store was damaged
+        raise ConfigError(
+            f"the store holds label {label.label_id!r} of {label.scheme!r} but no checkpoint", code="store.corrupt"
+        )
     rows = bundle_entries(log, label, target_scheme)
     status: list[dict] = []  # bundle v2's status member (verifier/status_commit.py)
     if version == 2:

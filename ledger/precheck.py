@@ -139,7 +139,7 @@ def rebuild_checked(pending: PendingBatch, results: Results) -> tuple[list[tuple
     (:func:`verifier.envelope.entry_from_checked_envelope`). A worker reports a verified signature as the (entry
     id, signature, public key) it checked; those triples, as reported, are what admission may skip — an entry
     whose rebuilt triple differs in any byte is verified again."""
-    assert pending.outcomes is not None
+    assert pending.outcomes is not None  # finish() calls it only for a batch started in workers
     parsed: list[tuple[int, Entry]] = []
     preverified: set[Verified] = set()
     for i, (env, outcome) in enumerate(zip(pending.envelopes, collect(pending.outcomes), strict=True)):

@@ -171,7 +171,7 @@ class StatusMap:
         if current is not None and root_from_map_proof(mk, leaf_value(current), proof) == root:
             return json.loads(current), proof
         value = lookup(reader, root, mk)  # an older root: the record an update replaced since
-        assert value is not None
+        assert value is not None  # prove() found it PRESENT: the same hash-checked walk from root
         older = ss.read_versions(self.store, conn, [value]).get(value)
         if older is None:
             raise ConfigError(

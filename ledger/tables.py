@@ -34,7 +34,7 @@ def bounded_int(value: object, field: str | None = None, *, minimum: int = 0, ma
     Otherwise :class:`~mapping.errors.InputError`: ``input.integer`` when it is not a decimal integer,
     ``input.out_of_range`` when it is one outside the bounds; ``field`` names the parameter.
     """
-    assert minimum <= maximum <= INT64_MAX
+    assert minimum <= maximum <= INT64_MAX  # the bounds are the calling code's constants; only value is sent
     where = f"{field} " if field else ""
     bounds = f"from {minimum} to {maximum}"
     if isinstance(value, int) and not isinstance(value, bool):

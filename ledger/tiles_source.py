@@ -131,7 +131,7 @@ class TilesSource:
             raise ProofError(f"a tree size is a non-negative integer, got {size!r}", code="proof.bad_sizes")
         if self.size is None or size > self.size:
             self.checkpoint()
-        assert self.size is not None
+        assert self.size is not None  # checkpoint() sets it or raises
         if size > self.size:
             raise NotFoundError(
                 f"tree size {size} is beyond the newest checkpoint of {self._where('')} (size {self.size})",
@@ -143,7 +143,7 @@ class TilesSource:
         newest checkpoint has it: its full version when full, else its partial one (or, when that is gone, the
         full one); the checkpoint is fetched again once if neither exists."""
         for attempt in range(2):
-            assert self.size is not None
+            assert self.size is not None  # node()'s caller ran _need_size; checkpoint() sets it or raises
             width = tile_width(self.size, level, index)
             if width >= need:
                 refs = [TileRef(level, index, width)]

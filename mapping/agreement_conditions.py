@@ -195,7 +195,7 @@ def _check_one(cond: Condition, actual: Any) -> str | None:
             return None if got >= want else f"{actual} is less than {cond.value}"
         return None if got <= want else f"{actual} is greater than {cond.value}"
     # at_least
-    assert cond.ordering is not None
+    assert cond.ordering is not None  # parse_condition, the only maker of a Condition, requires it for at_least
     ordering = ORDERINGS[cond.ordering]
     if actual not in ordering:
         return f"{actual!r} is not in the {cond.ordering} ordering ({' < '.join(ordering)})"

@@ -165,7 +165,7 @@ def gwp_value(gas: str, gwp_set: str, *, biogenic_method: str = "0/0", table: Gw
         where = "the GWP table" if table is None else "the GWP dataset entry"
         raise MappingError(f"{where} gives no {gwp_set} value for {gas}", code="mapping.gwp_missing", field=gas)
     value = _cell(used, gwp_set, table)
-    assert value is not None
+    assert value is not None  # _used_gas returns only a row that has a value
     return value
 
 

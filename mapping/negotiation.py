@@ -67,7 +67,7 @@ def _covered_pairs(terms: Terms) -> set[tuple[str, str]]:
     a, b = terms.parties
     if terms.direction == "mutual":
         return {(a, b), (b, a)}
-    assert terms.from_scheme is not None and terms.to_scheme is not None
+    assert terms.from_scheme is not None and terms.to_scheme is not None  # parse_terms requires them one-way
     return {(terms.from_scheme, terms.to_scheme)}
 
 

@@ -102,7 +102,7 @@ class Book:
 
     def apply(self, ev: AgreementEvent) -> None:
         if ev.kind == "propose":
-            assert ev.terms is not None
+            assert ev.terms is not None  # event_from_payload parses a propose's terms
             v = VersionState(
                 agreement_id=ev.agreement_id,
                 version=ev.version,
@@ -149,13 +149,13 @@ class Book:
                 else:
                     v.status = "proposed"
                 continue
-            assert v.in_force_from is not None
+            assert v.in_force_from is not None  # apply() sets it with accepted_index
             ends: list[tuple[datetime, str, int | None]] = []
             if v.withdrawn_at is not None:
                 ends.append((max(v.withdrawn_at, v.in_force_from), "withdrawn", v.withdrawn_index))
             if v._successor is not None:
                 s = v._successor
-                assert s.in_force_from is not None and s.accepted_at is not None
+                assert s.in_force_from is not None and s.accepted_at is not None  # a successor is an accepted one
                 at_once = s.in_force_from == s.accepted_at
                 ends.append(
                     (max(s.in_force_from, v.in_force_from), "superseded", s.accepted_index if at_once else None)
@@ -168,7 +168,7 @@ class Book:
                 v.in_force_until, v.end_reason, v.end_index = min(ends, key=lambda e: (e[0], rank[e[1]]))
             v.superseded_by = v._successor.version if v._successor and v.end_reason == "superseded" else None
             if v.in_force_until is not None and t >= v.in_force_until:
-                assert v.end_reason is not None
+                assert v.end_reason is not None  # set with in_force_until, above
                 v.status = v.end_reason
             elif t >= v.in_force_from:
                 v.status = "in_force"

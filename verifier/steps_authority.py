@@ -88,7 +88,7 @@ def step4_scheme(report: Report, a: Anchor) -> None:
             4, FAILED, f"none of the {len(a.roots)} root keys of {a.scheme!r} in the bundle is one the trust file names"
         )
     else:
-        assert a.trusted is not None
+        assert a.trusted is not None  # anchor() sets it whenever problem is None
         rotations = f", rotated {len(a.roots) - 1} time(s)" if len(a.roots) > 1 else ""
         report.set(
             4,

@@ -42,7 +42,7 @@ def step10_equivalence(
     folded: FoldedBundle,
     proven: ProvenStatus | None = None,
 ) -> None:
-    assert report.label is not None
+    assert report.label is not None  # step 1 set it (verify._steps_1_to_6) before step 10 runs
     label, scheme = report.label, report.label["scheme"]
     if target is None:
         report.set(10, NOT_APPLICABLE, "no target scheme asked (give one, or name buyer_scheme in the trust file)")
@@ -149,7 +149,7 @@ def _report_verdict(
     tail = "".join(f"; {n}" for n in excluded)
     ref = verdict["agreement"]
     if verdict["verdict"] in ("recognized", "recognized_after_conversion"):
-        assert ref is not None
+        assert ref is not None  # evaluate names the agreement of every such verdict but "same scheme" (above)
         converted = verdict.get("converted")
         conv = ""
         if converted is not None:

@@ -79,7 +79,7 @@ def step8_status(
         "bundle_version": 2,
     }
     if state in ("revoked", "superseded"):
-        assert record is not None
+        assert record is not None  # state was read from the record
         report.status = status
         by = _deciding_entry(b, record.get("decided_by"), record.get("replacement"))
         report.set(8, FAILED, f"label {state}{by}, proven as of tree size {size} (signed at {signed})", name)
@@ -183,7 +183,7 @@ def judge_dates(issued_at: str, valid_until: str, at: date) -> tuple[str, str]:
 
 def citations(report: Report, b: Bundle, t: Trust, folded: FoldedBundle) -> list[dict[str, Any]]:
     """Each item of the label's ``cites`` against the dataset entries the bundle holds and the fold accepted."""
-    assert report.label is not None
+    assert report.label is not None  # step 1 set it (verify._steps_1_to_6) before step 8 runs
     label = report.label
     cites = [c for c in label.get("cites") or () if isinstance(c, dict)]
     if not cites:

@@ -270,7 +270,7 @@ def verify_bundle_or_raise(bundle_bytes: BundleInput, trust: TrustInput, **kw: A
 def _step9_validity(
     report: Report, b: Bundle, at: date, now: datetime, t: Trust, vc: VerifiedCheckpoint | None, cache: VerifierCache
 ) -> None:
-    assert report.label is not None
+    assert report.label is not None  # step 1 set it (_steps_1_to_6) before any later step runs
     issued_at, valid_until = report.label["issued_at"], report.label["valid_until"]
     status, detail = cache.remember(
         ("step 9", issued_at, valid_until, at), lambda: judge_dates(issued_at, valid_until, at)

@@ -91,7 +91,7 @@ def api_routers() -> tuple[APIRouter, ...]:
 
 
 async def _validation_error(_r: Request, e: Exception) -> JSONResponse:
-    assert isinstance(e, RequestValidationError)
+    assert isinstance(e, RequestValidationError)  # registered for RequestValidationError only (above)
     first = e.errors()[0] if e.errors() else {"loc": [], "msg": "invalid request"}
     field = "/".join(str(p) for p in first.get("loc", []))
     return JSONResponse(

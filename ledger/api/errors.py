@@ -63,7 +63,7 @@ def _html_404(request: Request, message: str) -> Response | None:
 
 
 async def carbonledger_error_handler(request: Request, error: Exception) -> Response:
-    assert isinstance(error, CarbonLedgerError)
+    assert isinstance(error, CarbonLedgerError)  # registered for CarbonLedgerError only (app.py)
     if status_for(error) == 404 and (page := _html_404(request, error.message)) is not None:
         return page
     return _answer(error)
@@ -72,7 +72,7 @@ async def carbonledger_error_handler(request: Request, error: Exception) -> Resp
 async def http_error_handler(request: Request, error: Exception) -> Response:
     """Requires a Starlette HTTPException. Its status, its headers (``Allow`` on a 405), in the envelope — but
     a URL over the limit is a 414 whether or not a route matched it (:func:`ledger.http_inputs.check_url`)."""
-    assert isinstance(error, HTTPException)
+    assert isinstance(error, HTTPException)  # registered for HTTPException only (app.py)
     try:
         check_url(request)
     except CarbonLedgerError as refused:

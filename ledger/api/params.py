@@ -43,7 +43,7 @@ class Bounded:
     maximum: int = INT64_MAX
 
     def __post_init__(self) -> None:
-        assert 0 <= self.minimum <= self.maximum <= INT64_MAX
+        assert 0 <= self.minimum <= self.maximum <= INT64_MAX  # a route's annotation, in the source: never sent
 
     def parse(self, value: object) -> Any:
         if value is None:  # an optional parameter's None (never sent by a client: query values are strings)
