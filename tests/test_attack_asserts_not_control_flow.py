@@ -5,8 +5,8 @@ stood where a store's rows are read back: a dataset row whose entry the entries 
 cites it) and a label whose log has no checkpoint (read when its bundle is built). Each is now
 ``store.corrupt`` (:class:`~mapping.errors.ConfigError`), with or without ``-O``, instead of an
 ``AssertionError`` (or, under ``-O``, whatever the missing row then breaks). The citation check runs inside the
-rule book, which hands a check's error on as the entry's refusal (a :class:`~mapping.errors.RuleError` keeping
-its code): that entry alone is refused, ``store.corrupt``, and the log is unchanged.
+rule book, which hands a check's error on as the entry's refusal; a damaged store is not the submitter's fault,
+so ``store.corrupt`` passes through it as itself (HTTP 500, the operator's to mend), and the log is unchanged.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ledger.log import Log
 from ledger.reference_data import shipped_datasets
 from ledger.store import Store
 from ledger.tables import CheckpointRow, EntryRow
-from mapping.errors import CarbonLedgerError, ConfigError
+from mapping.errors import ConfigError
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
@@ -68,9 +68,9 @@ def test_attack_dataset_row_without_its_entry_is_store_corrupt(log: Log) -> None
     with log.store.write() as conn:
         conn.execute(delete(EntryRow).where(col(EntryRow.idx) == published.index))
     size, root = log.size, log.root()
-    with pytest.raises(CarbonLedgerError) as e:
+    with pytest.raises(ConfigError) as e:
         log.submit(cqc.issue(_citing_label("GD-CITE-1", published.entry_id)))
-    assert e.value.code == "store.corrupt"
+    assert (e.value.code, e.value.http_status) == ("store.corrupt", 500)
     assert published.entry_id in e.value.message
     assert (log.size, log.root()) == (size, root)
 

@@ -5,7 +5,15 @@ its scheme authorized for that kind".
 
 from __future__ import annotations
 
-from mapping.errors import AuthorityError, CarbonLedgerError, ConflictError, RuleError, Unestablished, UnknownEntryError
+from mapping.errors import (
+    AuthorityError,
+    CarbonLedgerError,
+    ConfigError,
+    ConflictError,
+    RuleError,
+    Unestablished,
+    UnknownEntryError,
+)
 from mapping.gtin import gtin_problem
 
 from . import citations, datasets
@@ -87,7 +95,7 @@ def _check_citations(label: dict, view: AuthorityView) -> None:
                 newer_versions=[v.version for v in versions if v.version > record.version and v.status != "retired"],
                 entry_id=record.entry_id,
             )
-    except RuleError:
+    except (RuleError, ConfigError):  # a damaged store is the operator's fault, never the entry's refusal
         raise
     except CarbonLedgerError as e:
         raise in_payload("/label", e) from e
