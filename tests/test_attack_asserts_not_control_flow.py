@@ -27,7 +27,7 @@ from mapping.errors import ConfigError
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, Signer, label_for
+from .helpers import NOW, Signer, cite_electricity_factor, label_for
 
 GD, MEE = "gd-carbon-label", "cn-mee-data"
 DATASET = "cn-electricity-footprint"
@@ -41,17 +41,7 @@ def log(sqlite_url: str) -> Iterator[Log]:
 
 
 def _citing_label(label_id: str, entry: str) -> dict:
-    label = label_for(GD, label_id)
-    cite = {"dataset": DATASET, "version": 1, "entry": entry, "key": "CN/2023"}
-    label["cites"] = [cite]
-    label["footprint"]["electricity"] = [
-        {
-            "kwh": "58.4",
-            "basis": "location",
-            "factor": {"value": "0.6205", "unit": "kgCO2e/kWh", "kind": "lifecycle-co2e", "citation": cite},
-        }
-    ]
-    return label
+    return cite_electricity_factor(label_for(GD, label_id), entry)
 
 
 @pytest.mark.tampers_store

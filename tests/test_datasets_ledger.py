@@ -21,7 +21,7 @@ from mapping.errors import CarbonLedgerError
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 
-from .helpers import NOW, Signer, label_for
+from .helpers import NOW, Signer, cite_electricity_factor, label_for
 
 GD, MEE, OTHER = "gd-carbon-label", "cn-mee-data", "other-data"
 
@@ -56,17 +56,7 @@ class World:
         return self.log.submit(s.sign("dataset.publish", {"publisher": publisher, "dataset": _dataset(version)}))
 
     def citing_label(self, label_id: str, entry: str, value: str = "0.6205", version: int = 1) -> dict[str, Any]:
-        label = label_for(GD, label_id)
-        cite = {"dataset": "cn-electricity-footprint", "version": version, "entry": entry, "key": "CN/2023"}
-        label["cites"] = [cite]
-        label["footprint"]["electricity"] = [
-            {
-                "kwh": "58.4",
-                "basis": "location",
-                "factor": {"value": value, "unit": "kgCO2e/kWh", "kind": "lifecycle-co2e", "citation": cite},
-            }
-        ]
-        return label
+        return cite_electricity_factor(label_for(GD, label_id), entry, value, version)
 
     def refused(self, envelope: bytes, code: str) -> CarbonLedgerError:
         size, root = self.log.size, self.log.root()

@@ -27,7 +27,7 @@ from verifier.ledger_state import Policy
 from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
 from verifier.verify import verify_bundle
 
-from .helpers import NOW, Signer, label_for
+from .helpers import NOW, Signer, cite_electricity_factor, label_for
 
 GD, HK, CT, JP, MEE = "gd-carbon-label", "hk-cma-carbon-label", "carbontrust-label", "jp-sumpo-cfp", "cn-mee-data"
 DATASET = "cn-electricity-footprint"
@@ -95,17 +95,7 @@ class World:
         return self.log.submit(self.mee.sign("dataset.publish", {"publisher": MEE, "dataset": dataset_body(version)}))
 
     def citing_label(self, label_id: str, entry: str) -> dict[str, Any]:
-        label = current_label(label_id)
-        cite = {"dataset": DATASET, "version": 1, "entry": entry, "key": "CN/2023"}
-        label["cites"] = [cite]
-        label["footprint"]["electricity"] = [
-            {
-                "kwh": "58.4",
-                "basis": "location",
-                "factor": {"value": "0.6205", "unit": "kgCO2e/kWh", "kind": "lifecycle-co2e", "citation": cite},
-            }
-        ]
-        return label
+        return cite_electricity_factor(current_label(label_id), entry)
 
     # labels, bundles, trust files
     def issue(self, label_id: str, label: dict[str, Any] | None = None, now: datetime = NOW) -> Any:
