@@ -9,18 +9,20 @@ instead of starting a server. A client given is used as it is — its timeout, i
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 
-from ledger.http_client import new_client
-from mapping.errors import CarbonLedgerError, InputError, OversizedError
+from ledger.log_source_api import get_limited
+from mapping.errors import CarbonLedgerError, InputError
 from verifier.canonical import canonicalize
 
-__all__ = ["MAX_BYTES", "TIMEOUT_S", "LogService"]
+__all__ = ["MAX_BYTES", "TOTAL_S", "LogService"]
 
-TIMEOUT_S = 15.0
 MAX_BYTES = 16 << 20
+TOTAL_S = 60.0  # seconds for a whole answer (each read is bounded by the shared client's timeout)
 
 
 class LogService:
@@ -31,20 +33,27 @@ class LogService:
         self.http_client = http_client
 
     def _get(self, path: str, params: dict[str, object]) -> httpx.Response:
+        """The server's 200 answer to ``GET path``, read as it streams: at most :data:`MAX_BYTES`
+        (``input.oversized``), within :data:`TOTAL_S` (``remote.unreachable``)."""
         url = f"{self.url}{path}"
         try:
-            if self.http_client is not None:
-                r = self.http_client.get(url, params=params)  # type: ignore[arg-type]
-            else:
-                with new_client(timeout=TIMEOUT_S) as client:
-                    r = client.get(url, params=params)  # type: ignore[arg-type]
+            r = get_limited(self.http_client, url, MAX_BYTES, params, total_s=TOTAL_S)
         except httpx.HTTPError as e:
             raise InputError(f"cannot reach {url}: {e}", code="remote.unreachable") from e
         if r.status_code != 200:
             raise InputError(f"{url} answered {r.status_code}: {r.text[:300]}", code="remote.error")
-        if len(r.content) > MAX_BYTES:
-            raise OversizedError(f"{url} sent more than {MAX_BYTES} bytes", code="input.oversized")
         return r
+
+    def _get_json(self, path: str, params: dict[str, object]) -> dict[str, Any]:
+        """The server's answer to ``GET path`` as a JSON object; anything else is ``remote.error``."""
+        r = self._get(path, params)
+        try:
+            body = orjson.loads(r.content)
+        except (ValueError, RecursionError) as e:
+            raise InputError(f"{r.url} answered 200 with no JSON: {e}", code="remote.error") from e
+        if type(body) is not dict:
+            raise InputError(f"{r.url} answered 200 with JSON that is not an object", code="remote.error")
+        return body
 
     def bundle(self, label_id: str, target: str | None, scheme: str | None = None) -> bytes:
         """The bundle the server sends for ``label_id`` (of ``scheme``, when given) and ``target``. Whatever label
@@ -68,15 +77,15 @@ class LogService:
             params["scheme"] = scheme
         if target:
             params["to"] = target
-        body = self._get(f"/v1/bundles/{quote(label_id, safe='')}/refresh", params).json()
+        body = self._get_json(f"/v1/bundles/{quote(label_id, safe='')}/refresh", params)
         try:
             return canonicalize(body["bundle"]), [bytes.fromhex(h) for h in body["consistency_proof"]]
-        except (KeyError, TypeError, ValueError, CarbonLedgerError) as e:
+        except (KeyError, TypeError, ValueError, RecursionError, CarbonLedgerError) as e:
             raise InputError(f"malformed bundle refresh from {self.url}: {e}", code="remote.error") from e
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """The server's consistency proof between tree sizes ``size1 <= size2`` (checked by the verifier)."""
-        body = self._get("/v1/proofs/consistency", {"size1": size1, "size2": size2}).json()
+        body = self._get_json("/v1/proofs/consistency", {"size1": size1, "size2": size2})
         try:
             return [bytes.fromhex(h) for h in body["proof"]]
         except (KeyError, TypeError, ValueError) as e:

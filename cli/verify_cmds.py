@@ -15,8 +15,8 @@ from ledger.input_files import read_input_file
 from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes, kept_key
 from mapping.errors import InputError, UnreadableEvidenceError, UsageError
 from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh
-from verifier.report import report_header, verdict_line
-from verifier.verify import verify_bundle
+from verifier.report import Report, report_header, verdict_line
+from verifier.verify import KeptCheckpoint, verify_bundle
 
 from .context import cli_context
 from .output import console, emit, print_label_summary
@@ -142,12 +142,49 @@ def _print_bundle(v: dict[str, Any]) -> None:
             c.print(escape(f"  {it['kind']:<10} {it['id'][:60]}  {state}"), highlight=False)
 
 
+def _print_refresh(v: dict[str, Any], report: Report | None, out: Path) -> None:
+    from rich.markup import escape
+
+    what = f"bundle for {v['label_id']} refreshed to tree size {v['tree_size']}"
+    if report is None:
+        console().print(escape(f"{what}: {out} (its checkpoint's signatures unchecked: run `carbonledger verify`)"))
+    elif report.authentic:
+        console().print(escape(f"{what}: {out} (authentic under the trust file; verdict {report.verdict()})"))
+    else:
+        why = "; ".join(f"step {r.step}: {r.detail}" for r in report.failed(1, 2, 3, 4, 5, 6)) or "steps missing"
+        console().print(escape(f"{what}, but NOT written: not authentic under the trust file ({why})"), highlight=False)
+
+
+def fetch_refresh(service: LogService, old: BundleHead, target: str | None) -> tuple[bytes, list[bytes]]:
+    """The server's newer bundle of ``old``'s label and its consistency proof from ``old``'s tree, unchecked."""
+    return service.bundle_refresh(old.label_id, old.size, target or old.target_scheme, old.scheme)
+
+
 def refreshed(service: LogService, data: bytes, target: str | None) -> tuple[bytes, BundleHead]:
     """A newer bundle of the label ``data`` holds, fetched from ``service`` and checked to extend it (the server
     is never trusted: :func:`verifier.bundle_refresh.check_refresh`, then the buyer's verification)."""
     old = bundle_head(data)
-    fresh, proof = service.bundle_refresh(old.label_id, old.size, target or old.target_scheme, old.scheme)
+    fresh, proof = fetch_refresh(service, old, target)
     return fresh, check_refresh(old, fresh, proof)
+
+
+def online(
+    service: LogService, data: bytes, target: str | None, kept: KeptCheckpoint | None
+) -> tuple[bytes, KeptCheckpoint | None, list[bytes] | None]:
+    """``verify BUNDLE --server``: the bundle to verify, the checkpoint to hold it against (step 7) and the
+    consistency proof to it. The refresh must extend the bundle and reach the buyer's kept tree
+    (:func:`verifier.bundle_refresh.check_refresh`). One that does not extend the bundle's checkpoint is a
+    forgery or a fork, and only the trust file tells which: it is verified against the bundle's own checkpoint
+    as the one kept, so a forged checkpoint fails step 6 (not authentic) and a genuine fork fails step 7."""
+    old = bundle_head(data)
+    fresh, proof = fetch_refresh(service, old, target)
+    try:
+        check_refresh(old, fresh, proof, kept.size if kept is not None else 0)
+    except InputError as e:
+        if e.code != "refresh.inconsistent":
+            raise
+        return fresh, KeptCheckpoint(old.origin, old.size, old.root), proof
+    return fresh, kept, None
 
 
 def register(app: typer.Typer) -> None:
@@ -161,17 +198,36 @@ def register(app: typer.Typer) -> None:
         server: Annotated[str, typer.Option("--server", help="Log service URL.")],
         out: Annotated[Path, typer.Option("--out", help="Refreshed bundle file to write.")],
         to: Annotated[str | None, typer.Option("--to", help="Target scheme (default: the bundle's).")] = None,
+        trust: Annotated[
+            Path | None,
+            typer.Option("--trust", help="Trust file: write the refreshed bundle only if it is authentic under it."),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Fetch a newer checkpoint and fresh status proofs for the bundle's label; check that they extend the
-        bundle (same label entry, a consistency proof) and write a bundle that verifies offline afterwards."""
+        bundle (same label entry, a consistency proof) and write a bundle that verifies offline afterwards.
+        Without --trust the new checkpoint's signatures are not checked here (`verify` checks them); with it, a
+        refresh that is not authentic is not written (exit 3, or 5 for an unusable trust file)."""
+        trust_bytes = None if trust is None else _read(trust, "trust file")
         data, head = refreshed(cli_context(ctx).log_service(server), _read(bundle_file, "bundle"), to)
-        write_bytes_atomic(out, data)
-        emit(
-            {"bundle_file": str(out), "bytes": len(data), "tree_size": head.size, "label_id": head.label_id},
-            as_json,
-            lambda v: console().print(f"bundle for {head.label_id} refreshed to tree size {head.size}: {out}"),
-        )
+        report = None
+        if trust_bytes is not None:
+            now = datetime.now(UTC)
+            report = verify_bundle(data, trust_bytes, at=now.date(), now=now, label_id=head.label_id)
+        authentic = None if report is None else report.authentic
+        if authentic is not False:
+            write_bytes_atomic(out, data)
+        result = {
+            "bundle_file": str(out) if authentic is not False else None,
+            "bytes": len(data),
+            "tree_size": head.size,
+            "label_id": head.label_id,
+            "authentic": authentic,  # None: not checked (no --trust)
+            "verdict": None if report is None else report.verdict(),
+        }
+        emit(result, as_json, lambda v: _print_refresh(v, report, out))
+        if report is not None and not report.authentic:
+            raise typer.Exit(report.exit_code())
 
     @bundle_app.command("show")
     def bundle_show(
@@ -265,10 +321,6 @@ def register(app: typer.Typer) -> None:
         trust_bytes = _read(trust, "trust file")
         if bundle_file is not None:
             data = _read(bundle_file, "bundle")
-            if server is not None and label is None:
-                # Online: refresh in memory, then verify the refreshed bundle as the old one's label.
-                data, head = refreshed(c.log_service(server), data, to)
-                label, scheme = head.label_id, scheme or head.scheme
         elif label is not None and server is not None:
             data = c.log_service(server).bundle(label, to, scheme)
         else:
@@ -281,7 +333,11 @@ def register(app: typer.Typer) -> None:
         origin = kept_key(bundle_origin(data), trust_bytes)  # one log: its origin and the key the buyer trusts
         kept = kept_store.get(origin)
         proof = None
-        if kept is not None and server is not None:
+        if bundle_file is not None and server is not None:
+            # Online: refresh in memory, then verify the refreshed bundle (it holds the old one's label entry;
+            # the question asked, --label and --scheme, still binds it).
+            data, kept, proof = online(c.log_service(server), data, to, kept)
+        if proof is None and kept is not None and server is not None:
             sizes = consistency_sizes(data, kept)
             if sizes is not None:
                 proof = c.log_service(server).consistency_proof(*sizes)

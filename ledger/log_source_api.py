@@ -13,6 +13,7 @@ error ``source.error`` (its error envelope's code and message quoted); an answer
 from __future__ import annotations
 
 import binascii
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -33,14 +34,21 @@ _ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-e
 
 
 def get_limited(
-    client: httpx.Client | None, url: str, limit: int, params: dict[str, Any] | None = None
+    client: httpx.Client | None,
+    url: str,
+    limit: int,
+    params: dict[str, Any] | None = None,
+    total_s: float | None = None,
 ) -> httpx.Response:
-    """Requires limit >= 0. The answer to ``GET url``, its body read whole; ``input.oversized`` as soon as the body
-    passes ``limit`` bytes — read as it streams, so an endless answer costs at most ``limit`` bytes of memory, not
-    all of it. Transport faults raise ``httpx.HTTPError`` (the caller names them)."""
+    """Requires limit >= 0, total_s None or > 0. The answer to ``GET url``, its body read whole; ``input.oversized``
+    as soon as the body passes ``limit`` bytes — read as it streams, so an endless answer costs at most ``limit``
+    bytes of memory, not all of it. ``total_s`` bounds the whole answer (a client's timeout bounds each read, so a
+    server sending a byte now and then would hold it for ever): past it, ``httpx.ReadTimeout``. Transport faults
+    raise ``httpx.HTTPError`` (the caller names them)."""
+    deadline = None if total_s is None else time.monotonic() + total_s
     own = new_client(timeout=TIMEOUT_S) if client is None else None
-    asked = own if client is None else client
-    assert asked is not None
+    asked = own if own is not None else client
+    assert asked is not None  # one of the two is a client: own exactly when none was given
     try:
         with asked.stream("GET", url, params=params) as r:
             chunks: list[bytes] = []
@@ -49,6 +57,8 @@ def get_limited(
                 total += len(chunk)
                 if total > limit:
                     raise OversizedError(f"{url} sent more than {limit} bytes", code="input.oversized")
+                if deadline is not None and time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"the answer took longer than {total_s:g} s", request=r.request)
                 chunks.append(chunk)
             # The body is decoded already (iter_bytes undoes Content-Encoding): the copy must not say it is encoded.
             headers = [(k, v) for k, v in r.headers.multi_items() if k.lower() not in _ENCODING_HEADERS]

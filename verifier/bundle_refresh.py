@@ -2,9 +2,13 @@
 
 Issue 16, freshness: a buyer holding a bundle asks a log service (never trusted) for a newer bundle of the same
 label. What comes back is accepted as the refresh only when it holds the very label entry of the old bundle (same
-entry id at the same index: a server cannot swap the label) and its checkpoint extends the old one (a consistency
-proof from the old tree to the new, RFC 9162 §2.1.4; the same size must have the same root). Everything else the
-new bundle claims — signatures, inclusion, status proofs — is what verification checks, as for any bundle.
+entry id at the same index: a server cannot swap the label), proves no less than the old one (status proofs, when
+the old bundle carried them or the new checkpoint commits to a status map: a server cannot answer with a bundle v1
+that leaves a revocation out), reaches at least the newest tree the buyer has seen, and its checkpoint extends the
+old one (a consistency proof from the old tree to the new, RFC 9162 §2.1.4; the same size must have the same root).
+Everything else the new bundle claims — signatures, inclusion, status proofs — is what verification checks, as for
+any bundle. A refresh that does not extend the old checkpoint (``refresh.inconsistent``) is a forgery or a fork:
+only verification against the buyer's trust file can tell which (step 6, then step 7 with the old checkpoint kept).
 Pure: the caller fetches.
 """
 
@@ -16,6 +20,7 @@ from mapping.errors import CarbonLedgerError, InputError, ProofError
 from verifier.bundle import Bundle, parse_bundle
 from verifier.merkle import verify_consistency
 from verifier.note import parse_checkpoint, split_note
+from verifier.status_commit import STATUS_EXTENSION
 
 __all__ = ["BundleHead", "bundle_head", "check_refresh"]
 
@@ -32,6 +37,8 @@ class BundleHead:
     target_scheme: str | None
     size: int
     root: bytes
+    proves_status: bool = False  # a bundle v2: its status is proven by map proofs
+    commits_status: bool = False  # its checkpoint commits to a status map (so a bundle of it can prove status)
 
 
 def bundle_head(data: bytes, what: str = "bundle") -> BundleHead:
@@ -51,11 +58,15 @@ def bundle_head(data: bytes, what: str = "bundle") -> BundleHead:
         b.target_scheme,
         cp.size,
         cp.root_hash,
+        b.proves_status,
+        any(line.split(" ", 1)[0] == STATUS_EXTENSION for line in cp.extensions),
     )
 
 
-def check_refresh(old: BundleHead, new_data: bytes, consistency_proof: list[bytes]) -> BundleHead:
-    """The new bundle's head when it may replace ``old``; raises InputError (``refresh.*``) saying why not."""
+def check_refresh(old: BundleHead, new_data: bytes, consistency_proof: list[bytes], seen_size: int = 0) -> BundleHead:
+    """The new bundle's head when it may replace ``old``; raises InputError (``refresh.*``) saying why not.
+    ``seen_size``: the largest tree of this log the buyer has already verified (its kept checkpoint), which a
+    refresh may not go below either."""
     new = bundle_head(new_data, "the refreshed bundle")
     if new.origin != old.origin:
         raise InputError(
@@ -71,6 +82,19 @@ def check_refresh(old: BundleHead, new_data: bytes, consistency_proof: list[byte
         raise InputError(
             f"the server's checkpoint (tree size {new.size}) is older than the bundle's ({old.size})",
             code="refresh.older",
+        )
+    if new.size < seen_size:
+        raise InputError(
+            f"the server's checkpoint (tree size {new.size}) is older than the newest this buyer has verified "
+            f"({seen_size}): it withholds what the log has since recorded",
+            code="refresh.older",
+        )
+    if not new.proves_status and (old.proves_status or new.commits_status):
+        had = "the bundle's proven status" if old.proves_status else "its checkpoint's status map"
+        raise InputError(
+            f"the server sent a bundle without status proofs (a bundle v1) where {had} allows them: "
+            f"a refresh never proves less than the bundle it replaces",
+            code="refresh.downgrade",
         )
     try:
         verify_consistency(old.size, new.size, consistency_proof, old.root, new.root)
