@@ -61,6 +61,18 @@ def test_a_status_older_than_the_trust_file_allows_is_stale(status_world: Status
     assert run(bundle, w.trust(), now=NOW + timedelta(days=400)).exit_code() == 0
 
 
+def test_attack_a_status_signed_in_the_future_is_never_fresh(status_world: StatusWorld) -> None:
+    """A log (with no witnesses to date its checkpoints) signs a time far ahead: its status would never age."""
+    w = status_world
+    w.issue("GD-STALE-FUTURE")
+    bundle, trust = w.bundle2("GD-STALE-FUTURE"), _trust(w, max_status_age_s=HOUR)
+    assert run(bundle, trust, now=NOW - timedelta(minutes=4)).exit_code() == 0  # clocks a little apart: fine
+    r = run(bundle, trust, now=NOW - timedelta(days=30))
+    assert r.exit_code() == EXIT_STALE and r.to_dict()["status"]["stale"] is True
+    assert f"{30 * 86400} s after this verifier's now" in r.steps[8].detail
+    assert run(bundle, w.trust(), now=NOW - timedelta(days=30)).exit_code() == 0  # no maximum age asked
+
+
 def test_a_revoked_label_stays_not_valid_however_old_its_proof(status_world: StatusWorld) -> None:
     w = status_world
     issued = w.issue("GD-STALE-REVOKED")

@@ -61,8 +61,9 @@ def step8_status(
         return
     as_of_s = proven.time_s if witnessed_s is None else witnessed_s
     size, signed = proven.size, signed_time(as_of_s)
-    age = max(0, int(now.timestamp()) - as_of_s)
-    stale = t.max_status_age_s is not None and age > t.max_status_age_s
+    ahead = as_of_s - int(now.timestamp())  # a time after now: a signer's clock (or word) no buyer can take as fresh
+    age = max(0, -ahead)
+    stale = t.max_status_age_s is not None and (age > t.max_status_age_s or ahead > MAX_CLOCK_AHEAD_S)
     has, record = proven.get("label", label_status_id(label["scheme"], label["label_id"]))
     state = record.get("status") if has and record is not None else None
     name = PROVEN_STEP_NAMES[8]
@@ -100,16 +101,21 @@ def step8_status(
         return
     if stale:
         report.stale = True
+        when = f"{ahead} s after this verifier's now" if ahead > MAX_CLOCK_AHEAD_S else f"{age} s ago"
         report.set(
             8,
             FAILED,
-            f"status_stale: active, proven as of tree size {size}, but signed at {signed}, {age} s ago; the trust "
+            f"status_stale: active, proven as of tree size {size}, but signed at {signed}, {when}; the trust "
             f"file accepts a status at most {t.max_status_age_s} s old — {_REFRESH}",
             name,
         )
         return
     report.set(8, PASSED, f"active, proven as of tree size {size} (signed at {signed})", name)
 
+
+# A status time may run this far ahead of the verifier's clock (two honest clocks disagree); beyond it, a trust file
+# with a maximum age cannot count the status as fresh: a log signing times in the future would stay fresh for ever.
+MAX_CLOCK_AHEAD_S = 300
 
 _REFRESH = (
     "refresh the bundle (`carbonledger bundle refresh BUNDLE --server URL --out FILE`) or verify online "
