@@ -2,10 +2,12 @@
 `carbonledger bench monitor`.
 
 Exit codes (stable): 0 all consistent; 9 a rule broken or a root mismatch (the finding names the entry, its id
-and the rule); 10 a split view (the finding carries both signed notes); an error of reaching or reading the log,
-the trust file or the state is the usual error line (or ``{"error": ...}`` with ``--json``) and exit 1 (2 for
-a usage error). Without ``--once`` the monitor polls every ``--interval`` seconds until interrupted, printing
-one report per poll (with ``--json``: one JSON object per line), and exits with the worst exit code it saw.
+and the rule; a status root mismatch may be of a witness's checkpoint), or the log's newest checkpoint is smaller
+than one it served before (``log.rollback``); 10 a split view (the finding carries both signed notes, or the one
+note no tree can have); an error of reaching or reading the log, the trust file or the state is the usual error
+line (or ``{"error": ...}`` with ``--json``) and exit 1 (2 for a usage error). Without ``--once`` the monitor
+polls every ``--interval`` seconds until interrupted, printing one report per poll (with ``--json``: one JSON
+object per line), and exits with the worst exit code it saw.
 """
 
 from __future__ import annotations

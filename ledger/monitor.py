@@ -13,15 +13,21 @@ status map root and report split views with both signed notes as evidence." One 
    rule book (:class:`verifier.status_replay.StatusReplay`: the verifier's fold, which never reads the log's
    database or its receipts), and the status map root it gives must be the one the checkpoint commits to
    (``carbonledger-status/v1``, :mod:`verifier.status_commit`);
-3. every other log-signed checkpoint seen — the witnesses' newest (``GET /checkpoints/{origin}``), the ones
-   earlier runs could not settle yet — is evidence: one of a size the monitor holds must have the root the
-   monitor's tree has at that size, a larger one must be proven consistent by the log; either failing is a
-   split view, reported with both signed notes.
+3. every other log-signed checkpoint seen — the log's own when it is not larger than the kept one, the
+   witnesses' newest (``GET /checkpoints/{origin}``), the ones earlier runs kept — is evidence
+   (:mod:`ledger.monitor_evidence`): one of a size the monitor holds must have the root the monitor's tree has
+   at that size (else a split view, reported with both signed notes) and commit to the status map root the
+   replay gives there (else exit 9: the log signed a status no replay gives — the fold is cut at the sizes of the
+   checkpoints the run holds, so those roots are known); a larger one must be proven consistent by the log (else
+   a split view), and is kept until a later run settles it — the log's own too, when the log will not prove it;
+4. a log whose newest checkpoint is smaller than the kept one is reported (``log.rollback``, exit 9; see
+   :mod:`ledger.monitor_findings`).
 
-Only a run that finds nothing advances the kept checkpoint (:mod:`ledger.monitor_state`); a run that finds
-something leaves the state where it was, and the next run finds it again. I/O is through the
-:class:`~ledger.log_source.LogSource` and the witness readers handed in, and the state files; the clock is
-passed in.
+Only a run whose log's checkpoint shows nothing advances the kept checkpoint (:mod:`ledger.monitor_state`); a run
+that finds something there leaves the state where it was, and the next run finds it again. What the evidence
+shows is kept for good: the notes found out, and the split views proven on the log's own checkpoint. I/O is
+through the :class:`~ledger.log_source.LogSource` and the witness readers handed in, and the state files; the
+clock is passed in.
 """
 
 from __future__ import annotations
@@ -33,22 +39,26 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from mapping.errors import CarbonLedgerError, ConfigError, InputError, NoteError, NotFoundError, ProofError
-from verifier.merkle import EMPTY_ROOT, leaf_hash, verify_consistency, verify_inclusion
-from verifier.note import Checkpoint, parse_checkpoint, split_note, verify_note, witness_report
+from mapping.errors import CarbonLedgerError, ConfigError, InputError, NoteError, ProofError
+from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
+from verifier.note import Checkpoint
 from verifier.status_commit import status_commitment
 from verifier.trust import Trust
 
 from .log_source import LogSource
+from .monitor_evidence import WitnessReader, check_evidence, log_signed, read_witnesses, signed_sizes
 from .monitor_findings import (
+    SPLIT,
     Finding,
     RunReport,
     WitnessSeen,
     b64,
     bad_proof_finding,
+    rollback_finding,
     rule_finding,
     split_view_finding,
-    status_root_finding,
+    split_view_from_dict,
+    status_check,
     tree_root_finding,
 )
 from .monitor_replay import MonitorReplay
@@ -59,7 +69,6 @@ __all__ = ["CHUNK", "MAX_PROBES", "Monitor", "WitnessReader"]
 
 CHUNK = 1000  # entries fetched, stored and folded at a time
 MAX_PROBES = 1000  # inclusion proofs asked for to name the entry behind a tree root mismatch
-WitnessReader = tuple[str, Callable[[], str | None]]  # (its URL, read its newest checkpoint of this origin)
 
 
 class Monitor:
@@ -79,21 +88,23 @@ class Monitor:
         self._open = False
 
     # ---- opening the state ------------------------------------------------------------------------
-    def _load(self) -> int:
+    def _load(self, needed: set[int]) -> int:
         """Requires the state directory to be locked by ``files``. Rebuild the tree and the rule-book state from the
-        kept entries; return how many were replayed."""
+        kept entries, remembering the status map root at the ``needed`` sizes (and the kept checkpoints'); return
+        how many were replayed."""
         st = self.files.load()
         self.tree = MerkleTree()
         self.replay = MonitorReplay(self.use_workers)
         self.kept_note = st.kept_note
         self.seen = st.seen
+        self.split_views = [split_view_from_dict(d) for d in st.split_views if self._logs(d["notes"][1])]
         self._kept_status = self.replay.root
         if st.kept_note is None:
             self.files.truncate(0)
             self._open = True
             return 0
         try:
-            kept = self._log_signed(st.kept_note)
+            kept = log_signed(self.trust, st.kept_note)
         except NoteError as e:
             raise ConfigError(
                 f"the kept checkpoint in {self.files.path} is not this log's ({e.message}): a state of another log?",
@@ -102,7 +113,9 @@ class Monitor:
         self.files.truncate(kept.size)
         for h in st.leaf_hashes[: kept.size]:
             self.tree.append_leaf_hash(h)
-        found = self._fold_stream((lo, st.envelopes[lo : lo + CHUNK]) for lo in range(0, kept.size, CHUNK))
+        self.replay.want(needed | signed_sizes(self.trust, st.seen) | {kept.size})
+        ranges = _ranges(0, kept.size, self.replay.wanted)
+        found = self._fold_stream((lo, st.envelopes[lo:hi]) for lo, hi in ranges)
         if found is not None:
             raise ConfigError(f"the kept entries no longer replay: {found.message}", code="monitor.state_corrupt")
         commitment = status_commitment(kept)
@@ -120,37 +133,61 @@ class Monitor:
         """Requires nothing of the log. Follow it one step; return what was found (errors of reaching or
         reading the log, or of the state, raise: they are no finding about the log — but only after the checkpoints
         the witnesses and earlier runs hold were checked, and only when those show nothing)."""
-        replayed = 0 if self._open else self._load()
-        self._open = False  # until this run ends cleanly: a run cut short reloads the state next time
-        kept_size = self.tree.size
-        report = RunReport(self.trust.origin, kept_size, kept_size, self.kept_note or "", replayed=replayed)
-        evidence: list[tuple[str, str, Checkpoint]] = []
-        broken: list[Finding] = []
         # A log that will not be followed this run (it errs, or serves what its key did not sign) must not hide what
         # the witnesses hold: their notes are still checked against the kept tree, which needs nothing of the log.
         # The failure is raised after that, unless a finding outranks it.
         failure: list[CarbonLedgerError] = []
+        log_note, latest = "", None
         try:
             log_note = source.checkpoint()
-            latest = self._log_signed(log_note)
-            report.log_size = latest.size
-            if latest.size > kept_size:
-                broken = self._advance(source, log_note, latest, report)
-                if not broken:
-                    self.kept_note, self._kept_status = log_note, self.replay.root
-            else:
-                evidence.append(("log", log_note, latest))
+            latest = log_signed(self.trust, log_note)
         except CarbonLedgerError as e:
             failure.append(e)
-        evidence += self._witnesses(witnesses, report)
+        answered: list[WitnessSeen] = []
+        evidence = read_witnesses(self.trust, witnesses, self.clock, answered)
+        # the sizes whose status roots this run checks: read before the fold, which is cut there
+        needed = {cp.size for _, _, cp in evidence} | ({latest.size} if latest is not None else set())
+        if self._open and any(
+            n <= self.tree.size and self.replay.root_at(n) is None for n in needed | signed_sizes(self.trust, self.seen)
+        ):
+            self._open = False  # the fold passed a size this run needs without remembering it: fold again
+        replayed = 0 if self._open else self._load(needed)
+        self._open = False  # until this run ends cleanly: a run cut short reloads the state next time
+        kept_size = self.tree.size
+        self.replay.want(needed | signed_sizes(self.trust, self.seen) | {kept_size})
+        report = RunReport(self.trust.origin, kept_size, kept_size, self.kept_note or "", replayed=replayed)
+        report.witnesses = answered
+        earlier = list(self.split_views)  # proven on the log's own checkpoint by earlier runs: kept for good
+        broken: list[Finding] = []
+        rolled_back: list[Finding] = []
+        if latest is not None:
+            report.log_size = latest.size
+            if latest.size > kept_size:
+                try:
+                    broken = self._advance(source, log_note, latest, report)
+                except CarbonLedgerError as e:
+                    failure.append(e)
+                    evidence.insert(0, ("log", log_note, latest))  # log-signed: kept until a later run settles it
+                else:
+                    if not broken:
+                        self.kept_note, self._kept_status = log_note, self.replay.root
+            else:
+                evidence.insert(0, ("log", log_note, latest))
+                if latest.size < kept_size:
+                    rolled_back.append(rollback_finding(latest.size, kept_size))
         for note in self.seen:
             try:
-                evidence.append(("seen", note, self._log_signed(note)))
-            except NoteError:
+                evidence.append(("seen", note, log_signed(self.trust, note)))
+            except CarbonLedgerError:
                 continue  # not this log's: no evidence of anything
         size = kept_size if broken or failure else self.tree.size
         report.size, report.checkpoint, report.status_root = size, self.kept_note or "", b64(self._kept_status)
-        report.findings = broken + self._check_evidence(source, size, evidence, failure)
+        checked, self.seen = check_evidence(
+            self.tree, self.replay.root_at, size, self.kept_note or "", evidence, source, failure
+        )
+        self.files.set_seen(self.seen, self.kept_note)
+        again = {_notes(f) for f in broken if f.type == SPLIT}
+        report.findings = broken + [f for f in earlier if _notes(f) not in again] + rolled_back + checked
         report.pending = len(self.seen)
         if failure and not report.findings:
             raise failure[0]
@@ -160,7 +197,7 @@ class Monitor:
 
     def _advance(self, source: LogSource, note: str, latest: Checkpoint, report: RunReport) -> list[Finding]:
         """Requires ``latest`` log-signed and larger than the kept checkpoint. Check it against the kept one, fetch and
-        replay the entries up to its size."""
+        replay the entries up to its size (the fold cut at the replay's wanted sizes)."""
         start = self.tree.size
         if start:
             proof = source.consistency_proof(start, latest.size)
@@ -173,14 +210,15 @@ class Monitor:
                 )
                 if self._extends_kept(source, latest, report):
                     return [bad_proof_finding(start, latest.size, proof)]
-                return [split_view_finding(why, self.kept_note or "", note, "log", proof)]
+                split = split_view_finding(why, self.kept_note or "", note, "log", proof)
+                self._keep_split_view(split)
+                return [split]
         findings: list[Finding] = []
         hashes: list[bytes] = []
-        first: list[bytes] = []  # the first chunk's envelopes: to name an entry behind a root mismatch
+        first: list[bytes] = []  # the first MAX_PROBES envelopes: to name an entry behind a root mismatch
 
         def fetched() -> Iterator[tuple[int, list[bytes]]]:
-            for lo in range(start, latest.size, CHUNK):
-                hi = min(latest.size, lo + CHUNK)
+            for lo, hi in _ranges(start, latest.size, self.replay.wanted):
                 envelopes = source.entries(lo, hi)
                 if len(envelopes) != hi - lo:
                     raise InputError(
@@ -190,14 +228,13 @@ class Monitor:
                 for h in batch:
                     self.tree.append_leaf_hash(h)
                 hashes.extend(batch)
-                first[:] = first or envelopes
+                first.extend(envelopes[: max(0, MAX_PROBES - len(first))])
                 self.files.append(envelopes, batch)
                 report.fetched += len(envelopes)
                 yield lo, envelopes
 
         refused = self._fold_stream(fetched())
         report.replayed += self.replay.size - start
-        broken = refused is not None
         if refused is not None:
             findings.append(refused)
         computed = self.tree.root(latest.size)
@@ -205,17 +242,27 @@ class Monitor:
             index = self._culprit(source, latest, start, hashes)
             entry_id = None if index is None else _payload_entry_id(first[index - start])
             findings.append(tree_root_finding(latest.size, latest.root_hash, computed, index, entry_id))
-        if not broken:
-            try:
-                commitment = status_commitment(latest)
-            except NoteError:
-                commitment = None
-            if commitment is None or commitment.root != self.replay.root:
-                committed = None if commitment is None else commitment.root
-                findings.append(status_root_finding(latest.size, committed, self.replay.root))
+        if refused is None:
+            wrong_status = status_check(latest, self.replay.root)
+            if wrong_status is not None:
+                findings.append(wrong_status)
         if not findings:
             self.files.keep(note)
         return findings
+
+    def _logs(self, note: str) -> bool:
+        """Whether the log signed ``note`` (a note kept in the state that it did not sign is no evidence)."""
+        try:
+            log_signed(self.trust, note)
+        except CarbonLedgerError:
+            return False
+        return True
+
+    def _keep_split_view(self, finding: Finding) -> None:
+        """Keep for good a split view proven on the log's own checkpoint: reported on every later run."""
+        if all(_notes(f) != _notes(finding) for f in self.split_views):
+            self.split_views.append(finding)
+            self.files.set_split_views([f.to_dict() for f in self.split_views])
 
     def _extends_kept(self, source: LogSource, latest: Checkpoint, report: RunReport) -> bool:
         """Requires the tree at the kept size. Whether the leaves the source serves up to ``latest``'s size, appended to
@@ -271,97 +318,29 @@ class Monitor:
         for i in range(start, min(latest.size, start + MAX_PROBES)):
             try:
                 proof = source.inclusion_proof(i, latest.size)
+            except CarbonLedgerError:
+                return None  # the log will not prove (a refusal, a missing hash tile): the mismatch stands unnamed
+            try:
                 verify_inclusion(hashes[i - start], i, latest.size, proof, latest.root_hash)
             except ProofError:
                 return i
         return None
 
-    # ---- evidence -------------------------------------------------------------------------------
-    def _log_signed(self, note: str) -> Checkpoint:
-        """Requires nothing. The checkpoint of a note the trust file's log key signed for its origin; ``NoteError``
-        otherwise."""
-        verify_note(note, [self.trust.log_vkey])
-        cp = parse_checkpoint(split_note(note)[0])
-        if cp.origin != self.trust.origin:
-            raise NoteError(
-                f"the checkpoint is of origin {cp.origin!r}, not the trusted log's {self.trust.origin!r}",
-                code="checkpoint.mismatch",
-            )
-        return cp
 
-    def _witnesses(self, witnesses: Sequence[WitnessReader], report: RunReport) -> list[tuple[str, str, Checkpoint]]:
-        """Requires nothing of the witnesses. Each one's newest log-signed checkpoint of this origin, as evidence;
-        what each answered (or why it is no evidence) goes into ``report``."""
-        out = []
-        for url, read in witnesses:
-            try:
-                note = read()
-                if note is None:
-                    report.witnesses.append(WitnessSeen(url, error="has cosigned no checkpoint of this log"))
-                    continue
-                cp = self._log_signed(note)
-                cosigners: tuple[str, ...] = ()
-                if self.trust.witness_vkeys:
-                    now = int(self.clock())
-                    found = witness_report(note, self.trust.witness_vkeys, now_s=now, log_vkey=self.trust.log_vkey)
-                    cosigners = tuple(found.names)
-            except CarbonLedgerError as e:
-                report.witnesses.append(WitnessSeen(url, error=f"[{e.code}] {e.message}"))
-                continue
-            report.witnesses.append(WitnessSeen(url, cp.size, cosigners))
-            out.append((url, note, cp))
-        return out
+def _ranges(lo: int, hi: int, cuts: Iterable[int]) -> list[tuple[int, int]]:
+    """[lo, hi) as ranges of at most :data:`CHUNK` entries, cut at each of ``cuts`` inside it (where the fold is to
+    remember a status root)."""
+    out = []
+    for end in [*sorted(c for c in set(cuts) if lo < c < hi), hi]:
+        while lo < end:
+            out.append((lo, min(end, lo + CHUNK)))
+            lo = out[-1][1]
+    return out
 
-    def _check_evidence(
-        self,
-        source: LogSource,
-        size: int,
-        evidence: list[tuple[str, str, Checkpoint]],
-        failure: list[CarbonLedgerError],
-    ) -> list[Finding]:
-        """Requires ``size`` <= the tree's size, every leaf below it checked. Every log-signed checkpoint seen against
-        the monitor's tree of ``size`` checked leaves; a log that fails to give a consistency proof leaves that
-        checkpoint for a later run, its error appended to ``failure`` (the other checkpoints are still checked)."""
-        findings: list[Finding] = []
-        keep: dict[str, str] = {}
-        root = self.tree.root(size)
-        kept = self.kept_note or ""
-        for where, note, cp in evidence:
-            body = cp.body()
-            if body in keep or (cp.size == 0 and cp.root_hash == EMPTY_ROOT):
-                continue
-            if cp.size <= size:
-                if self.tree.root(cp.size) != cp.root_hash:
-                    why = (
-                        f"two checkpoints signed by the log: size {cp.size} with root {b64(cp.root_hash)} (from "
-                        f"{where}) and size {size}, whose tree has root {b64(self.tree.root(cp.size))} at size "
-                        f"{cp.size}"
-                    )
-                    proof = self.tree.consistency_proof(cp.size, size)
-                    findings.append(split_view_finding(why, kept, note, where, proof))
-                    keep[body] = note  # evidence, kept for good
-                continue
-            keep[body] = note  # ahead of the kept checkpoint: settled by a later run
-            if size == 0:
-                continue
-            try:
-                proof = source.consistency_proof(size, cp.size)
-            except NotFoundError:
-                continue  # the log has not published that size yet (a witness may be ahead of it)
-            except CarbonLedgerError as e:
-                failure.append(e)
-                continue
-            try:
-                verify_consistency(size, cp.size, proof, root, cp.root_hash)
-            except ProofError as e:
-                why = (
-                    f"the checkpoint of size {cp.size} (from {where}) does not extend the kept checkpoint of size "
-                    f"{size}: {e.message}"
-                )
-                findings.append(split_view_finding(why, kept, note, where, proof))
-        self.seen = list(keep.values())
-        self.files.set_seen(self.seen)
-        return findings
+
+def _notes(finding: Finding) -> tuple[str, ...]:
+    """The signed notes a finding carries as evidence."""
+    return tuple(finding.evidence.get("notes", ()))
 
 
 def _payload_entry_id(envelope: bytes) -> str | None:

@@ -2,11 +2,16 @@
 
 Exit codes (stable; ``carbonledger monitor``): 0 every checkpoint consistent and every entry obeys the rule
 book; 9 the log broke a rule, or a root it signed is not the one its entries give (the tree's, or the status
-map's), or a consistency proof served fails where the entries prove the two checkpoints consistent; 10 a split
-view: two checkpoints signed by the log's key that no one tree can have (the same size with two roots, or a
-consistency proof between them that fails and entries that do not prove them consistent), with both signed notes
-as evidence. A split view
-outranks a broken rule: it is proof that the log showed different histories to different readers.
+map's — of any log-signed checkpoint seen, the log's or a witness's, at any size the monitor replayed), or a
+checkpoint signs an ambiguous status commitment, or a consistency proof served fails where the entries prove the
+two checkpoints consistent, or the log's newest checkpoint is smaller than one it served before (``log.rollback``:
+consistent, so no split view, but the log — or the mirror followed — shows readers an older tree than one it
+signed, the "freeze" that hides newer entries; like a mirror's bad proof it is something served that is wrong, and
+an operator must look); 10 a split view: two checkpoints signed by the log's key that no one tree can have (the
+same size with two roots, or a consistency proof between them that fails and entries that do not prove them
+consistent), with both signed notes as evidence — or one checkpoint no tree can have (size 0 with a root other
+than the empty tree's), with that note as the evidence. A split view outranks a broken rule: it is proof that
+the log showed different histories to different readers.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from mapping.errors import NoteError
+from verifier.checkpoint import Checkpoint
+from verifier.status_commit import status_commitment
+
 __all__ = [
     "BAD_PROOF",
     "BROKEN",
@@ -22,6 +31,7 @@ __all__ = [
     "EXIT_BROKEN",
     "EXIT_CONSISTENT",
     "EXIT_SPLIT_VIEW",
+    "ROLLBACK",
     "RULE",
     "SPLIT",
     "SPLIT_VIEW",
@@ -32,8 +42,12 @@ __all__ = [
     "WitnessSeen",
     "b64",
     "bad_proof_finding",
+    "empty_tree_finding",
+    "rollback_finding",
     "rule_finding",
     "split_view_finding",
+    "split_view_from_dict",
+    "status_check",
     "status_root_finding",
     "tree_root_finding",
 ]
@@ -47,6 +61,7 @@ TREE_ROOT = "tree_root_mismatch"  # the entries do not rebuild the checkpoint's 
 STATUS_ROOT = "status_root_mismatch"  # the entries do not give the status root the checkpoint commits to
 SPLIT = "split_view"
 BAD_PROOF = "bad_proof"  # a consistency proof that fails where the entries prove the checkpoints consistent
+ROLLBACK = "rollback"  # the log's newest checkpoint is smaller than one it served before
 
 
 def b64(raw: bytes) -> str:
@@ -97,17 +112,53 @@ def tree_root_finding(size: int, signed: bytes, computed: bytes, index: int | No
     )
 
 
-def status_root_finding(size: int, committed: bytes | None, computed: bytes) -> Finding:
+def status_root_finding(
+    size: int, committed: bytes | None, computed: bytes, source: str | None = None, note: str | None = None
+) -> Finding:
+    """The checkpoint of ``size`` commits to ``committed`` (None: to no status root), the replay gives ``computed``.
+    ``source`` and ``note``: where a checkpoint other than the one followed came from, and its signed note."""
+    where = f" (from {source})" if source is not None else ""
+    extra: dict[str, Any] = {} if note is None else {"source": source, "note": note}
     if committed is None:
-        msg = f"the checkpoint of size {size} commits to no status map root (no carbonledger-status/v1 line)"
-        return Finding(STATUS_ROOT, "status.no_commitment", msg, size=size, evidence={"computed_root": b64(computed)})
+        msg = f"the checkpoint of size {size}{where} commits to no status map root (no carbonledger-status/v1 line)"
+        return Finding(
+            STATUS_ROOT, "status.no_commitment", msg, size=size, evidence={"computed_root": b64(computed)} | extra
+        )
     return Finding(
         STATUS_ROOT,
         "status.root_mismatch",
-        f"the checkpoint of size {size} commits to the status map root {b64(committed)}, but replaying its "
+        f"the checkpoint of size {size}{where} commits to the status map root {b64(committed)}, but replaying its "
         f"{size} entries through the rule book gives {b64(computed)}",
         size=size,
-        evidence={"committed_root": b64(committed), "computed_root": b64(computed)},
+        evidence={"committed_root": b64(committed), "computed_root": b64(computed)} | extra,
+    )
+
+
+def status_check(cp: Checkpoint, computed: bytes, source: str | None = None, note: str | None = None) -> Finding | None:
+    """Requires ``computed`` to be the status map root the replay gives at ``cp``'s size. None when ``cp`` commits to
+    it; else the finding: no commitment, another root, or an ambiguous commitment (two status lines, or a malformed
+    one: the error's own code, ``checkpoint.malformed``)."""
+    try:
+        commitment = status_commitment(cp)
+    except NoteError as e:
+        where = f" (from {source})" if source is not None else ""
+        extra: dict[str, Any] = {} if note is None else {"source": source, "note": note}
+        msg = f"the checkpoint of size {cp.size}{where} signs an ambiguous status commitment: {e.message}"
+        return Finding(STATUS_ROOT, e.code, msg, size=cp.size, evidence={"computed_root": b64(computed)} | extra)
+    if commitment is not None and commitment.root == computed:
+        return None
+    return status_root_finding(cp.size, None if commitment is None else commitment.root, computed, source, note)
+
+
+def rollback_finding(size: int, kept_size: int) -> Finding:
+    """The log's newest checkpoint (of ``size``, consistent or not) is smaller than the kept one it served before."""
+    return Finding(
+        ROLLBACK,
+        "log.rollback",
+        f"the log's newest checkpoint is of size {size}, smaller than the checkpoint of size {kept_size} it served "
+        f"before: it shows readers an older tree than one it signed (a frozen or rolled-back log, or a stale mirror)",
+        size=size,
+        evidence={"kept_size": kept_size},
     )
 
 
@@ -131,6 +182,22 @@ def split_view_finding(why: str, note_a: str, note_b: str, source_b: str, proof:
     if proof is not None:
         evidence["consistency_proof"] = [h.hex() for h in proof]
     return Finding(SPLIT, "log.split_view", why, evidence=evidence)
+
+
+def empty_tree_finding(note: str, source: str, root: bytes) -> Finding:
+    """A log-signed checkpoint of size 0 whose root is not the empty tree's: no tree has it, the note alone is the
+    evidence (RFC 9162 §2.1.1: the root of the empty tree is the hash of the empty string)."""
+    why = (
+        f"the log signed a checkpoint of size 0 with root {b64(root)} (from {source}): a tree of size 0 has only "
+        f"the empty root"
+    )
+    return Finding(SPLIT, "log.split_view", why, evidence={"notes": [note], "source": source})
+
+
+def split_view_from_dict(d: dict[str, Any]) -> Finding:
+    """Requires ``d`` to be a split view's :meth:`Finding.to_dict` (as the monitor's state keeps it)."""
+    evidence: dict[str, Any] = {k: d[k] for k in ("notes", "source", "consistency_proof") if k in d}
+    return Finding(SPLIT, d["rule"], d["message"], evidence=evidence)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ public key) triples whose Ed25519 signature a pre-check verified, exactly as the
 signature is checked once, off the folding thread. The fold skips the signature math only for the exact bytes
 verified under the exact key it resolves; everything else — the signer, the chain, authority, the kind's rules
 — is judged in log order against the monitor's own state. Nothing here reads the log's database.
+
+The replay remembers its status map root at the sizes it is told to (:meth:`MonitorReplay.want`: the sizes of
+the checkpoints a monitor run holds), when a batch it folds ends there — the caller cuts its batches at those
+sizes — so a checkpoint of a size the fold has passed has its status commitment checked too. Bounded: only the
+wanted sizes (and size 0) are remembered.
 """
 
 from __future__ import annotations
@@ -48,10 +53,22 @@ class MonitorReplay:
         self.nodes = MemoryNodeStore()
         self.root = EMPTY_ROOT
         self.use_workers = use_workers
+        self.wanted: frozenset[int] = frozenset()
+        self._roots: dict[int, bytes] = {0: EMPTY_ROOT}
 
     @property
     def size(self) -> int:
         return self.state.size
+
+    def want(self, sizes: set[int] | frozenset[int]) -> None:
+        """Remember the status map root at each of ``sizes`` the fold ends a batch at from now on; forget those
+        remembered at other sizes (but size 0's)."""
+        self.wanted = frozenset(sizes)
+        self._roots = {s: r for s, r in self._roots.items() if s in self.wanted or s == 0}
+
+    def root_at(self, size: int) -> bytes | None:
+        """The status map root after the first ``size`` entries, if remembered (see :meth:`want`)."""
+        return self._roots.get(size)
 
     def known_key(self, key_id: str) -> VerifyingKey | None:
         record = self.state.keys.get(key_id)
@@ -108,4 +125,6 @@ class MonitorReplay:
         self.records.update(changed)
         self.root, new_nodes = apply(self.nodes, self.root, map_updates(changed))
         self.nodes.put_all(new_nodes)
+        if self.size in self.wanted:
+            self._roots[self.size] = self.root
         return None
