@@ -87,8 +87,15 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8080,
         log_level: Annotated[str, typer.Option(help="Logging level (access lines are INFO).")] = "info",
+        limit_concurrency: Annotated[
+            int, typer.Option(min=1, help="Connections or requests at once; past it, requests get HTTP 503.")
+        ] = 256,
     ) -> None:
-        """Serve POST /add-checkpoint (C2SP tlog-witness) and GET /checkpoints/ORIGIN until stopped."""
+        """Serve POST /add-checkpoint (C2SP tlog-witness) and GET /checkpoints/ORIGIN until stopped.
+
+        A request body must arrive within ledger.witness_app.BODY_TIMEOUT_S (else 408), and at most
+        --limit-concurrency connections are served at once (uvicorn answers 503 past it), so slow or idle
+        clients cannot pile up without bound."""
         try:
             import uvicorn
 
@@ -110,7 +117,7 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         try:
             uvicorn.run(
                 create_witness_app(identity, trusted, store), host=host, port=port, log_level=log_level,
-                access_log=False,
+                access_log=False, limit_concurrency=limit_concurrency,
             )  # fmt: skip
         finally:
             store.close()

@@ -3,7 +3,11 @@
 for the origin, its own cosignature line included; 404 when none).
 
 Answers are plain text with the spec's status codes (ledger/witness_core.py); the 409 body is the size line
-alone, as ``text/x.tlog.size``. A body over the limit is refused with 413 before it is read whole. The
+alone, as ``text/x.tlog.size``. The body is read by ledger/http_inputs.read_limited: over the limit (declared
+or streamed) it is refused with 413 before it is read whole, a Content-Length that is no decimal number is a
+400. A body not received whole within :data:`BODY_TIMEOUT_S` is answered 408 (and the connection closed):
+uvicorn has no such deadline, and a client trickling a body — or sending nothing after its headers — would
+hold its connection forever. A client that hangs up mid-body gets no answer, and no error is logged. The
 state-free checks (parse, origin, signature) run outside the state's lock, the rest inside it
 (ledger/witness_state.py), in a worker thread: SQLite's fsync must not stall the event loop. Refusals of
 trusted-signed checkpoints as inconsistent are logged at WARNING with the note, as evidence. Every request
@@ -12,6 +16,7 @@ is logged on the ``carbonledger.witness`` logger (method, path, status, answer c
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -20,12 +25,13 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from mapping.errors import CarbonLedgerError, InputError, UnavailableError
 
+from .http_inputs import read_limited
 from .witness_core import (
     MAX_BODY_BYTES,
     TEXT_CONTENT_TYPE,
@@ -36,28 +42,20 @@ from .witness_core import (
 from .witness_requests import add_checkpoint as handle_add_checkpoint
 from .witness_state import WitnessStore
 
-__all__ = ["create_witness_app"]
+__all__ = ["BODY_TIMEOUT_S", "BodyTimeoutError", "create_witness_app"]
 
 log = logging.getLogger("carbonledger.witness")
 
+# The deadline for receiving a whole add-checkpoint body once its headers are in: at MAX_BODY_BYTES (256 KiB)
+# that is about 210 kbit/s at the slowest; a log's request is usually a few kB, sent at once.
+BODY_TIMEOUT_S = 10.0
 
-class _TooLarge(Exception):
-    pass
 
+class BodyTimeoutError(InputError):
+    """A request body not received whole within its deadline (HTTP 408, RFC 9110 §15.5.9)."""
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (``_TooLarge``) as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+    code = "input.body_timeout"
+    http_status = 408
 
 
 def _respond(result: Answer) -> Response:
@@ -78,19 +76,34 @@ def create_witness_app(
     clock: Callable[[], float] = time.time,
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
+    body_timeout_s: float | None = None,
 ) -> Starlette:
     """Requires a store opened for ``witness.vkey``. The ASGI app; ``clock`` gives the cosignatures' time
-    (seconds since the epoch)."""
+    (seconds since the epoch; read under the state's lock); a body must arrive within ``body_timeout_s``
+    (None: :data:`BODY_TIMEOUT_S` as it is when the request comes)."""
 
     def add(body: bytes) -> Answer:
-        return handle_add_checkpoint(body, witness, logs, store, int(clock()), max_body_bytes)
+        return handle_add_checkpoint(body, witness, logs, store, clock, max_body_bytes)
 
     async def add_checkpoint(request: Request) -> Response:
+        deadline_s = BODY_TIMEOUT_S if body_timeout_s is None else body_timeout_s
         try:
-            body = await _read_body(request, max_body_bytes)
-        except _TooLarge:
-            request.state.code = "input.oversized"
-            return Response(f"body over {max_body_bytes} bytes\n", status_code=413, media_type=TEXT_CONTENT_TYPE)
+            async with asyncio.timeout(deadline_s):
+                body = await read_limited(request, max_body_bytes, "add-checkpoint body")
+        except TimeoutError:
+            e = BodyTimeoutError(f"add-checkpoint body not received whole within {deadline_s:g} s")
+            request.state.code = e.code
+            response = _error(e)
+            response.headers["Connection"] = "close"  # the rest of the body may still come: not one more request
+            return response
+        except ClientDisconnect:
+            # The client hung up before sending its whole body: nobody to answer (the access line says why).
+            gone = InputError("client disconnected before sending the whole body", code="input.client_disconnected")
+            request.state.code = gone.code
+            return _error(gone)
+        except InputError as e:  # a Content-Length that is no number (400), or over the limit (413)
+            request.state.code = e.code
+            return _error(e)
         try:
             result = await run_in_threadpool(add, body)
         except (InputError, UnavailableError) as e:

@@ -17,6 +17,15 @@ each), an empty line, then the signed checkpoint note. The answer, in the spec's
 - 200: the cosignature/v1 line, and the new state to persist before answering. ``old`` equal to the
   size with the same root is cosigned again (with a fresh timestamp): every check passes.
 
+The cosignature's time is never earlier than the origin's last one (:func:`decide` takes the later of the
+clock and the stored time): tlog-cosignature makes a v1 cosignature the statement that, as of its time, the
+largest consistent tree the witness has observed for the origin has this root, so a larger tree must never
+carry an earlier time than a smaller one — not when two requests race, not when the clock steps back.
+
+A refusal is marked as evidence (worth keeping) when a trusted-signed checkpoint is refused as inconsistent:
+409 for another root at the cosigned size, 422 for a proof that does not verify — except a 422 for the very
+checkpoint the witness holds (same size and root), which proves nothing about the log.
+
 The origin's trusted keys are the log vkeys whose key name is the origin (a log signs under its origin's
 name). :func:`precheck` runs the checks that need no state (outside the state's lock, they cost an
 Ed25519 verification); :func:`decide` the ones against the state, inside it (ledger/witness_state.py).
@@ -64,8 +73,12 @@ __all__ = [
 
 # tlog-witness: "The client MUST NOT send more than 63 consistency proof lines."
 MAX_PROOF_LINES = 63
-# A checkpoint note of 100 signature lines with extension lines, plus 63 proof lines, fits well within.
-MAX_BODY_BYTES = 64 * 1024
+# signed-note: verifiers "MUST accept at least up to 16 signatures", and post-quantum signatures "can be up to
+# nearly 5kB in size". 16 such lines (ML-DSA-87: 4 + 4,627 bytes, 6,176 base64 characters plus the key name,
+# about 6.3 kB each: about 101 kB), 63 proof lines (45 bytes each: 2.8 kB) and the checkpoint's text with
+# extension lines fit with room to spare; so does a note at verifier/note_syntax's cap of 100 signature lines
+# when most are Ed25519 cosignatures (about 150 bytes each).
+MAX_BODY_BYTES = 256 * 1024
 # tlog-witness: the 409 answer "MUST have a Content-Type of text/x.tlog.size".
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -86,17 +99,20 @@ class AddCheckpoint:
 
 @dataclass(frozen=True, slots=True)
 class OriginState:
-    """What a witness keeps per origin: the newest size and root it cosigned, and that note with its line."""
+    """What a witness keeps per origin: the newest size and root it cosigned, that note with its line, and that
+    cosignature's time (POSIX seconds; 0 when unknown)."""
 
     size: int
     root_hash: bytes
     note: str
+    cosigned_s: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     """The HTTP answer to one request; ``new_state`` is set on 200 only (persist it before answering);
-    ``evidence`` is set when a trusted-signed checkpoint was refused as inconsistent (worth keeping)."""
+    ``evidence`` is set when a trusted-signed checkpoint was refused as inconsistent (worth keeping; the state
+    clears it when it holds the same evidence already, ledger/witness_state.py)."""
 
     status: int
     body: str
@@ -231,9 +247,12 @@ def decide(
 ) -> Answer:
     """Requires a request :func:`precheck` passed, and the origin's current state (None: never cosigned).
 
-    The 409 / 422 / 200 answer; on 200 the cosignature/v1 line stamped ``now_s`` and the state to persist."""
+    The 409 / 422 / 200 answer; on 200 the cosignature/v1 line and the state to persist, stamped ``now_s`` or
+    the state's cosignature time if that is later (a larger tree never gets an earlier time)."""
     cp = request.checkpoint
     size, root = (state.size, state.root_hash) if state is not None else (0, EMPTY_ROOT)
+    # The witness's own checkpoint sent again with proof lines proves nothing about the log: no evidence.
+    telling = not (cp.size == size and cp.root_hash == root)
     # "The witness MUST check that the old size matches the size of the latest checkpoint it cosigned for the
     # checkpoint's origin (or zero if it never cosigned ...)": else 409 with that size.
     if request.old_size != size:
@@ -244,7 +263,7 @@ def decide(
             422,
             "witness.bad_proof",
             f"a consistency proof from size {request.old_size} to {cp.size} is empty; got {len(request.proof)} lines",
-            evidence=True,
+            evidence=telling,
         )
     if request.old_size == cp.size:
         # "If the old size matches the checkpoint size, the witness MUST check that the root hashes are also
@@ -257,10 +276,12 @@ def decide(
             verify_consistency(request.old_size, cp.size, request.proof, root, cp.root_hash)
         except ProofError as e:
             return _text(422, "witness.bad_proof", f"consistency proof: {e.message}", evidence=True)
-    line = cosign_checkpoint(request.note, witness.name, witness.key, now_s)
+    stamp = max(now_s, state.cosigned_s) if state is not None else now_s
+    line = cosign_checkpoint(request.note, witness.name, witness.key, stamp)
     text, kept = _trusted_lines(request.note, logs.by_origin[cp.origin])
     note = text + "\n" + "".join(kept) + line
-    return Answer(200, line, TEXT_CONTENT_TYPE, "witness.cosigned", OriginState(cp.size, cp.root_hash, note))
+    new_state = OriginState(cp.size, cp.root_hash, note, stamp)
+    return Answer(200, line, TEXT_CONTENT_TYPE, "witness.cosigned", new_state)
 
 
 def _trusted_lines(note: str, vkeys: Sequence[str]) -> tuple[str, list[str]]:

@@ -65,7 +65,7 @@ class LocalWitnesses:
         if request.method != "POST" or request.url.path != "/add-checkpoint":
             return httpx.Response(404, text="not found\n", headers={"Content-Type": TEXT_CONTENT_TYPE})
         try:
-            answer = add_checkpoint(request.read(), w.identity, w.logs, w.store, int(self.clock()))
+            answer = add_checkpoint(request.read(), w.identity, w.logs, w.store, self.clock)
         except (InputError, UnavailableError) as e:
             return httpx.Response(e.http_status, text=e.message + "\n", headers={"Content-Type": TEXT_CONTENT_TYPE})
         return httpx.Response(answer.status, text=answer.body, headers={"Content-Type": answer.content_type})

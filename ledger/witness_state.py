@@ -10,13 +10,24 @@ writer — another thread's connection or another process — waits for the lock
 WAL journal and ``synchronous=FULL``: a commit is on disk before the answer goes out, and a ``kill -9`` at any
 moment leaves the last committed state (never a half-written one).
 
+Per origin it keeps the newest cosigned checkpoint and that cosignature's time (``updated_s``: the time the
+cosignature carries, as it always has, so older files read the same); :func:`ledger.witness_core.decide`
+never stamps a later cosignature earlier. The clock is read inside the transaction, after the lock is taken.
+
 The file also records the witness's verifier key (one state belongs to one witness: another key on the
-same directory is refused) and, capped per origin, trusted-signed checkpoints refused as inconsistent: the
-spec invites a witness to keep them, as they may prove the log misbehaved.
+same directory is refused) and trusted-signed checkpoints refused as inconsistent: the spec invites a witness
+to keep them, as they may prove the log misbehaved. They are capped per origin and per answer code
+(:data:`EVIDENCE_PER_ORIGIN` each), so a flood of one kind — say 422s anyone can make by replaying a public
+checkpoint with junk proof lines — never evicts another (a split view's 409s). A refusal already kept — the
+same code, old size and checkpoint text (its signed lines; proof and signature lines aside) — is not kept
+again: replays cannot push older evidence out. The ``evidence_key`` table holds those keys (rows kept
+before it existed get theirs when the file is opened).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import sqlite3
 import threading
 import time
@@ -24,14 +35,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mapping.errors import ConfigError, UnavailableError
+from mapping.errors import ConfigError, InputError, UnavailableError
+from verifier.note import split_note
 
-from .witness_core import Answer, OriginState
+from .witness_core import Answer, OriginState, parse_add_checkpoint
 
 __all__ = ["EVIDENCE_PER_ORIGIN", "STATE_FILE", "WitnessStore"]
 
 STATE_FILE = "witness.db"
-EVIDENCE_PER_ORIGIN = 100
+EVIDENCE_PER_ORIGIN = 100  # refused requests kept per origin and per answer code (the oldest go first)
 _BUSY_TIMEOUT_MS = 30_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS witness_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,7 +52,7 @@ CREATE TABLE IF NOT EXISTS latest (
     size TEXT NOT NULL,          -- decimal: tree sizes go up to 2**64 - 1, past SQLite's signed integers
     root_hash BLOB NOT NULL,
     note TEXT NOT NULL,          -- the cosigned note, this witness's cosignature line included
-    updated_s INTEGER NOT NULL
+    updated_s INTEGER NOT NULL   -- the time of that cosignature (POSIX seconds)
 );
 CREATE TABLE IF NOT EXISTS evidence (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -50,6 +62,11 @@ CREATE TABLE IF NOT EXISTS evidence (
     body TEXT NOT NULL,          -- the whole request body, as received
     received_s INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS evidence_key (
+    id INTEGER PRIMARY KEY,      -- the evidence row's id
+    digest BLOB NOT NULL         -- _evidence_digest of its body: what makes two refusals the same evidence
+);
+CREATE INDEX IF NOT EXISTS evidence_key_digest ON evidence_key (digest);
 """
 
 
@@ -81,6 +98,9 @@ class WitnessStore:
                     f"state {self.path} belongs to witness key {row[0]!r}, not {witness_vkey!r}",
                     code="witness.state_other_key",
                 )
+            unkeyed = conn.execute("SELECT id, body FROM evidence WHERE id NOT IN (SELECT id FROM evidence_key)")
+            for id_, body in unkeyed.fetchall():  # rows kept before evidence_key existed
+                conn.execute("INSERT INTO evidence_key VALUES (?, ?)", (id_, _evidence_digest(body.encode())))
 
     # ---- connections -----------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -129,8 +149,8 @@ class WitnessStore:
     # ---- reading and the one atomic step ------------------------------------------------------------
     @staticmethod
     def _read(conn: sqlite3.Connection, origin: str) -> OriginState | None:
-        row = conn.execute("SELECT size, root_hash, note FROM latest WHERE origin = ?", (origin,)).fetchone()
-        return None if row is None else OriginState(int(row[0]), bytes(row[1]), row[2])
+        row = conn.execute("SELECT size, root_hash, note, updated_s FROM latest WHERE origin = ?", (origin,)).fetchone()
+        return None if row is None else OriginState(int(row[0]), bytes(row[1]), row[2], int(row[3]))
 
     def latest(self, origin: str) -> OriginState | None:
         """Requires nothing. The newest state committed for ``origin`` (None: never cosigned)."""
@@ -154,14 +174,21 @@ class WitnessStore:
         return [(int(s), c, b) for s, c, b in rows]
 
     def check_and_store(
-        self, origin: str, decide: Callable[[OriginState | None], Answer], body: bytes, now_s: int | None = None
+        self,
+        origin: str,
+        decide: Callable[[OriginState | None], Answer],
+        body: bytes,
+        now_s: int | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> Answer:
-        """Requires ``decide`` to be pure. Under the write lock: reads ``origin``'s state, asks ``decide``, stores
-        its new state (on 200) or the refused ``body`` as evidence, commits (durably), then returns the answer.
+        """Requires ``decide`` to be pure. Under the write lock: reads ``origin``'s state, asks ``decide`` (which
+        may read the clock: it runs after the lock is taken), stores its new state (on 200) or the refused
+        ``body`` as evidence (stamped ``now_s``, else ``clock``'s reading), commits (durably), then returns the
+        answer — with ``evidence`` cleared when the same evidence was kept already (nothing new to report).
 
         Raises ``witness.state_busy`` / ``witness.state_write`` (503) when the file cannot be written: then
         nothing was stored and no cosignature may be handed out."""
-        stamp = int(time.time()) if now_s is None else now_s
         try:
             with self._transaction() as conn:
                 result = decide(self._read(conn, origin))
@@ -171,22 +198,48 @@ class WitnessStore:
                         "INSERT INTO latest VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET "
                         "size = excluded.size, root_hash = excluded.root_hash, note = excluded.note, "
                         "updated_s = excluded.updated_s",
-                        (origin, str(s.size), s.root_hash, s.note, stamp),
+                        (origin, str(s.size), s.root_hash, s.note, s.cosigned_s),
                     )
                 elif result.evidence:
-                    self._keep_evidence(conn, origin, result, body, stamp)
+                    stamp = int(clock()) if now_s is None else now_s
+                    if not self._keep_evidence(conn, origin, result, body, stamp):
+                        result = dataclasses.replace(result, evidence=False)
         except sqlite3.Error as e:
             raise UnavailableError(f"cannot update witness state {self.path}: {e}", code="witness.state_write") from e
         return result
 
     @staticmethod
-    def _keep_evidence(conn: sqlite3.Connection, origin: str, result: Answer, body: bytes, stamp: int) -> None:
-        conn.execute(
+    def _keep_evidence(conn: sqlite3.Connection, origin: str, result: Answer, body: bytes, stamp: int) -> bool:
+        """Keep ``body`` unless the same evidence is kept already (False then); then drop the oldest rows of its
+        origin and code over the cap."""
+        digest = _evidence_digest(body)
+        kept = conn.execute(
+            "SELECT 1 FROM evidence_key k JOIN evidence e ON e.id = k.id "
+            "WHERE k.digest = ? AND e.origin = ? AND e.code = ?",
+            (digest, origin, result.code),
+        ).fetchone()
+        if kept is not None:
+            return False
+        cursor = conn.execute(
             "INSERT INTO evidence (origin, status, code, body, received_s) VALUES (?, ?, ?, ?, ?)",
             (origin, result.status, result.code, body.decode("utf-8", "replace"), stamp),
         )
-        conn.execute(
-            "DELETE FROM evidence WHERE origin = ? AND id NOT IN "
-            "(SELECT id FROM evidence WHERE origin = ? ORDER BY id DESC LIMIT ?)",
-            (origin, origin, EVIDENCE_PER_ORIGIN),
-        )
+        conn.execute("INSERT INTO evidence_key VALUES (?, ?)", (cursor.lastrowid, digest))
+        over = conn.execute(
+            "SELECT id FROM evidence WHERE origin = ? AND code = ? ORDER BY id DESC LIMIT -1 OFFSET ?",
+            (origin, result.code, EVIDENCE_PER_ORIGIN),
+        ).fetchall()
+        conn.executemany("DELETE FROM evidence WHERE id = ?", over)
+        conn.executemany("DELETE FROM evidence_key WHERE id = ?", over)
+        return True
+
+
+def _evidence_digest(body: bytes) -> bytes:
+    """What makes two refused requests the same evidence: their old size and the checkpoint's text (the lines
+    the log signed). Proof lines and signature lines aside, which anyone can vary without the log's key."""
+    try:
+        request = parse_add_checkpoint(body, len(body))
+    except InputError:
+        return hashlib.sha256(b"body\n" + body).digest()  # never evidence here: a refusal kept parsed
+    text, _ = split_note(request.note)
+    return hashlib.sha256(f"old {request.old_size}\n{text}".encode()).digest()
