@@ -18,6 +18,7 @@ import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.requests import Request
@@ -361,14 +362,19 @@ def test_attack_a_larger_log_checkpoint_whose_proof_is_refused_is_kept_as_eviden
 
 
 # ---- a damaged state ---------------------------------------------------------------------------------------
-def test_attack_bit_rot_in_the_kept_checkpoint_note_is_state_corrupt(
-    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _kept_note(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Any, list[str], Path]:
+    """A monitor that has kept one checkpoint: its client, its arguments and the kept note's file."""
     world.issue("GD-D-1")
     args = monitor_args(tmp_path, world)
     client = client_for({"log.test": create_app(world.log)})
     assert run_monitor(client, *args, capsys=capsys)[0] == 0
-    note = tmp_path / "state" / "checkpoint.note"
+    return client, args, tmp_path / "state" / "checkpoint.note"
+
+
+def test_attack_bit_rot_in_the_kept_checkpoint_note_is_state_corrupt(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client, args, note = _kept_note(world, tmp_path, capsys)
     note.write_bytes(note.read_bytes()[:-3] + b"\xff\xfe\n")  # not UTF-8 any more
     rc, out = run_monitor(client, *args, capsys=capsys)
     assert rc == 1 and out["error"]["code"] == "monitor.state_corrupt", out
@@ -378,11 +384,7 @@ def test_attack_bit_rot_in_the_kept_checkpoint_note_is_state_corrupt(
 def test_a_truncated_kept_checkpoint_note_fails_clearly(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    world.issue("GD-D-1")
-    args = monitor_args(tmp_path, world)
-    client = client_for({"log.test": create_app(world.log)})
-    assert run_monitor(client, *args, capsys=capsys)[0] == 0
-    note = tmp_path / "state" / "checkpoint.note"
+    client, args, note = _kept_note(world, tmp_path, capsys)
     note.write_bytes(note.read_bytes()[:20])
     rc, out = run_monitor(client, *args, capsys=capsys)
     assert rc == 1 and out["error"]["code"].startswith("monitor.state"), out

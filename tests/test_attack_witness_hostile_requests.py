@@ -34,21 +34,14 @@ from verifier.note import cosign_checkpoint, format_checkpoint, sign_note, split
 
 from .helpers import Cli, b64
 from .test_witness_core import NOW_S, ORIGIN, WITNESS, SimLog
+from .test_witness_http import world
+
+__all__ = ["world"]  # the fixture (tests/test_witness_http.py), used by name
 
 
 def _timestamp(line: str) -> int:
     """The time a cosignature/v1 line carries (after its 4-byte key ID)."""
     return int.from_bytes(base64.b64decode(line.split(" ")[2])[4:12], "big")
-
-
-@pytest.fixture
-def world(tmp_path: Path):
-    log = SimLog()
-    store = WitnessStore(tmp_path / "state", WITNESS.vkey)
-    app = create_witness_app(WITNESS, trusted_logs([log.vkey]), store, clock=lambda: NOW_S)
-    with TestClient(app, base_url="http://witness.test") as client:
-        yield log, client, store
-    store.close()
 
 
 async def _asgi_post(app, headers: list[tuple[bytes, bytes]], receive, wait_s: float) -> list[dict]:
