@@ -17,9 +17,9 @@ import typer
 
 from ledger.home import Settings, load_settings, open_log
 from ledger.log import Log
-from mapping.errors import CarbonLedgerError
+from mapping.errors import CarbonLedgerError, UsageError
 
-from .remote import LogService
+from .remote import LogService, OnlineSource
 
 __all__ = ["CliContext", "Injected", "cli_context"]
 
@@ -42,6 +42,18 @@ class CliContext:
     def log_service(self, url: str) -> LogService:
         """The log service at ``url`` (online mode)."""
         return LogService(url, self.injected.http_client)
+
+    def online_source(self, server: str | None, tiles: str | None) -> OnlineSource | None:
+        """What online mode reads: the log service at ``server``, or the static tiles at ``tiles`` (a directory or
+        URL prefix); None when neither is given. Both at once is a usage error."""
+        if server is not None and tiles is not None:
+            raise UsageError("give --server URL or --tiles URL_OR_DIR, not both", code="usage", field="--tiles")
+        if tiles is not None:
+            from ledger.tiles_refresh import TilesRefresh
+            from ledger.tiles_source import TilesSource
+
+            return TilesRefresh(TilesSource(tiles, self.injected.http_client))
+        return None if server is None else self.log_service(server)
 
     def settings(self) -> Settings:
         return load_settings(self.home)

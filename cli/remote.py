@@ -9,7 +9,7 @@ instead of starting a server. A client given is used as it is — its timeout, i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -19,10 +19,23 @@ from ledger.log_source_api import get_limited
 from mapping.errors import CarbonLedgerError, InputError
 from verifier.canonical import canonicalize
 
-__all__ = ["MAX_BYTES", "TOTAL_S", "LogService"]
+__all__ = ["MAX_BYTES", "TOTAL_S", "LogService", "OnlineSource"]
 
 MAX_BYTES = 16 << 20
 TOTAL_S = 60.0  # seconds for a whole answer (each read is bounded by the shared client's timeout)
+
+
+class OnlineSource(Protocol):
+    """What online mode reads, from a log service (:class:`LogService`) or static tiles
+    (:class:`ledger.tiles_refresh.TilesRefresh`): never trusted, every answer verified by the caller."""
+
+    def bundle(self, label_id: str, target: str | None, scheme: str | None = None) -> bytes: ...
+
+    def bundle_refresh(
+        self, label_id: str, from_size: int, target: str | None, scheme: str | None = None
+    ) -> tuple[bytes, list[bytes]]: ...
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]: ...
 
 
 class LogService:

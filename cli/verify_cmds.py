@@ -20,7 +20,7 @@ from verifier.verify import KeptCheckpoint, verify_bundle
 
 from .context import cli_context
 from .output import console, emit, print_label_summary
-from .remote import LogService
+from .remote import OnlineSource
 from .trust_cmds import register_trust
 
 __all__ = ["register"]
@@ -155,12 +155,12 @@ def _print_refresh(v: dict[str, Any], report: Report | None, out: Path) -> None:
         console().print(escape(f"{what}, but NOT written: not authentic under the trust file ({why})"), highlight=False)
 
 
-def fetch_refresh(service: LogService, old: BundleHead, target: str | None) -> tuple[bytes, list[bytes]]:
+def fetch_refresh(service: OnlineSource, old: BundleHead, target: str | None) -> tuple[bytes, list[bytes]]:
     """The server's newer bundle of ``old``'s label and its consistency proof from ``old``'s tree, unchecked."""
     return service.bundle_refresh(old.label_id, old.size, target or old.target_scheme, old.scheme)
 
 
-def refreshed(service: LogService, data: bytes, target: str | None) -> tuple[bytes, BundleHead]:
+def refreshed(service: OnlineSource, data: bytes, target: str | None) -> tuple[bytes, BundleHead]:
     """A newer bundle of the label ``data`` holds, fetched from ``service`` and checked to extend it (the server
     is never trusted: :func:`verifier.bundle_refresh.check_refresh`, then the buyer's verification)."""
     old = bundle_head(data)
@@ -169,7 +169,7 @@ def refreshed(service: LogService, data: bytes, target: str | None) -> tuple[byt
 
 
 def online(
-    service: LogService, data: bytes, target: str | None, kept: KeptCheckpoint | None
+    service: OnlineSource, data: bytes, target: str | None, kept: KeptCheckpoint | None
 ) -> tuple[bytes, KeptCheckpoint | None, list[bytes] | None]:
     """``verify BUNDLE --server``: the bundle to verify, the checkpoint to hold it against (step 7) and the
     consistency proof to it. The refresh must extend the bundle and reach the buyer's kept tree
@@ -195,8 +195,11 @@ def register(app: typer.Typer) -> None:
     def bundle_refresh(
         ctx: typer.Context,
         bundle_file: Annotated[Path, typer.Argument(help="The bundle to refresh.")],
-        server: Annotated[str, typer.Option("--server", help="Log service URL.")],
         out: Annotated[Path, typer.Option("--out", help="Refreshed bundle file to write.")],
+        server: Annotated[str | None, typer.Option("--server", help="Log service URL.")] = None,
+        tiles: Annotated[
+            str | None, typer.Option("--tiles", help="The log's static tiles instead (a directory or URL prefix).")
+        ] = None,
         to: Annotated[str | None, typer.Option("--to", help="Target scheme (default: the bundle's).")] = None,
         trust: Annotated[
             Path | None,
@@ -209,7 +212,10 @@ def register(app: typer.Typer) -> None:
         Without --trust the new checkpoint's signatures are not checked here (`verify` checks them); with it, a
         refresh that is not authentic is not written (exit 3, or 5 for an unusable trust file)."""
         trust_bytes = None if trust is None else _read(trust, "trust file")
-        data, head = refreshed(cli_context(ctx).log_service(server), _read(bundle_file, "bundle"), to)
+        source = cli_context(ctx).online_source(server, tiles)
+        if source is None:
+            raise UsageError("give --server URL or --tiles URL_OR_DIR", code="input.missing", field="--server")
+        data, head = refreshed(source, _read(bundle_file, "bundle"), to)
         report = None
         if trust_bytes is not None:
             now = datetime.now(UTC)
@@ -298,6 +304,10 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--scheme", help="The label's scheme: a bundle of another scheme's label fails.")
         ] = None,
         server: Annotated[str | None, typer.Option("--server", help="Log service URL (online mode).")] = None,
+        tiles: Annotated[
+            str | None,
+            typer.Option("--tiles", help="The log's static tiles (a directory or URL prefix), instead of --server."),
+        ] = None,
         state: Annotated[
             Path | None,
             typer.Option(
@@ -319,12 +329,13 @@ def register(app: typer.Typer) -> None:
         if trust is None:
             raise UsageError("--trust TRUST_FILE is required", code="input.missing", field="--trust")
         trust_bytes = _read(trust, "trust file")
+        source = c.online_source(server, tiles)
         if bundle_file is not None:
             data = _read(bundle_file, "bundle")
-        elif label is not None and server is not None:
-            data = c.log_service(server).bundle(label, to, scheme)
+        elif label is not None and source is not None:
+            data = source.bundle(label, to, scheme)
         else:
-            raise UsageError("give a BUNDLE file, or --label ID with --server URL", code="input.missing")
+            raise UsageError("give a BUNDLE file, or --label ID with --server URL (or --tiles)", code="input.missing")
         try:
             asked = date.fromisoformat(at) if at else datetime.now(UTC).date()
         except ValueError as e:
@@ -333,14 +344,14 @@ def register(app: typer.Typer) -> None:
         origin = kept_key(bundle_origin(data), trust_bytes)  # one log: its origin and the key the buyer trusts
         kept = kept_store.get(origin)
         proof = None
-        if bundle_file is not None and server is not None:
+        if bundle_file is not None and source is not None:
             # Online: refresh in memory, then verify the refreshed bundle (it holds the old one's label entry;
             # the question asked, --label and --scheme, still binds it).
-            data, kept, proof = online(c.log_service(server), data, to, kept)
-        if proof is None and kept is not None and server is not None:
+            data, kept, proof = online(source, data, to, kept)
+        if proof is None and kept is not None and source is not None:
             sizes = consistency_sizes(data, kept)
             if sizes is not None:
-                proof = c.log_service(server).consistency_proof(*sizes)
+                proof = source.consistency_proof(*sizes)
         # The label asked about and the target scheme come from the buyer, never from the bundle: the verifier
         # fails step 2 for a bundle of another label (exit 3) and, without --to, asks the trust file's buyer scheme.
         report = verify_bundle(
