@@ -43,16 +43,17 @@ class CliContext:
         """The log service at ``url`` (online mode)."""
         return LogService(url, self.injected.http_client)
 
-    def online_source(self, server: str | None, tiles: str | None) -> OnlineSource | None:
+    def online_source(self, server: str | None, tiles: str | None, trust: bytes | None = None) -> OnlineSource | None:
         """What online mode reads: the log service at ``server``, or the static tiles at ``tiles`` (a directory or
-        URL prefix); None when neither is given. Both at once is a usage error."""
+        URL prefix; with the buyer's ``trust`` file, their checkpoint is authenticated before any entry is read);
+        None when neither is given. Both at once is a usage error."""
         if server is not None and tiles is not None:
             raise UsageError("give --server URL or --tiles URL_OR_DIR, not both", code="usage", field="--tiles")
         if tiles is not None:
             from ledger.tiles_refresh import TilesRefresh
             from ledger.tiles_source import TilesSource
 
-            return TilesRefresh(TilesSource(tiles, self.injected.http_client))
+            return TilesRefresh(TilesSource(tiles, self.injected.http_client), trust)
         return None if server is None else self.log_service(server)
 
     def settings(self) -> Settings:

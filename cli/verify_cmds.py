@@ -168,6 +168,17 @@ def refreshed(service: OnlineSource, data: bytes, target: str | None) -> tuple[b
     return fresh, check_refresh(old, fresh, proof)
 
 
+def _not_below_kept(head: BundleHead, kept: KeptCheckpoint) -> None:
+    """A bundle fetched online is of a tree at least as large as the one the buyer has verified: a smaller one
+    would show a status the buyer's own kept tree may already contradict (``refresh.older``)."""
+    if head.size < kept.size:
+        raise InputError(
+            f"the source's bundle is of tree size {head.size}, older than the newest this buyer has verified "
+            f"({kept.size}): it withholds what the log has since recorded",
+            code="refresh.older",
+        )
+
+
 def online(
     service: OnlineSource, data: bytes, target: str | None, kept: KeptCheckpoint | None
 ) -> tuple[bytes, KeptCheckpoint | None, list[bytes] | None]:
@@ -212,7 +223,7 @@ def register(app: typer.Typer) -> None:
         Without --trust the new checkpoint's signatures are not checked here (`verify` checks them); with it, a
         refresh that is not authentic is not written (exit 3, or 5 for an unusable trust file)."""
         trust_bytes = None if trust is None else _read(trust, "trust file")
-        source = cli_context(ctx).online_source(server, tiles)
+        source = cli_context(ctx).online_source(server, tiles, trust_bytes)
         if source is None:
             raise UsageError("give --server URL or --tiles URL_OR_DIR", code="input.missing", field="--server")
         data, head = refreshed(source, _read(bundle_file, "bundle"), to)
@@ -329,7 +340,8 @@ def register(app: typer.Typer) -> None:
         if trust is None:
             raise UsageError("--trust TRUST_FILE is required", code="input.missing", field="--trust")
         trust_bytes = _read(trust, "trust file")
-        source = c.online_source(server, tiles)
+        source = c.online_source(server, tiles, trust_bytes)
+        fetched = bundle_file is None
         if bundle_file is not None:
             data = _read(bundle_file, "bundle")
         elif label is not None and source is not None:
@@ -343,6 +355,8 @@ def register(app: typer.Typer) -> None:
         kept_store = KeptCheckpoints(c.home, state)
         origin = kept_key(bundle_origin(data), trust_bytes)  # one log: its origin and the key the buyer trusts
         kept = kept_store.get(origin)
+        if fetched and kept is not None:
+            _not_below_kept(bundle_head(data, "the bundle the source sent"), kept)
         proof = None
         if bundle_file is not None and source is not None:
             # Online: refresh in memory, then verify the refreshed bundle (it holds the old one's label entry;

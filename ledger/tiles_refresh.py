@@ -24,6 +24,8 @@ from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
 from verifier.note import parse_checkpoint, split_note
 from verifier.status_commit import status_commitment
+from verifier.steps_log import judge_checkpoint
+from verifier.trust import Trust, parse_trust
 
 from .bundles import build_bundle
 from .log import Log
@@ -37,11 +39,19 @@ _ANY_TIME_S = 1 << 40  # the mirror's clock window: the entries' own times, howe
 
 
 class TilesRefresh:
-    """Bundles of the tiled log at ``location`` (a directory, or an ``http(s)://`` prefix read over ``http_client``),
-    answering as :class:`cli.remote.LogService` does, so a buyer's command reads either."""
+    """Bundles of the tiled log ``source`` reads, answering as :class:`cli.remote.LogService` does, so a buyer's
+    command reads either. With the buyer's ``trust`` file, the tiles' checkpoint must be signed by its log key
+    before a single entry is read (``tiles.unauthenticated``): whoever writes a checkpoint file would otherwise
+    choose how much this reads and stores. A trust file that does not parse is left to the verifier to refuse."""
 
-    def __init__(self, source: TilesSource) -> None:
+    def __init__(self, source: TilesSource, trust: bytes | None = None) -> None:
         self.source = source
+        self.trust: Trust | None = None
+        if trust is not None:
+            try:
+                self.trust = parse_trust(trust)
+            except CarbonLedgerError:
+                self.trust = None
 
     def bundle(self, label_id: str, target: str | None, scheme: str | None = None) -> bytes:
         """The bundle of ``label_id`` (of ``scheme``) for ``target`` against the tiles' checkpoint."""
@@ -63,6 +73,10 @@ class TilesRefresh:
         return self.source.consistency_proof(size1, size2)
 
     def _bundle(self, note: str, label_id: str, scheme: str | None, target: str | None) -> bytes:
+        if self.trust is not None:
+            verified, _, detail = judge_checkpoint(note, self.trust, int(datetime.now(UTC).timestamp()))
+            if verified is None:
+                raise InputError(f"the tiles' checkpoint: {detail}", code="tiles.unauthenticated")
         cp = parse_checkpoint(split_note(note)[0])
         commitment = status_commitment(cp)
         with tempfile.TemporaryDirectory(prefix="carbonledger-tiles-") as tmp:

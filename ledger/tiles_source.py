@@ -44,10 +44,12 @@ from .tiles import (
     tile_width,
 )
 
-__all__ = ["CACHE_TILES", "MAX_CHECKPOINT_BYTES", "TIMEOUT_S", "TilesSource"]
+__all__ = ["CACHE_BYTES", "CACHE_TILES", "MAX_CHECKPOINT_BYTES", "TIMEOUT_S", "TOTAL_S", "TilesSource"]
 
 TIMEOUT_S = 15.0
-CACHE_TILES = 4096  # 32 MiB of full hash tiles at most (bundles count the same)
+TOTAL_S = 60.0  # seconds for a whole tile (the client's timeout bounds each read: a host dripping bytes would not end)
+CACHE_TILES = 4096  # tiles kept, and at most CACHE_BYTES of them: 32 MiB is 4096 full hash tiles, or two entry bundles
+CACHE_BYTES = 32 << 20
 MAX_CHECKPOINT_BYTES = 1 << 20
 _MAX_BUNDLE_BYTES = TILE_WIDTH * (2 + MAX_ENTRY_BYTES)
 
@@ -63,6 +65,8 @@ class TilesSource:
         self.http_client = http_client
         self.size: int | None = None  # the tree size of the checkpoint last fetched
         self._cache: OrderedDict[str, list[bytes]] = OrderedDict()
+        self._weights: dict[str, int] = {}  # the bytes each cached tile came from (an entry bundle: up to 16 MiB)
+        self._cached_bytes = 0
 
     # ---- the LogSource protocol ---------------------------------------------------------------------------
     def checkpoint(self) -> str:
@@ -173,9 +177,11 @@ class TilesSource:
             return None
         parse: Callable[[bytes, int, str], list[bytes]] = parse_bundle if bundle else parse_tile
         items = parse(data, ref.width, self._where(path))
-        self._cache[path] = items
-        if len(self._cache) > CACHE_TILES:
-            self._cache.popitem(last=False)
+        self._cache[path], self._weights[path] = items, len(data)
+        self._cached_bytes += len(data)
+        while len(self._cache) > 1 and (len(self._cache) > CACHE_TILES or self._cached_bytes > CACHE_BYTES):
+            dropped, _ = self._cache.popitem(last=False)
+            self._cached_bytes -= self._weights.pop(dropped)
         return items
 
     def _where(self, path: str) -> str:
@@ -194,7 +200,7 @@ class TilesSource:
                 raise UnavailableError(f"cannot read {where}: {e}", code="tiles.unreachable") from e
         else:
             try:
-                r = get_limited(self.http_client, where, limit)  # refuses an endless answer as it streams
+                r = get_limited(self.http_client, where, limit, total_s=TOTAL_S)  # as it streams, in time
             except httpx.HTTPError as e:
                 raise UnavailableError(f"cannot reach {where}: {e}", code="tiles.unreachable") from e
             if r.status_code == 404:

@@ -432,3 +432,21 @@ def test_odd_answers_are_remote_errors(story: Story, answer) -> None:  # type: i
         "input.invalid",
     )
     assert seen == ["log.test"]
+
+
+def test_attack_a_label_fetched_from_a_server_below_the_kept_tree_is_refused(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`verify --label ID --server URL` (no bundle file) answered with the bundle of a tree older than the one the
+    buyer has verified, which holds the label's revocation: refused, as a refresh below it is."""
+    state = story.tmp / "kept.json"
+    _revoke(story.owner, story.owner.home)
+    other = story.tmp / "other.json"
+    story.owner.json("bundle", "HK-CMA-2025-0007", "--to", HK, "--out", str(other))
+    rc, _ = _verify(Cli(story.tmp / "b0"), str(other), "--trust", str(story.trust), "--to", HK, "--state", str(state))
+    assert rc == 0
+    monkeypatch.setattr(LogService, "bundle", lambda self, *a, **k: story.old.read_bytes())
+    for client in story.service():
+        args = ("--trust", str(story.trust), "--to", HK, "--state", str(state), "--server", URL)
+        rc, report = _verify(story.buyer(client, "b"), "--label", LABEL, "--scheme", GD, *args)
+    assert rc == 1 and report["error"]["code"] == "refresh.older", report  # was 0: "active as of N"
