@@ -13,7 +13,7 @@ from ledger.bundles import build_bundle, export_trust
 from ledger.home import write_bytes_atomic, write_json_atomic
 from ledger.input_files import read_input_file
 from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes, kept_key
-from mapping.errors import InputError, UnreadableEvidenceError, UsageError
+from mapping.errors import CarbonLedgerError, InputError, UnreadableEvidenceError, UsageError
 from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh
 from verifier.report import Report, report_header, verdict_line
 from verifier.verify import KeptCheckpoint, verify_bundle
@@ -168,9 +168,14 @@ def refreshed(service: OnlineSource, data: bytes, target: str | None) -> tuple[b
     return fresh, check_refresh(old, fresh, proof)
 
 
-def _not_below_kept(head: BundleHead, kept: KeptCheckpoint) -> None:
+def _not_below_kept(data: bytes, kept: KeptCheckpoint) -> None:
     """A bundle fetched online is of a tree at least as large as the one the buyer has verified: a smaller one
-    would show a status the buyer's own kept tree may already contradict (``refresh.older``)."""
+    would show a status the buyer's own kept tree may already contradict (``refresh.older``). A bundle that does
+    not parse is left to step 1."""
+    try:
+        head = bundle_head(data, "the bundle the source sent")
+    except CarbonLedgerError:
+        return
     if head.size < kept.size:
         raise InputError(
             f"the source's bundle is of tree size {head.size}, older than the newest this buyer has verified "
@@ -356,7 +361,7 @@ def register(app: typer.Typer) -> None:
         origin = kept_key(bundle_origin(data), trust_bytes)  # one log: its origin and the key the buyer trusts
         kept = kept_store.get(origin)
         if fetched and kept is not None:
-            _not_below_kept(bundle_head(data, "the bundle the source sent"), kept)
+            _not_below_kept(data, kept)
         proof = None
         if bundle_file is not None and source is not None:
             # Online: refresh in memory, then verify the refreshed bundle (it holds the old one's label entry;
