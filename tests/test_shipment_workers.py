@@ -94,6 +94,15 @@ def test_report_state_round_trips(ship: Shipment) -> None:
         assert back == r and list(back.steps) == list(r.steps) and back.exit_code() == r.exit_code()
 
 
+def test_a_report_holds_the_label_summary_not_the_whole_label(ship: Shipment) -> None:
+    """What crosses from a worker is the report: the label's summary (what the report says of it), not its whole
+    record — the record's footprint, stages and cites cost the home process more to rebuild than to verify."""
+    for r in verify_shipment(_mixed(ship), ship.trust(), at=AT, now=NOW, target_scheme=HK):
+        if r.label is not None:
+            assert r.label == r.to_dict()["label"] and set(r.label) >= {"label_id", "scheme", "issued_at"}
+            assert "footprint" not in r.label and all(not isinstance(v, dict | list) for v in r.label.values())
+
+
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 15, 16, 17, 100, 101])
 @pytest.mark.parametrize("processes", [1, 2, 3])
 def test_slices_cover_the_shipment_in_order(n: int, processes: int) -> None:

@@ -65,7 +65,7 @@ class StepResult(NamedTuple):  # immutable: a report changes a step only through
 @dataclass
 class Report:
     steps: dict[int, StepResult] = field(default_factory=dict)
-    label: dict[str, Any] | None = None
+    label: dict[str, Any] | None = None  # label_summary() of the label the bundle holds (what its report says of it)
     label_index: int | None = None
     tree_size: int | None = None
     equivalence: dict[str, Any] | None = None
@@ -175,7 +175,7 @@ class Report:
             "steps": [self.steps[k].to_dict() for k in sorted(self.steps)],
             "keep_checkpoint": self.keep_checkpoint,
             "status": self.status,
-            "label": label_summary(self.label),
+            "label": self.label,
         }
 
 

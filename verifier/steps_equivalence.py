@@ -42,8 +42,8 @@ def step10_equivalence(
     folded: FoldedBundle,
     proven: ProvenStatus | None = None,
 ) -> None:
-    assert report.label is not None  # step 1 set it (verify._steps_1_to_6) before step 10 runs
-    label, scheme = report.label, report.label["scheme"]
+    label = b.label.entry.body["label"]
+    scheme = label["scheme"]
     if target is None:
         report.set(10, NOT_APPLICABLE, "no target scheme asked (give one, or name buyer_scheme in the trust file)")
         return
@@ -171,6 +171,6 @@ def _report_verdict(
         )
         return
     by = "" if ref is None else f" by agreement {ref['id']} version {ref['version']} (accept at index {ref['index']})"
-    label = report.label or {}
+    label = report.label or {}  # the label's summary: its scheme
     words = _evidence_words(evidence, str(label.get("scheme")), target, report.tree_size)
     report.set(10, FAILED, f"{verdict['verdict']} under {target}{by}: {words}; " + "; ".join(verdict["reasons"]) + tail)

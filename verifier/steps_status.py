@@ -189,8 +189,7 @@ def judge_dates(issued_at: str, valid_until: str, at: date) -> tuple[str, str]:
 
 def citations(report: Report, b: Bundle, t: Trust, folded: FoldedBundle) -> list[dict[str, Any]]:
     """Each item of the label's ``cites`` against the dataset entries the bundle holds and the fold accepted."""
-    assert report.label is not None  # step 1 set it (verify._steps_1_to_6) before step 8 runs
-    label = report.label
+    label = b.label.entry.body["label"]
     cites = [c for c in label.get("cites") or () if isinstance(c, dict)]
     if not cites:
         return []

@@ -25,7 +25,7 @@ from verifier.bundle import Bundle, parse_bundle
 from verifier.bundle_fold import FoldedBundle, check_label_signature, describe_refusal, fold_bundle
 from verifier.collector import collector_paused
 from verifier.note import split_note
-from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report
+from verifier.report import FAILED, NOT_APPLICABLE, PASSED, Report, label_summary
 from verifier.shipment_cache import VerifierCache
 from verifier.status_commit import ProvenStatus
 from verifier.steps_authority import anchor, step4_proven_root, step4_scheme, steps_2_and_3
@@ -192,7 +192,7 @@ def _steps_1_to_6(
         report.set(1, FAILED, f"unusable input [{e.code}]: {e.message}")
         return report
     label = b.label
-    report.label, report.label_index = label.entry.body["label"], label.index
+    report.label, report.label_index = label_summary(label.entry.body["label"]), label.index
     report.set(1, PASSED, f"bundle of {len(b.entries)} entries and trust file parsed; all canonical")
     cp = step6_checkpoint(report, b, t, now, cache)
     included = step5_inclusion(report, b, cp, cache)
