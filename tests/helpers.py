@@ -7,8 +7,11 @@ import copy
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import UTC, datetime
@@ -218,3 +221,31 @@ def assert_every_receipt_kept(home: Path, receipts: list[dict[str, Any]]) -> Non
         assert report.ok, report.to_dict()
     finally:
         log.store.close()
+
+
+def drip_server(seconds: float) -> tuple[str, threading.Thread]:
+    """An HTTP server on a free local port that answers one request with a chunked 200 sending one byte every
+    0.2 s for ``seconds`` (each read well inside a client's timeout): its URL and its thread."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = srv.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        end = time.monotonic() + seconds
+        try:
+            while time.monotonic() < end:
+                conn.sendall(b"1\r\n \r\n")
+                time.sleep(0.2)
+            conn.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass
+        conn.close()
+        srv.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return f"http://127.0.0.1:{port}", t

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +25,7 @@ from mapping.errors import CarbonLedgerError, OversizedError
 from verifier.bundle_refresh import bundle_head
 from verifier.canonical import canonicalize
 
-from .helpers import Cli
+from .helpers import Cli, drip_server
 from .status_world import entry_kinds
 from .test_bundle_refresh import GD, HK, LABEL, Story, _verify
 
@@ -209,36 +207,10 @@ def test_attack_fork_with_a_non_connecting_consistency_proof_is_exit_7(story: St
 
 
 # ---- 6. slow answer: no overall deadline ----------------------------------------------------------------------
-def _drip_server(seconds: float) -> tuple[str, threading.Thread]:
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    port = srv.getsockname()[1]
-
-    def serve() -> None:
-        conn, _ = srv.accept()
-        conn.recv(65536)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-        end = time.monotonic() + seconds
-        try:
-            while time.monotonic() < end:
-                conn.sendall(b"1\r\n \r\n")
-                time.sleep(0.2)
-            conn.sendall(b"0\r\n\r\n")
-        except OSError:
-            pass
-        conn.close()
-        srv.close()
-
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    return f"http://127.0.0.1:{port}", t
-
-
 def test_attack_dripping_server_cannot_hold_the_refresh_past_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     """A client's timeout bounds each read: one byte every 0.2 s would keep it waiting as long as the server likes."""
     monkeypatch.setattr(cli.remote, "TOTAL_S", 1.0)  # the whole answer's deadline
-    url, t = _drip_server(seconds=6.0)
+    url, t = drip_server(seconds=6.0)
     start = time.monotonic()
     with pytest.raises(CarbonLedgerError) as e:
         LogService(url).bundle_refresh(LABEL, 5, HK, GD)

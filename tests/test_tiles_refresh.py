@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +25,7 @@ from ledger.tiles_source import CACHE_BYTES, TilesSource
 from mapping.errors import CarbonLedgerError
 from verifier.bundle_refresh import bundle_head
 
-from .helpers import Cli
+from .helpers import Cli, drip_server
 
 GD, HK = "gd-carbon-label", "hk-cma-carbon-label"
 LABEL = "GD-CL-2025-0101"
@@ -183,36 +181,10 @@ def test_attack_a_label_fetched_from_tiles_below_the_kept_tree_is_refused(tiled:
 
 
 # ---- 2. a dripping tiles host holds the command for ever ---------------------------------------------------------
-def _drip_server(seconds: float) -> tuple[str, threading.Thread]:
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    port = srv.getsockname()[1]
-
-    def serve() -> None:
-        conn, _ = srv.accept()
-        conn.recv(65536)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
-        end = time.monotonic() + seconds
-        try:
-            while time.monotonic() < end:
-                conn.sendall(b"1\r\n \r\n")
-                time.sleep(0.2)
-            conn.sendall(b"0\r\n\r\n")
-        except OSError:
-            pass
-        conn.close()
-        srv.close()
-
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    return f"http://127.0.0.1:{port}", t
-
-
 def test_attack_a_dripping_tiles_host_cannot_hold_the_read_past_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     """One byte every 0.2 s keeps each read within the client's timeout: a 1 MiB checkpoint would take ~2.5 days."""
     monkeypatch.setattr(ledger.tiles_source, "TOTAL_S", 1.0)  # a whole tile's deadline
-    url, t = _drip_server(seconds=6.0)
+    url, t = drip_server(seconds=6.0)
     start = time.monotonic()
     with pytest.raises(CarbonLedgerError):
         TilesSource(url).checkpoint()
