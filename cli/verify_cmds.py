@@ -14,7 +14,7 @@ from ledger.home import write_bytes_atomic, write_json_atomic
 from ledger.input_files import read_input_file
 from ledger.kept_checkpoints import KeptCheckpoints, bundle_origin, consistency_sizes, kept_key
 from mapping.errors import CarbonLedgerError, InputError, UnreadableEvidenceError, UsageError
-from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh
+from verifier.bundle_refresh import BundleHead, bundle_head, check_refresh, require_not_older
 from verifier.report import Report, report_header, verdict_line
 from verifier.verify import KeptCheckpoint, verify_bundle
 
@@ -169,19 +169,13 @@ def refreshed(service: OnlineSource, data: bytes, target: str | None) -> tuple[b
 
 
 def _not_below_kept(data: bytes, kept: KeptCheckpoint) -> None:
-    """A bundle fetched online is of a tree at least as large as the one the buyer has verified: a smaller one
-    would show a status the buyer's own kept tree may already contradict (``refresh.older``). A bundle that does
-    not parse is left to step 1."""
+    """:func:`verifier.bundle_refresh.require_not_older` for a bundle fetched by label; one that does not parse is
+    left to step 1."""
     try:
         head = bundle_head(data, "the bundle the source sent")
     except CarbonLedgerError:
         return
-    if head.size < kept.size:
-        raise InputError(
-            f"the source's bundle is of tree size {head.size}, older than the newest this buyer has verified "
-            f"({kept.size}): it withholds what the log has since recorded",
-            code="refresh.older",
-        )
+    require_not_older(head, kept.size)
 
 
 def online(

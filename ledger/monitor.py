@@ -46,7 +46,14 @@ from verifier.status_commit import status_commitment
 from verifier.trust import Trust
 
 from .log_source import LogSource
-from .monitor_evidence import WitnessReader, check_evidence, log_signed, read_witnesses, signed_sizes
+from .monitor_evidence import (
+    WitnessReader,
+    check_evidence,
+    log_signed,
+    log_signed_or_none,
+    read_witnesses,
+    signed_sizes,
+)
 from .monitor_findings import (
     SPLIT,
     Finding,
@@ -97,7 +104,9 @@ class Monitor:
         self.replay = MonitorReplay(self.use_workers)
         self.kept_note = st.kept_note
         self.seen = st.seen
-        self.split_views = [split_view_from_dict(d) for d in st.split_views if self._logs(d["notes"][1])]
+        self.split_views = [  # a note kept in the state that the log did not sign is no evidence
+            split_view_from_dict(d) for d in st.split_views if log_signed_or_none(self.trust, d["notes"][1])
+        ]
         self._kept_status = self.replay.root
         if st.kept_note is None:
             self.files.truncate(0)
@@ -176,10 +185,9 @@ class Monitor:
                 if latest.size < kept_size:
                     rolled_back.append(rollback_finding(latest.size, kept_size))
         for note in self.seen:
-            try:
-                evidence.append(("seen", note, log_signed(self.trust, note)))
-            except CarbonLedgerError:
-                continue  # not this log's: no evidence of anything
+            cp = log_signed_or_none(self.trust, note)
+            if cp is not None:  # else not this log's: no evidence of anything
+                evidence.append(("seen", note, cp))
         size = kept_size if broken or failure else self.tree.size
         report.size, report.checkpoint, report.status_root = size, self.kept_note or "", b64(self._kept_status)
         checked, self.seen = check_evidence(
@@ -249,14 +257,6 @@ class Monitor:
         if not findings:
             self.files.keep(note)
         return findings
-
-    def _logs(self, note: str) -> bool:
-        """Whether the log signed ``note`` (a note kept in the state that it did not sign is no evidence)."""
-        try:
-            log_signed(self.trust, note)
-        except CarbonLedgerError:
-            return False
-        return True
 
     def _keep_split_view(self, finding: Finding) -> None:
         """Keep for good a split view proven on the log's own checkpoint: reported on every later run."""

@@ -22,7 +22,15 @@ from .log_source import LogSource
 from .monitor_findings import Finding, WitnessSeen, b64, empty_tree_finding, split_view_finding, status_check
 from .tree import MerkleTree
 
-__all__ = ["Seen", "WitnessReader", "check_evidence", "log_signed", "read_witnesses", "signed_sizes"]
+__all__ = [
+    "Seen",
+    "WitnessReader",
+    "check_evidence",
+    "log_signed",
+    "log_signed_or_none",
+    "read_witnesses",
+    "signed_sizes",
+]
 
 Seen = tuple[str, str, Checkpoint]  # (where it came from: "log", "seen" or a witness's URL, the note, its checkpoint)
 WitnessReader = tuple[str, Callable[[], str | None]]  # (its URL, read its newest checkpoint of this origin)
@@ -41,15 +49,17 @@ def log_signed(trust: Trust, note: str) -> Checkpoint:
     return cp
 
 
+def log_signed_or_none(trust: Trust, note: str) -> Checkpoint | None:
+    """:func:`log_signed`'s checkpoint, or None for a note the log did not sign (no evidence of anything)."""
+    try:
+        return log_signed(trust, note)
+    except CarbonLedgerError:
+        return None
+
+
 def signed_sizes(trust: Trust, notes: Iterable[str]) -> set[int]:
     """The tree sizes of those of ``notes`` the log signed."""
-    sizes = set()
-    for note in notes:
-        try:
-            sizes.add(log_signed(trust, note).size)
-        except CarbonLedgerError:
-            continue
-    return sizes
+    return {cp.size for cp in (log_signed_or_none(trust, n) for n in notes) if cp is not None}
 
 
 def read_witnesses(

@@ -117,8 +117,7 @@ def status_root_finding(
 ) -> Finding:
     """The checkpoint of ``size`` commits to ``committed`` (None: to no status root), the replay gives ``computed``.
     ``source`` and ``note``: where a checkpoint other than the one followed came from, and its signed note."""
-    where = f" (from {source})" if source is not None else ""
-    extra: dict[str, Any] = {} if note is None else {"source": source, "note": note}
+    where, extra = _from(source, note)
     if committed is None:
         msg = f"the checkpoint of size {size}{where} commits to no status map root (no carbonledger-status/v1 line)"
         return Finding(
@@ -134,6 +133,12 @@ def status_root_finding(
     )
 
 
+def _from(source: str | None, note: str | None) -> tuple[str, dict[str, Any]]:
+    """The words naming where a checkpoint other than the one followed came from, and the evidence naming it."""
+    where = f" (from {source})" if source is not None else ""
+    return where, ({} if note is None else {"source": source, "note": note})
+
+
 def status_check(cp: Checkpoint, computed: bytes, source: str | None = None, note: str | None = None) -> Finding | None:
     """Requires ``computed`` to be the status map root the replay gives at ``cp``'s size. None when ``cp`` commits to
     it; else the finding: no commitment, another root, or an ambiguous commitment (two status lines, or a malformed
@@ -141,8 +146,7 @@ def status_check(cp: Checkpoint, computed: bytes, source: str | None = None, not
     try:
         commitment = status_commitment(cp)
     except NoteError as e:
-        where = f" (from {source})" if source is not None else ""
-        extra: dict[str, Any] = {} if note is None else {"source": source, "note": note}
+        where, extra = _from(source, note)
         msg = f"the checkpoint of size {cp.size}{where} signs an ambiguous status commitment: {e.message}"
         return Finding(STATUS_ROOT, e.code, msg, size=cp.size, evidence={"computed_root": b64(computed)} | extra)
     if commitment is not None and commitment.root == computed:

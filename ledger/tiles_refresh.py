@@ -22,7 +22,7 @@ from mapping.errors import CarbonLedgerError, InputError
 from verifier.canonical import canonicalize
 from verifier.keys import SigningKey
 from verifier.ledger_state import Policy
-from verifier.note import parse_checkpoint, split_note
+from verifier.note import Checkpoint, parse_checkpoint, split_note
 from verifier.status_commit import status_commitment
 from verifier.steps_log import judge_checkpoint
 from verifier.trust import Trust, parse_trust
@@ -56,7 +56,7 @@ class TilesRefresh:
     def bundle(self, label_id: str, target: str | None, scheme: str | None = None) -> bytes:
         """The bundle of ``label_id`` (of ``scheme``) for ``target`` against the tiles' checkpoint."""
         note = self.source.checkpoint()
-        return self._bundle(note, label_id, scheme, target)
+        return self._bundle(note, parse_checkpoint(split_note(note)[0]), label_id, scheme, target)
 
     def bundle_refresh(
         self, label_id: str, from_size: int, target: str | None, scheme: str | None = None
@@ -64,20 +64,20 @@ class TilesRefresh:
         """A bundle against the tiles' checkpoint and the consistency proof to it from ``from_size`` (none when the
         tiles' tree is smaller: the caller refuses that refresh as older)."""
         note = self.source.checkpoint()
-        size = parse_checkpoint(split_note(note)[0]).size
-        proof = self.source.consistency_proof(from_size, size) if from_size <= size else []
-        return self._bundle(note, label_id, scheme, target), proof
+        cp = parse_checkpoint(split_note(note)[0])
+        proof = self.source.consistency_proof(from_size, cp.size) if from_size <= cp.size else []
+        return self._bundle(note, cp, label_id, scheme, target), proof
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """RFC 9162 PROOF(size1, D[size2]) from the hash tiles (checked by the verifier)."""
         return self.source.consistency_proof(size1, size2)
 
-    def _bundle(self, note: str, label_id: str, scheme: str | None, target: str | None) -> bytes:
+    def _bundle(self, note: str, cp: Checkpoint, label_id: str, scheme: str | None, target: str | None) -> bytes:
+        """The bundle of the label against ``note`` (whose checkpoint is ``cp``), from a mirror of its entries."""
         if self.trust is not None:
             verified, _, detail = judge_checkpoint(note, self.trust, int(datetime.now(UTC).timestamp()))
             if verified is None:
                 raise InputError(f"the tiles' checkpoint: {detail}", code="tiles.unauthenticated")
-        cp = parse_checkpoint(split_note(note)[0])
         commitment = status_commitment(cp)
         with tempfile.TemporaryDirectory(prefix="carbonledger-tiles-") as tmp:
             store = Store(f"sqlite:///{tmp}/mirror.db")

@@ -34,5 +34,5 @@ def add_checkpoint(
         request.checkpoint.origin,
         lambda state: decide(request, state, witness, int(clock()), logs),
         body,
-        clock=clock,
+        clock,
     )

@@ -178,13 +178,11 @@ class WitnessStore:
         origin: str,
         decide: Callable[[OriginState | None], Answer],
         body: bytes,
-        now_s: int | None = None,
-        *,
         clock: Callable[[], float] = time.time,
     ) -> Answer:
         """Requires ``decide`` to be pure. Under the write lock: reads ``origin``'s state, asks ``decide`` (which
         may read the clock: it runs after the lock is taken), stores its new state (on 200) or the refused
-        ``body`` as evidence (stamped ``now_s``, else ``clock``'s reading), commits (durably), then returns the
+        ``body`` as evidence (stamped with ``clock``'s reading), commits (durably), then returns the
         answer — with ``evidence`` cleared when the same evidence was kept already (nothing new to report).
 
         Raises ``witness.state_busy`` / ``witness.state_write`` (503) when the file cannot be written: then
@@ -201,8 +199,7 @@ class WitnessStore:
                         (origin, str(s.size), s.root_hash, s.note, s.cosigned_s),
                     )
                 elif result.evidence:
-                    stamp = int(clock()) if now_s is None else now_s
-                    if not self._keep_evidence(conn, origin, result, body, stamp):
+                    if not self._keep_evidence(conn, origin, result, body, int(clock())):
                         result = dataclasses.replace(result, evidence=False)
         except sqlite3.Error as e:
             raise UnavailableError(f"cannot update witness state {self.path}: {e}", code="witness.state_write") from e

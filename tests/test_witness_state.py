@@ -37,7 +37,7 @@ def submit(store: WitnessStore, log: SimLog, body: bytes, now_s: int = NOW_S, on
             on_decide(request, result)
         return result
 
-    return store.check_and_store(log.origin, decided, body, now_s)
+    return store.check_and_store(log.origin, decided, body, lambda: now_s)
 
 
 def test_the_state_survives_a_reopen_and_keeps_the_cosigned_note(tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ for _ in range(400):
     body = log.body(old, rng.randint(old + 1, min(300, old + 3)))
     request = parse_add_checkpoint(body)
     assert precheck(request, logs) is None
-    result = store.check_and_store(log.origin, lambda s: decide(request, s, WITNESS, 1, logs), body, 1)
+    result = store.check_and_store(log.origin, lambda s: decide(request, s, WITNESS, 1, logs), body, lambda: 1)
     if result.status == 200:
         cosigned.append([request.old_size, request.checkpoint.size])
     time.sleep(rng.random() * 0.003)  # the network between requests: lets the other process take the lock

@@ -20,9 +20,9 @@ from mapping.errors import CarbonLedgerError, InputError, ProofError
 from verifier.bundle import Bundle, parse_bundle
 from verifier.merkle import verify_consistency
 from verifier.note import parse_checkpoint, split_note
-from verifier.status_commit import STATUS_EXTENSION
+from verifier.status_commit import status_lines
 
-__all__ = ["BundleHead", "bundle_head", "check_refresh"]
+__all__ = ["BundleHead", "bundle_head", "check_refresh", "require_not_older"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ def bundle_head(data: bytes, what: str = "bundle") -> BundleHead:
         cp.size,
         cp.root_hash,
         b.proves_status,
-        any(line.split(" ", 1)[0] == STATUS_EXTENSION for line in cp.extensions),
+        bool(status_lines(cp)),
     )
 
 
@@ -83,12 +83,7 @@ def check_refresh(old: BundleHead, new_data: bytes, consistency_proof: list[byte
             f"the server's checkpoint (tree size {new.size}) is older than the bundle's ({old.size})",
             code="refresh.older",
         )
-    if new.size < seen_size:
-        raise InputError(
-            f"the server's checkpoint (tree size {new.size}) is older than the newest this buyer has verified "
-            f"({seen_size}): it withholds what the log has since recorded",
-            code="refresh.older",
-        )
+    require_not_older(new, seen_size)
     if not new.proves_status and (old.proves_status or new.commits_status):
         had = "the bundle's proven status" if old.proves_status else "its checkpoint's status map"
         raise InputError(
@@ -104,3 +99,15 @@ def check_refresh(old: BundleHead, new_data: bytes, consistency_proof: list[byte
             code="refresh.inconsistent",
         ) from e
     return new
+
+
+def require_not_older(head: BundleHead, seen_size: int) -> None:
+    """A bundle fetched online is of a tree at least as large as ``seen_size``, the largest this buyer has verified
+    (its kept checkpoint): a smaller one would show a status the buyer's own tree may already contradict. Raises
+    InputError ``refresh.older``."""
+    if head.size < seen_size:
+        raise InputError(
+            f"the source's checkpoint (tree size {head.size}) is older than the newest this buyer has verified "
+            f"({seen_size}): it withholds what the log has since recorded",
+            code="refresh.older",
+        )

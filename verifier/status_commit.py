@@ -39,6 +39,7 @@ __all__ = [
     "format_status_extension",
     "parse_status_items",
     "status_commitment",
+    "status_lines",
     "verify_status_items",
 ]
 
@@ -59,10 +60,15 @@ def format_status_extension(root: bytes, time_s: int) -> str:
     return f"{STATUS_EXTENSION} {base64.b64encode(root).decode()} {time_s}"
 
 
+def status_lines(cp: Checkpoint) -> list[str]:
+    """The checkpoint's extension lines of the ``carbonledger-status/v1`` kind (well formed or not)."""
+    return [line for line in cp.extensions if line.split(" ", 1)[0] == STATUS_EXTENSION]
+
+
 def status_commitment(cp: Checkpoint) -> StatusCommitment | None:
     """The checkpoint's status commitment; None when it has none. A checkpoint with two such lines, or a
     malformed one, is refused (``checkpoint.malformed``): the log signed an ambiguous status."""
-    lines = [line for line in cp.extensions if line.split(" ", 1)[0] == STATUS_EXTENSION]
+    lines = status_lines(cp)
     if not lines:
         return None
     match = _LINE.fullmatch(lines[0]) if len(lines) == 1 else None
